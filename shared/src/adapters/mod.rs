@@ -1,0 +1,19 @@
+//! Adapters: the ports implemented for real systems.
+
+pub mod dynamodb;
+pub mod outbox;
+pub mod ses;
+pub mod sqlite;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Fixed-width UTC text, so that times sort as strings in every store.
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+pub(crate) fn parse_time_text(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}

@@ -1,0 +1,44 @@
+//! The local mailer: one real MIME `.eml` file per message in a directory,
+//! named by the message id, so delivering a message twice writes one file.
+
+use crate::ports::{MailError, Mailer, Message};
+use async_trait::async_trait;
+use std::path::PathBuf;
+
+pub struct OutboxMailer {
+    dir: PathBuf,
+}
+
+impl OutboxMailer {
+    pub fn new(dir: impl Into<PathBuf>) -> std::io::Result<OutboxMailer> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)?;
+        Ok(OutboxMailer { dir })
+    }
+
+    /// The file a message is (or will be) written to.
+    pub fn path_of(&self, message_id: &str) -> PathBuf {
+        let safe: String = message_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{safe}.eml"))
+    }
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, m: &Message) -> Result<(), MailError> {
+        let path = self.path_of(&m.id);
+        let tmp = path.with_extension("eml.tmp");
+        // Write then rename: a reader never sees half a message.
+        std::fs::write(&tmp, m.raw.as_bytes()).map_err(|e| MailError::Unavailable(Box::new(e)))?;
+        std::fs::rename(&tmp, &path).map_err(|e| MailError::Unavailable(Box::new(e)))
+    }
+}

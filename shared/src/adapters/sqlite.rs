@@ -1,0 +1,414 @@
+//! The embedded store: one SQLite file, every change in one transaction, so
+//! a killed process loses nothing and counts nothing twice.
+
+use super::{parse_time_text, time_text};
+use crate::domain::history::History;
+use crate::domain::ids::{AgentId, CustomerId};
+use crate::domain::kpi::{DayCounters, Metric};
+use crate::ports::{BookResult, Booking, Commit, Message, Store, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS customers (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, history TEXT NOT NULL, next_due TEXT);
+CREATE INDEX IF NOT EXISTS customers_next_due ON customers(next_due) WHERE next_due IS NOT NULL;
+CREATE TABLE IF NOT EXISTS claims (subject TEXT PRIMARY KEY, customer TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (
+    day TEXT NOT NULL, metric TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (day, metric));
+CREATE TABLE IF NOT EXISTS bookings (
+    agent TEXT NOT NULL, slot TEXT NOT NULL, call_key TEXT NOT NULL UNIQUE, customer TEXT NOT NULL,
+    PRIMARY KEY (agent, slot));
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, message TEXT NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(delivered, seq);
+CREATE TABLE IF NOT EXISTS suppressions (address TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, next_at TEXT NOT NULL);
+";
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::unavailable(e)
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open(path).map_err(db)?;
+        Self::init(conn)
+    }
+
+    pub fn in_memory() -> Result<SqliteStore, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(db)?)
+    }
+
+    fn init(conn: Connection) -> Result<SqliteStore, StoreError> {
+        // WAL + NORMAL: a committed transaction survives a killed process;
+        // only an OS crash may lose the last commits, never half of one.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done
+        // transaction behind (SQLite rolls it back), so poison is harmless.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn decode_history(text: &str) -> Result<History, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("customer history: {e}")))
+}
+
+fn row_time(s: String) -> Result<DateTime<Utc>, StoreError> {
+    parse_time_text(&s).ok_or_else(|| StoreError::Corrupt(format!("bad time {s:?}")))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn load(&self, customer: &CustomerId) -> Result<Option<History>, StoreError> {
+        let conn = self.conn();
+        let text: Option<String> = conn
+            .query_row(
+                "SELECT history FROM customers WHERE id = ?1",
+                [customer.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        text.map(|t| decode_history(&t)).transpose()
+    }
+
+    async fn commit(&self, c: &Commit) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let id = c.history.customer_id.as_str();
+        let stored: Option<i64> = tx
+            .query_row("SELECT version FROM customers WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)?;
+        if stored.unwrap_or(0) as u64 != c.expected_version {
+            return Err(StoreError::Conflict(id.to_string()));
+        }
+        for subject in &c.claims {
+            let owner: Option<String> = tx
+                .query_row(
+                    "SELECT customer FROM claims WHERE subject = ?1",
+                    [subject],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            match owner {
+                Some(o) if o != id => {
+                    return Err(StoreError::ClaimedByOther {
+                        subject: subject.clone(),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    tx.execute(
+                        "INSERT INTO claims (subject, customer) VALUES (?1, ?2)",
+                        params![subject, id],
+                    )
+                    .map_err(db)?;
+                }
+            }
+        }
+        let text =
+            serde_json::to_string(&c.history).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO customers (id, version, history, next_due) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET version = excluded.version, history = excluded.history, next_due = excluded.next_due",
+            params![id, c.history.version as i64, text, c.next_due.map(time_text)],
+        )
+        .map_err(db)?;
+        {
+            let mut add = tx
+                .prepare_cached(
+                    "INSERT INTO counters (day, metric, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(day, metric) DO UPDATE SET value = value + excluded.value",
+                )
+                .map_err(db)?;
+            for (day, metric, value) in c.delta.iter() {
+                add.execute(params![day.to_string(), metric.name(), value])
+                    .map_err(db)?;
+            }
+            let mut put = tx
+                .prepare_cached("INSERT OR IGNORE INTO outbox (id, message) VALUES (?1, ?2)")
+                .map_err(db)?;
+            for m in &c.messages {
+                let text =
+                    serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                put.execute(params![m.id, text]).map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    async fn owner(&self, subject: &str) -> Result<Option<CustomerId>, StoreError> {
+        let conn = self.conn();
+        let owner: Option<String> = conn
+            .query_row(
+                "SELECT customer FROM claims WHERE subject = ?1",
+                [subject],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        owner
+            .map(|o| CustomerId::parse(&o).map_err(|e| StoreError::Corrupt(e.0)))
+            .transpose()
+    }
+
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<CustomerId>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT id FROM customers WHERE next_due IS NOT NULL AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![time_text(now), limit as i64], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            r.map_err(db)
+                .and_then(|s| CustomerId::parse(&s).map_err(|e| StoreError::Corrupt(e.0)))
+        })
+        .collect()
+    }
+
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let conn = self.conn();
+        let t: Option<String> = conn
+            .query_row(
+                "SELECT MIN(next_due) FROM customers WHERE next_due IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        t.map(row_time).transpose()
+    }
+
+    async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError> {
+        let conn = self.conn();
+        let mut out = DayCounters::default();
+        let day = date.to_string();
+        let mut stmt = conn
+            .prepare_cached("SELECT metric, value FROM counters WHERE day = ?1")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([&day], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db)?;
+        for row in rows {
+            let (name, value) = row.map_err(db)?;
+            if let Some(m) = Metric::from_name(&name).filter(|m| !m.is_delta()) {
+                out.set(m, value);
+            }
+        }
+        for m in Metric::ALL.iter().filter(|m| m.is_delta()) {
+            let total: i64 = conn
+                .query_row(
+                    "SELECT COALESCE(SUM(value), 0) FROM counters WHERE metric = ?1 AND day <= ?2",
+                    params![m.name(), day],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            out.set(*m, total);
+        }
+        Ok(out)
+    }
+
+    async fn bookings(
+        &self,
+        agent: &AgentId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT slot, call_key, customer FROM bookings WHERE agent = ?1 AND slot >= ?2 AND slot < ?3 ORDER BY slot")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(
+                params![agent.as_str(), time_text(from), time_text(to)],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .map_err(db)?;
+        rows.map(|r| {
+            let (slot, call_key, customer) = r.map_err(db)?;
+            Ok(Booking {
+                agent: agent.clone(),
+                slot: row_time(slot)?,
+                call_key,
+                customer: CustomerId::parse(&customer).map_err(|e| StoreError::Corrupt(e.0))?,
+            })
+        })
+        .collect()
+    }
+
+    async fn booking_for(&self, call_key: &str) -> Result<Option<Booking>, StoreError> {
+        let conn = self.conn();
+        let row: Option<(String, String, String)> = conn
+            .query_row(
+                "SELECT agent, slot, customer FROM bookings WHERE call_key = ?1",
+                [call_key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        row.map(|(agent, slot, customer)| {
+            Ok(Booking {
+                agent: AgentId::parse(&agent).map_err(|e| StoreError::Corrupt(e.0))?,
+                slot: row_time(slot)?,
+                call_key: call_key.to_string(),
+                customer: CustomerId::parse(&customer).map_err(|e| StoreError::Corrupt(e.0))?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn book(&self, b: &Booking) -> Result<BookResult, StoreError> {
+        let conn = self.conn();
+        let n = conn
+            .execute(
+                "INSERT OR IGNORE INTO bookings (agent, slot, call_key, customer) VALUES (?1, ?2, ?3, ?4)",
+                params![b.agent.as_str(), time_text(b.slot), b.call_key, b.customer.as_str()],
+            )
+            .map_err(db)?;
+        Ok(if n == 1 {
+            BookResult::Booked
+        } else {
+            BookResult::SlotTaken
+        })
+    }
+
+    async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(db)?;
+        for m in messages {
+            let text = serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "INSERT OR IGNORE INTO outbox (id, message) VALUES (?1, ?2)",
+                params![m.id, text],
+            )
+            .map_err(db)?;
+        }
+        tx.commit().map_err(db)
+    }
+
+    async fn undelivered(&self, limit: usize) -> Result<Vec<Message>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT message FROM outbox WHERE delivered = 0 ORDER BY seq LIMIT ?1")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([limit as i64], |r| r.get::<_, String>(0))
+            .map_err(db)?;
+        rows.map(|r| {
+            let text = r.map_err(db)?;
+            serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("outbox message: {e}")))
+        })
+        .collect()
+    }
+
+    async fn mark_delivered(&self, message_id: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET delivered = 1 WHERE id = ?1",
+                [message_id],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn is_suppressed(&self, address: &str) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let found: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM suppressions WHERE address = ?1",
+                [address.to_lowercase()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        Ok(found.is_some())
+    }
+
+    async fn suppress(
+        &self,
+        address: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO suppressions (address, reason, at) VALUES (?1, ?2, ?3)",
+                params![address.to_lowercase(), reason, time_text(at)],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn job_next_run(&self, job: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let conn = self.conn();
+        let t: Option<String> = conn
+            .query_row("SELECT next_at FROM jobs WHERE name = ?1", [job], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)?;
+        t.map(row_time).transpose()
+    }
+
+    async fn advance_job(
+        &self,
+        job: &str,
+        expected: Option<DateTime<Utc>>,
+        next: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let n = match expected {
+            None => conn
+                .execute(
+                    "INSERT OR IGNORE INTO jobs (name, next_at) VALUES (?1, ?2)",
+                    params![job, time_text(next)],
+                )
+                .map_err(db)?,
+            Some(e) => conn
+                .execute(
+                    "UPDATE jobs SET next_at = ?3 WHERE name = ?1 AND next_at = ?2",
+                    params![job, time_text(e), time_text(next)],
+                )
+                .map_err(db)?,
+        };
+        Ok(n == 1)
+    }
+}

@@ -1,0 +1,400 @@
+//! Settings (SPEC 10): a TOML file locally, environment variables on AWS,
+//! with defaults that work when neither says anything.
+
+use crate::domain::contact::WeeklyHours;
+use crate::domain::ids::{AgentId, EmailAddress, Locale};
+use chrono::{Duration, NaiveTime, Weekday};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("settings file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("settings: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("settings: {field}: {problem}")]
+    Invalid { field: String, problem: String },
+}
+
+fn invalid(field: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Validated settings used by the domain and services.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub business_name: String,
+    pub report_time_zone: Tz,
+    pub managers: Vec<EmailAddress>,
+    pub from: EmailAddress,
+    pub base_url: String,
+    pub report_hour: u32,
+    pub contact_hours: WeeklyHours,
+    pub surveys: SurveySettings,
+    pub callbacks: CallbackSettings,
+    pub agents: Vec<Agent>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SurveySettings {
+    pub csat_delay: Duration,
+    pub nps_delay: Duration,
+    pub csat_throttle: Duration,
+    pub nps_throttle: Duration,
+    pub reminder_after: Duration,
+    pub link_valid: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct CallbackSettings {
+    pub deadline: Duration,
+    pub priority_deadline: Duration,
+    pub retry_after: Duration,
+    pub max_attempts: u32,
+    pub slot_minutes: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub id: AgentId,
+    pub name: String,
+    pub email: EmailAddress,
+    pub languages: Vec<Locale>,
+    pub time_zone: Tz,
+    pub hours: WeeklyHours,
+    pub capacity: u32,
+}
+
+// ---- the file's shape ----
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    business: BusinessFile,
+    #[serde(default)]
+    contact_hours: HoursFile,
+    #[serde(default)]
+    surveys: SurveysFile,
+    #[serde(default)]
+    callbacks: CallbacksFile,
+    agents: Option<Vec<AgentFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct BusinessFile {
+    name: String,
+    report_time_zone: String,
+    managers: Vec<String>,
+    from: String,
+    base_url: String,
+    report_hour: u32,
+}
+impl Default for BusinessFile {
+    fn default() -> Self {
+        Self {
+            name: "aftercare demo shop".into(),
+            report_time_zone: "UTC".into(),
+            managers: vec!["manager@example.com".into()],
+            from: "care@example.com".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            report_hour: 8,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct HoursFile {
+    start: String,
+    end: String,
+    days: Vec<String>,
+}
+impl Default for HoursFile {
+    fn default() -> Self {
+        Self {
+            start: "09:00".into(),
+            end: "20:00".into(),
+            days: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct SurveysFile {
+    csat_delay_hours: u32,
+    nps_delay_days: u32,
+    csat_throttle_days: u32,
+    nps_throttle_days: u32,
+    reminder_after_days: u32,
+    link_valid_days: u32,
+}
+impl Default for SurveysFile {
+    fn default() -> Self {
+        Self {
+            csat_delay_hours: 2,
+            nps_delay_days: 7,
+            csat_throttle_days: 7,
+            nps_throttle_days: 90,
+            reminder_after_days: 3,
+            link_valid_days: 28,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct CallbacksFile {
+    deadline_hours: u32,
+    priority_deadline_hours: u32,
+    retry_after_hours: u32,
+    max_attempts: u32,
+    slot_minutes: u32,
+}
+impl Default for CallbacksFile {
+    fn default() -> Self {
+        Self {
+            deadline_hours: 72,
+            priority_deadline_hours: 24,
+            retry_after_hours: 3,
+            max_attempts: 3,
+            slot_minutes: 15,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentFile {
+    id: String,
+    name: String,
+    email: String,
+    languages: Vec<String>,
+    time_zone: String,
+    #[serde(default = "default_agent_hours")]
+    hours: String,
+    #[serde(default = "default_agent_days")]
+    days: Vec<String>,
+    #[serde(default = "default_capacity")]
+    capacity: u32,
+}
+fn default_agent_hours() -> String {
+    "09:00-18:00".into()
+}
+fn default_agent_days() -> Vec<String> {
+    ["Mon", "Tue", "Wed", "Thu", "Fri"]
+        .map(String::from)
+        .to_vec()
+}
+fn default_capacity() -> u32 {
+    32
+}
+
+fn default_agents() -> Vec<AgentFile> {
+    vec![AgentFile {
+        id: "a-1".into(),
+        name: "Lee Jiwoo".into(),
+        email: "jiwoo@example.com".into(),
+        languages: vec!["ko".into(), "en".into()],
+        time_zone: "Asia/Seoul".into(),
+        hours: default_agent_hours(),
+        days: default_agent_days(),
+        capacity: default_capacity(),
+    }]
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        // The defaults are constants checked by `defaults_are_valid`.
+        Settings::from_file(File::default())
+            .unwrap_or_else(|e| unreachable!("default settings invalid: {e}"))
+    }
+}
+
+impl Settings {
+    /// Reads a TOML file; `None` gives the defaults.
+    pub fn load(path: Option<&std::path::Path>) -> Result<Settings, ConfigError> {
+        match path {
+            None => Ok(Settings::default()),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                Settings::from_toml(&text)
+            }
+        }
+    }
+
+    pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
+        let file: File = toml::from_str(text)?;
+        Settings::from_file(file)
+    }
+
+    fn from_file(f: File) -> Result<Settings, ConfigError> {
+        let b = f.business;
+        let tz = parse_tz("business.report_time_zone", &b.report_time_zone)?;
+        if b.report_hour > 23 {
+            return Err(invalid("business.report_hour", "must be 0 to 23"));
+        }
+        let managers = b
+            .managers
+            .iter()
+            .map(|m| EmailAddress::parse(m).map_err(|e| invalid("business.managers", e.0)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let from = EmailAddress::parse(&b.from).map_err(|e| invalid("business.from", e.0))?;
+        let contact_hours = parse_hours(
+            "contact_hours",
+            &f.contact_hours.start,
+            &f.contact_hours.end,
+            &f.contact_hours.days,
+        )?;
+        let s = f.surveys;
+        let c = f.callbacks;
+        if c.max_attempts == 0 {
+            return Err(invalid("callbacks.max_attempts", "must be at least 1"));
+        }
+        if c.slot_minutes == 0 || c.slot_minutes > 240 {
+            return Err(invalid("callbacks.slot_minutes", "must be 1 to 240"));
+        }
+        let agents = f
+            .agents
+            .unwrap_or_else(default_agents)
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| parse_agent(i, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Settings {
+            business_name: b.name,
+            report_time_zone: tz,
+            managers,
+            from,
+            base_url: b.base_url.trim_end_matches('/').to_string(),
+            report_hour: b.report_hour,
+            contact_hours,
+            surveys: SurveySettings {
+                csat_delay: Duration::hours(s.csat_delay_hours.into()),
+                nps_delay: Duration::days(s.nps_delay_days.into()),
+                csat_throttle: Duration::days(s.csat_throttle_days.into()),
+                nps_throttle: Duration::days(s.nps_throttle_days.into()),
+                reminder_after: Duration::days(s.reminder_after_days.into()),
+                link_valid: Duration::days(s.link_valid_days.into()),
+            },
+            callbacks: CallbackSettings {
+                deadline: Duration::hours(c.deadline_hours.into()),
+                priority_deadline: Duration::hours(c.priority_deadline_hours.into()),
+                retry_after: Duration::hours(c.retry_after_hours.into()),
+                max_attempts: c.max_attempts,
+                slot_minutes: c.slot_minutes,
+            },
+            agents,
+        })
+    }
+
+    /// A customer's time zone, or the business's when the customer has none.
+    pub fn zone_or_default(&self, tz: Option<Tz>) -> Tz {
+        tz.unwrap_or(self.report_time_zone)
+    }
+}
+
+fn parse_tz(field: &str, raw: &str) -> Result<Tz, ConfigError> {
+    raw.parse::<Tz>()
+        .map_err(|_| invalid(field, format!("{raw:?} is not an IANA time zone")))
+}
+
+fn parse_time(field: &str, raw: &str) -> Result<NaiveTime, ConfigError> {
+    if raw == "24:00" {
+        return NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999)
+            .ok_or_else(|| invalid(field, "bad time"));
+    }
+    NaiveTime::parse_from_str(raw, "%H:%M")
+        .map_err(|_| invalid(field, format!("{raw:?} is not HH:MM")))
+}
+
+fn parse_hours(
+    field: &str,
+    start: &str,
+    end: &str,
+    days: &[String],
+) -> Result<WeeklyHours, ConfigError> {
+    let start_t = parse_time(&format!("{field}.start"), start)?;
+    let end_t = parse_time(&format!("{field}.end"), end)?;
+    if start_t >= end_t {
+        return Err(invalid(field, "start must be before end"));
+    }
+    let days = days
+        .iter()
+        .map(|d| {
+            d.parse::<Weekday>().map_err(|_| {
+                invalid(
+                    format!("{field}.days"),
+                    format!("{d:?} is not a weekday (Mon … Sun)"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(WeeklyHours::new(start_t, end_t, days))
+}
+
+fn parse_agent(i: usize, a: AgentFile) -> Result<Agent, ConfigError> {
+    let field = format!("agents[{i}]");
+    let (start, end) = a
+        .hours
+        .split_once('-')
+        .ok_or_else(|| invalid(format!("{field}.hours"), "must look like 09:00-18:00"))?;
+    Ok(Agent {
+        id: AgentId::parse(&a.id).map_err(|e| invalid(format!("{field}.id"), e.0))?,
+        name: a.name,
+        email: EmailAddress::parse(&a.email).map_err(|e| invalid(format!("{field}.email"), e.0))?,
+        languages: a.languages.iter().map(|l| Locale::from_tag(l)).collect(),
+        time_zone: parse_tz(&format!("{field}.time_zone"), &a.time_zone)?,
+        hours: parse_hours(&field, start.trim(), end.trim(), &a.days)?,
+        capacity: a.capacity,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = Settings::default();
+        assert_eq!(s.report_time_zone, chrono_tz::UTC);
+        assert_eq!(s.agents.len(), 1);
+        assert_eq!(s.callbacks.deadline, Duration::hours(72));
+        assert_eq!(s.surveys.nps_delay, Duration::days(7));
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let s = Settings::from_toml("[business]\nreport_time_zone = \"Asia/Seoul\"\nagents = []\n");
+        // `agents` inside [business] is an unknown key: named, not ignored.
+        assert!(s.is_err());
+        let s = Settings::from_toml("agents = []\n[business]\nreport_time_zone = \"Asia/Seoul\"\n")
+            .unwrap();
+        assert_eq!(s.report_time_zone, chrono_tz::Asia::Seoul);
+        assert!(s.agents.is_empty());
+        assert_eq!(s.surveys.csat_delay, Duration::hours(2));
+    }
+
+    #[test]
+    fn bad_values_name_their_field() {
+        let err = Settings::from_toml("[contact_hours]\nstart = \"9am\"\n").unwrap_err();
+        assert!(err.to_string().contains("contact_hours.start"), "{err}");
+        let err =
+            Settings::from_toml("[business]\nreport_time_zone = \"Mars/Olympus\"\n").unwrap_err();
+        assert!(err.to_string().contains("report_time_zone"), "{err}");
+    }
+}

@@ -1,0 +1,349 @@
+//! The pure heart of aftercare: from a customer's history, derive their
+//! surveys, calls, KPI contributions and the work that is due.
+//!
+//! Because everything is a function of the (deduplicated, time-sorted)
+//! history, the order and multiplicity in which events arrive cannot change
+//! the result: a duplicate adds nothing, a late event lands in its place.
+
+use super::calls::{self, Call, CallFold, CallState, ReasonFate};
+use super::contact::local_day;
+use super::event::{Event, Satisfaction, Score, SurveyKind};
+use super::history::{History, SendOutcome};
+use super::kpi::{Contributions, Metric};
+use super::surveys::{self, Answers, PlannedSurvey};
+use crate::config::Settings;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// Work the history calls for, due at `at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub at: DateTime<Utc>,
+    pub kind: ActionKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionKind {
+    /// Decide (send, throttle or suppress) the survey with this key.
+    SendSurvey(String),
+    SendReminder(String),
+    /// Alert the managers to a low score (survey key).
+    LowScoreAlert(String),
+    /// Alert the managers to an unsatisfied reached customer (call id).
+    EscalationAlert(String),
+    /// Book a slot for attempt `attempt` of call number `call` (an index
+    /// into [`Derived::calls`]), not before `earliest`.
+    Book {
+        call: usize,
+        attempt: usize,
+        earliest: DateTime<Utc>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Derived {
+    pub surveys: Vec<PlannedSurvey>,
+    pub answers: BTreeMap<String, Answers>,
+    pub calls: CallFold,
+    pub contributions: Contributions,
+    /// Pending work, earliest first.
+    pub actions: Vec<Action>,
+}
+
+impl Derived {
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.actions.first().map(|a| a.at)
+    }
+    pub fn survey(&self, key: &str) -> Option<&PlannedSurvey> {
+        self.surveys.iter().find(|s| s.key == key)
+    }
+    pub fn call(&self, id: &str) -> Option<&Call> {
+        self.calls.calls.iter().find(|c| c.id == id)
+    }
+    /// The customer's open call now (the last call, if still open).
+    pub fn open_call(&self) -> Option<&Call> {
+        self.calls.calls.last().filter(|c| c.is_open())
+    }
+}
+
+pub fn derive(history: &History, settings: &Settings) -> Derived {
+    let surveys = surveys::plan(history, settings);
+    let answers = surveys::answers(history, settings);
+    let reasons = calls::reasons(history, &answers, settings);
+    let calls = calls::fold(history, reasons, settings);
+    let contributions = contributions(history, &surveys, &answers, &calls, settings);
+    let actions = actions(history, &surveys, &answers, &calls, settings);
+    Derived {
+        surveys,
+        answers,
+        calls,
+        contributions,
+        actions,
+    }
+}
+
+fn actions(
+    history: &History,
+    surveys: &[PlannedSurvey],
+    answers: &BTreeMap<String, Answers>,
+    fold: &CallFold,
+    settings: &Settings,
+) -> Vec<Action> {
+    let facts = &history.facts;
+    let mut out = Vec::new();
+    for s in surveys {
+        match facts.surveys.get(&s.key) {
+            None => out.push(Action {
+                at: s.due_at,
+                kind: ActionKind::SendSurvey(s.key.clone()),
+            }),
+            Some(d)
+                if d.outcome == SendOutcome::Sent
+                    && !answers.contains_key(&s.key)
+                    && !facts.reminders.contains_key(&s.key) =>
+            {
+                let at = surveys::out_of_quiet_time(
+                    &settings.contact_hours,
+                    s.tz,
+                    d.at + settings.surveys.reminder_after,
+                );
+                if at <= d.at + settings.surveys.link_valid {
+                    out.push(Action {
+                        at,
+                        kind: ActionKind::SendReminder(s.key.clone()),
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, a) in answers {
+        if let Some(at) = a.became_low_at {
+            if !facts.alerts.contains_key(&format!("low:{key}")) {
+                out.push(Action {
+                    at,
+                    kind: ActionKind::LowScoreAlert(key.clone()),
+                });
+            }
+        }
+    }
+    for (i, call) in fold.calls.iter().enumerate() {
+        if let CallState::Reached {
+            at,
+            satisfaction: Satisfaction::Unsatisfied,
+        } = call.state
+        {
+            if !facts.alerts.contains_key(&format!("esc:{}", call.id)) {
+                out.push(Action {
+                    at,
+                    kind: ActionKind::EscalationAlert(call.id.clone()),
+                });
+            }
+        }
+        if let Some((n, earliest)) = call.next_attempt(settings) {
+            if !facts.assignments.contains_key(&call.attempt_key(n)) {
+                let at = call
+                    .attempts
+                    .last()
+                    .map(|a| a.at)
+                    .unwrap_or(call.created_at);
+                out.push(Action {
+                    at,
+                    kind: ActionKind::Book {
+                        call: i,
+                        attempt: n,
+                        earliest,
+                    },
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.at.cmp(&b.at));
+    out
+}
+
+fn contributions(
+    history: &History,
+    surveys: &[PlannedSurvey],
+    answers: &BTreeMap<String, Answers>,
+    fold: &CallFold,
+    settings: &Settings,
+) -> Contributions {
+    let tz = settings.report_time_zone;
+    let day = |t: DateTime<Utc>| local_day(tz, t);
+    let mut c = Contributions::default();
+
+    // Purchases: a customer is a repeat customer on a day when one of that
+    // day's orders has an earlier order (any day).
+    let orders: Vec<DateTime<Utc>> = history
+        .events
+        .iter()
+        .filter_map(|e| matches!(e, Event::PurchaseCompleted(_)).then(|| e.occurred_at()))
+        .collect();
+    let mut by_day: BTreeMap<_, Vec<DateTime<Utc>>> = BTreeMap::new();
+    for t in &orders {
+        by_day.entry(day(*t)).or_default().push(*t);
+    }
+    let first_order = orders.iter().min();
+    for (d, times) in &by_day {
+        c.add(*d, Metric::Purchases, times.len() as i64);
+        c.add(*d, Metric::PurchaseCustomers, 1);
+        if times.iter().any(|t| first_order.is_some_and(|f| f < t)) {
+            c.add(*d, Metric::RepeatCustomers, 1);
+        }
+    }
+
+    // Tickets.
+    let mut opened_at: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    let mut closes: BTreeMap<&str, Vec<&super::event::TicketClosed>> = BTreeMap::new();
+    for e in &history.events {
+        match e {
+            Event::TicketOpened(o) => {
+                opened_at
+                    .entry(o.ticket_id.as_str())
+                    .or_insert(o.occurred_at);
+            }
+            Event::TicketClosed(cl) => closes.entry(cl.ticket_id.as_str()).or_default().push(cl),
+            _ => {}
+        }
+    }
+    for (ticket, list) in &closes {
+        opened_at.entry(ticket).or_insert(list[0].opened_at);
+    }
+    for (ticket, open) in &opened_at {
+        let open_day = day(*open);
+        c.add(open_day, Metric::TicketsOpened, 1);
+        c.add(open_day, Metric::BacklogDelta, 1);
+        let Some(list) = closes.get(ticket) else {
+            continue;
+        };
+        let first = list[0];
+        let d = day(first.occurred_at);
+        c.add(d.max(open_day), Metric::BacklogDelta, -1);
+        c.add(d, Metric::TicketsClosed, 1);
+        c.add(
+            d,
+            Metric::ResolutionSeconds,
+            (first.occurred_at - first.opened_at).num_seconds(),
+        );
+        if first.resolved {
+            c.add(d, Metric::TicketsResolved, 1);
+            if first.customer_contacts <= 1 {
+                c.add(d, Metric::ResolvedFirstContact, 1);
+            }
+        }
+        if let Some(fr) = first.first_response_at {
+            c.add(d, Metric::FirstResponses, 1);
+            c.add(
+                d,
+                Metric::FirstResponseSeconds,
+                (fr - first.opened_at).num_seconds(),
+            );
+        }
+        for later in &list[1..] {
+            c.add(day(later.occurred_at), Metric::TicketsReopened, 1);
+        }
+    }
+
+    // Callbacks.
+    for (reason, fate) in &fold.fates {
+        let d = day(reason.at);
+        match fate {
+            ReasonFate::Scheduled(n) => {
+                c.add(d, Metric::CallsScheduled, 1);
+                let call = &fold.calls[*n];
+                if history
+                    .facts
+                    .assignments
+                    .get(&call.attempt_key(1))
+                    .is_some_and(|a| a.at_risk)
+                {
+                    c.add(d, Metric::CallsAtRisk, 1);
+                }
+            }
+            ReasonFate::Merged => c.add(d, Metric::CallsMerged, 1),
+            ReasonFate::Skipped => c.add(d, Metric::CallsSkipped, 1),
+        }
+    }
+    for call in &fold.calls {
+        for a in &call.attempts {
+            c.add(day(a.at), Metric::CallAttempts, 1);
+        }
+        if let CallState::Reached { at, satisfaction } = call.state {
+            let d = day(at);
+            c.add(d, Metric::CallsReached, 1);
+            let bucket = match satisfaction {
+                Satisfaction::Satisfied => Metric::CallsSatisfied,
+                Satisfaction::Neutral => Metric::CallsNeutral,
+                Satisfaction::Unsatisfied => Metric::CallsUnsatisfied,
+            };
+            c.add(d, bucket, 1);
+            if satisfaction == Satisfaction::Unsatisfied {
+                c.add(d, Metric::EscalationsOpened, 1);
+                c.add(d, Metric::EscalationsOpenDelta, 1);
+                if let Some(resolved) = history.facts.escalations_resolved.get(&call.id) {
+                    c.add(day(*resolved).max(d), Metric::EscalationsOpenDelta, -1);
+                }
+            }
+        }
+        let due_day = day(call.deadline);
+        c.add(due_day, Metric::CallsDue, 1);
+        if call.reached_at().is_some_and(|t| t <= call.deadline) {
+            c.add(due_day, Metric::CallsOnTime, 1);
+        }
+    }
+
+    // Surveys.
+    for s in surveys {
+        let Some(decision) = history.facts.surveys.get(&s.key) else {
+            continue;
+        };
+        let d = day(decision.at);
+        let (sent, throttled, suppressed, answered) = match s.kind() {
+            SurveyKind::Csat => (
+                Metric::CsatSent,
+                Metric::CsatThrottled,
+                Metric::CsatSuppressed,
+                Metric::CsatAnsweredOfSent,
+            ),
+            SurveyKind::Nps => (
+                Metric::NpsSent,
+                Metric::NpsThrottled,
+                Metric::NpsSuppressed,
+                Metric::NpsAnsweredOfSent,
+            ),
+        };
+        match decision.outcome {
+            SendOutcome::Sent => c.add(d, sent, 1),
+            SendOutcome::Throttled => c.add(d, throttled, 1),
+            SendOutcome::Suppressed => c.add(d, suppressed, 1),
+        }
+        let Some(a) = answers.get(&s.key) else {
+            continue;
+        };
+        c.add(d, answered, 1);
+        let first = day(a.first_at);
+        match a.current {
+            Score::Csat(score) => {
+                c.add(first, Metric::CsatResponses, 1);
+                c.add(first, Metric::CsatScoreSum, score.value().into());
+                if score.is_satisfied() {
+                    c.add(first, Metric::CsatSatisfied, 1);
+                }
+            }
+            Score::Nps(score) => {
+                c.add(first, Metric::NpsResponses, 1);
+                let bucket = match score.value() {
+                    9..=10 => Metric::NpsPromoters,
+                    7..=8 => Metric::NpsPassives,
+                    _ => Metric::NpsDetractors,
+                };
+                c.add(first, bucket, 1);
+            }
+        }
+    }
+    if let Some(t) = history.facts.unsubscribed_at {
+        c.add(day(t), Metric::Unsubscribes, 1);
+    }
+    c
+}

@@ -1,0 +1,122 @@
+//! A customer's history: the events accepted for them and the facts the
+//! system itself produced (a survey decided, a reminder sent, a call slot
+//! booked). Everything else — calls, surveys, KPI contributions, due work —
+//! is derived from it by [`crate::domain::derive`].
+
+use super::event::{Customer, Event};
+use super::ids::{AgentId, CustomerId};
+use super::kpi::Contributions;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub customer_id: CustomerId,
+    /// Optimistic-concurrency version: 0 for a customer never stored.
+    pub version: u64,
+    /// Accepted events, sorted by (`occurred_at`, natural key).
+    pub events: Vec<Event>,
+    #[serde(default)]
+    pub facts: Facts,
+    /// The KPI contributions already applied to the shared counters.
+    #[serde(default)]
+    pub applied: Contributions,
+}
+
+/// What the system did, with when it did it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// Survey key → what happened when it came due.
+    #[serde(default)]
+    pub surveys: BTreeMap<String, SurveyDecision>,
+    /// Survey key → when its reminder went out.
+    #[serde(default)]
+    pub reminders: BTreeMap<String, DateTime<Utc>>,
+    /// Alert id → when the managers were alerted.
+    #[serde(default)]
+    pub alerts: BTreeMap<String, DateTime<Utc>>,
+    /// `call id#attempt` → the slot booked for that attempt.
+    #[serde(default)]
+    pub assignments: BTreeMap<String, Assignment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+    /// Escalation id → when a manager resolved it.
+    #[serde(default)]
+    pub escalations_resolved: BTreeMap<String, DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SendOutcome {
+    Sent,
+    Throttled,
+    Suppressed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyDecision {
+    pub at: DateTime<Utc>,
+    pub outcome: SendOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// `None`: no agent speaks the customer's language.
+    pub agent: Option<AgentId>,
+    pub slot: DateTime<Utc>,
+    /// No slot could be found before the call's deadline.
+    pub at_risk: bool,
+}
+
+impl History {
+    pub fn new(customer_id: CustomerId) -> History {
+        History {
+            customer_id,
+            version: 0,
+            events: Vec::new(),
+            facts: Facts::default(),
+            applied: Contributions::default(),
+        }
+    }
+
+    pub fn contains(&self, natural_key: &str) -> bool {
+        self.events.iter().any(|e| e.natural_key() == natural_key)
+    }
+
+    /// Adds an event in time order; returns false (and changes nothing) when
+    /// an event with the same natural key is already there.
+    pub fn insert(&mut self, event: Event) -> bool {
+        let key = event.natural_key();
+        if self.contains(&key) {
+            return false;
+        }
+        let at = event.occurred_at();
+        let pos = self
+            .events
+            .partition_point(|e| (e.occurred_at(), e.natural_key()) <= (at, key.clone()));
+        self.events.insert(pos, event);
+        true
+    }
+
+    /// The customer as last described at or before `t` (or, failing that,
+    /// the first description at all).
+    pub fn profile_at(&self, t: DateTime<Utc>) -> Option<&Customer> {
+        let mut best = None;
+        for e in &self.events {
+            if let Some(c) = e.customer() {
+                if e.occurred_at() <= t || best.is_none() {
+                    best = Some(c);
+                } else {
+                    break;
+                }
+            }
+        }
+        best
+    }
+
+    /// The latest description of the customer.
+    pub fn latest_profile(&self) -> Option<&Customer> {
+        self.events.iter().rev().find_map(Event::customer)
+    }
+}

@@ -1,0 +1,13 @@
+//! The pure domain: no I/O, no AWS types, time always passed in.
+
+pub mod calls;
+pub mod contact;
+pub mod derive;
+pub mod event;
+pub mod history;
+pub mod ids;
+pub mod kpi;
+pub mod report;
+pub mod stats;
+pub mod surveys;
+pub mod token;
