@@ -135,33 +135,48 @@ read_pids() {
     fi
 }
 
-stop_pid() {
-    local name="$1" pid="$2"
-    if ! ours "$name" "$pid"; then
-        return 0
-    fi
-    log "stopping $name (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-        alive "$pid" || return 0
+# Waits up to $1 tenths of a second for all given pids to exit; prints the
+# ones still alive.
+wait_gone() {
+    local tenths="$1" pid left
+    shift
+    for _ in $(seq 1 "$tenths"); do
+        left=""
+        for pid in "$@"; do
+            alive "$pid" && left="$left $pid"
+        done
+        [[ -z "$left" ]] && return 0
         sleep 0.1
     done
-    log "$name (pid $pid) did not exit after SIGTERM; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for _ in $(seq 1 20); do
-        alive "$pid" || return 0
-        sleep 0.1
-    done
-    log "warning: $name (pid $pid) is still alive"
-    return 1
+    printf '%s\n' "$left"
 }
 
 stop_all() {
-    local name pid rc=0
+    # SIGTERM everything first (each takes ~2 s to shut down), then wait.
+    local name pid left rc=0
+    local -a pids=()
     while read -r name pid; do
         [[ -n "${pid:-}" ]] || continue
-        stop_pid "$name" "$pid" || rc=1
+        if ours "$name" "$pid"; then
+            log "stopping $name (pid $pid)"
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid")
+        fi
     done < <(read_pids)
+    if ((${#pids[@]})); then
+        left="$(wait_gone 100 "${pids[@]}")"
+        if [[ -n "$left" ]]; then
+            log "pids$left did not exit within 10s of SIGTERM; sending SIGKILL"
+            # shellcheck disable=SC2086 # a list of pids
+            kill -KILL $left 2>/dev/null || true
+            # shellcheck disable=SC2086
+            left="$(wait_gone 30 $left)"
+            if [[ -n "$left" ]]; then
+                log "warning: pids$left are still alive"
+                rc=1
+            fi
+        fi
+    fi
     rm -f "$PIDS" "$ENV_FILE"
     return "$rc"
 }

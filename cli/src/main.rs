@@ -1,1 +1,106 @@
-fn main() {}
+//! `aftercare`: the local runner (SPEC 10).
+
+mod demo;
+mod local;
+mod run;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "aftercare", version, about = "After-sale care loop: follow-up calls, CSAT/NPS surveys, daily KPIs")]
+struct Cli {
+    /// Settings file (TOML); defaults apply when absent.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a business through the whole pipeline and write the results.
+    Demo {
+        /// Where to write the outbox, reports and summary.
+        #[arg(long, default_value = "aftercare-demo")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long, default_value_t = 3000)]
+        customers: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Write the generated events (JSON Lines) here and stop.
+        #[arg(long)]
+        events_only: Option<PathBuf>,
+    },
+    /// Ingest a JSON Lines file of EventBridge envelopes with a simulated clock.
+    Run {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        events: PathBuf,
+        /// Run the clock on to this time (RFC 3339) after the last event.
+        #[arg(long)]
+        until: Option<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Print one day's KPIs.
+    Report {
+        #[arg(long)]
+        data: PathBuf,
+        /// The day (YYYY-MM-DD) in the report time zone.
+        #[arg(long)]
+        date: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Text,
+    Html,
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AFTERCARE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Demo { out, days, customers, seed, events_only } => {
+                demo::demo(cli.config.as_deref(), &out, days, customers, seed, events_only.as_deref()).await
+            }
+            Command::Run { data, events, until, quiet } => {
+                let until = until
+                    .map(|u| chrono::DateTime::parse_from_rfc3339(&u).map(|t| t.with_timezone(&chrono::Utc)))
+                    .transpose()
+                    .context("--until must be an RFC 3339 time, such as 2026-12-01T00:00:00Z")?;
+                let settings = local::settings(cli.config.as_deref())?;
+                let summary = run::run_file(&settings, &data, &events, until, !quiet).await?;
+                println!("{summary}");
+                Ok(())
+            }
+            Command::Report { data, date, format } => {
+                let date: chrono::NaiveDate = date.parse().with_context(|| format!("--date {date:?} is not a date (YYYY-MM-DD)"))?;
+                let settings = local::settings(cli.config.as_deref())?;
+                let local = local::Local::open(&data, &settings)?;
+                let report = aftercare_shared::services::read_report(&local.store, &settings, date).await?;
+                match format {
+                    Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                    Format::Text => print!("{}", report.to_text()),
+                    Format::Html => println!("{}", aftercare_shared::mail::render::report_html(&settings, &report)),
+                }
+                Ok(())
+            }
+        }
+    })
+}

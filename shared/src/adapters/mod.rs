@@ -1,7 +1,9 @@
 //! Adapters: the ports implemented for real systems.
 
+#[cfg(feature = "aws")]
 pub mod dynamodb;
 pub mod outbox;
+#[cfg(feature = "aws")]
 pub mod ses;
 pub mod sqlite;
 

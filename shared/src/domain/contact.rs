@@ -57,6 +57,21 @@ impl WeeklyHours {
         None
     }
 
+    /// The first start of the hours (a working day's opening) at or after `t`.
+    pub fn next_start(&self, tz: Tz, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut day = t.with_timezone(&tz).date_naive();
+        for _ in 0..15 {
+            if self.is_open_day(day) {
+                let start = local_to_utc(tz, day, self.start);
+                if start >= t {
+                    return Some(start);
+                }
+            }
+            day = day.succ_opt()?;
+        }
+        None
+    }
+
     /// The end of the open stretch that contains `t` (which must be open).
     pub fn close_of(&self, tz: Tz, t: DateTime<Utc>) -> DateTime<Utc> {
         local_to_utc(tz, t.with_timezone(&tz).date_naive(), self.end)
@@ -162,6 +177,14 @@ mod tests {
             NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
         );
         assert_eq!(t, utc("2026-03-08T07:00:00Z"));
+    }
+
+    #[test]
+    fn the_next_start_is_a_working_days_opening_never_a_time_inside_the_hours() {
+        // Fri 14:00 Seoul -> Mon 09:00 Seoul (Sunday is closed, Saturday is open).
+        let t = utc("2026-11-20T05:00:00Z");
+        assert_eq!(hours().next_start(Asia::Seoul, t), Some(utc("2026-11-21T00:00:00Z")));
+        assert_eq!(hours().next_start(Asia::Seoul, utc("2026-11-21T00:00:00Z")), Some(utc("2026-11-21T00:00:00Z")));
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Jobs<'_> {
             });
         }
         let agent = self.settings.agents.iter().find(|a| sheet_job(a) == job)?;
-        agent.hours.next_open(agent.time_zone, t)
+        agent.hours.next_start(agent.time_zone, t)
     }
 
     /// Schedules jobs never scheduled before from `now` on.

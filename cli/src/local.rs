@@ -1,0 +1,50 @@
+//! The local data directory: the SQLite store, the outbox, the link secret.
+
+use aftercare_shared::adapters::outbox::OutboxMailer;
+use aftercare_shared::adapters::sqlite::SqliteStore;
+use aftercare_shared::config::Settings;
+use aftercare_shared::domain::token::TokenKey;
+use anyhow::{Context, Result};
+use rand::RngCore;
+use std::path::Path;
+
+pub fn settings(path: Option<&Path>) -> Result<Settings> {
+    Settings::load(path).context("reading settings")
+}
+
+pub struct Local {
+    pub store: SqliteStore,
+    pub mailer: OutboxMailer,
+    pub key: TokenKey,
+}
+
+impl Local {
+    pub fn open(dir: &Path, _settings: &Settings) -> Result<Local> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating data directory {}", dir.display()))?;
+        let store = SqliteStore::open(&dir.join("aftercare.sqlite")).with_context(|| format!("opening the store in {}", dir.display()))?;
+        let mailer = OutboxMailer::new(dir.join("outbox")).with_context(|| format!("creating {}/outbox", dir.display()))?;
+        Ok(Local { store, mailer, key: secret(dir)? })
+    }
+}
+
+/// The HMAC key for links: `AFTERCARE_SECRET`, else a random key kept in
+/// `DIR/secret` (created on first use, readable only by its owner).
+fn secret(dir: &Path) -> Result<TokenKey> {
+    if let Ok(s) = std::env::var("AFTERCARE_SECRET") {
+        return TokenKey::new(s.as_bytes()).context("AFTERCARE_SECRET must be at least 16 bytes");
+    }
+    let path = dir.join("secret");
+    if !path.exists() {
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::write(&path, hex).with_context(|| format!("writing {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    TokenKey::new(text.trim().as_bytes()).with_context(|| format!("{} holds a key shorter than 16 bytes", path.display()))
+}
