@@ -183,8 +183,14 @@ mod tests {
     fn the_next_start_is_a_working_days_opening_never_a_time_inside_the_hours() {
         // Fri 14:00 Seoul -> Mon 09:00 Seoul (Sunday is closed, Saturday is open).
         let t = utc("2026-11-20T05:00:00Z");
-        assert_eq!(hours().next_start(Asia::Seoul, t), Some(utc("2026-11-21T00:00:00Z")));
-        assert_eq!(hours().next_start(Asia::Seoul, utc("2026-11-21T00:00:00Z")), Some(utc("2026-11-21T00:00:00Z")));
+        assert_eq!(
+            hours().next_start(Asia::Seoul, t),
+            Some(utc("2026-11-21T00:00:00Z"))
+        );
+        assert_eq!(
+            hours().next_start(Asia::Seoul, utc("2026-11-21T00:00:00Z")),
+            Some(utc("2026-11-21T00:00:00Z"))
+        );
     }
 
     #[test]

@@ -359,5 +359,12 @@ pub fn call_sheet(
 /// A day's KPIs as a standalone HTML page.
 pub fn report_html(settings: &Settings, report: &DailyReport) -> String {
     let title = format!("{} KPIs for {}", settings.business_name, report.date);
-    page(&title, &format!("<h1>{}</h1><pre>{}</pre>", escape_html(&title), escape_html(&report.to_text())))
+    page(
+        &title,
+        &format!(
+            "<h1>{}</h1><pre>{}</pre>",
+            escape_html(&title),
+            escape_html(&report.to_text())
+        ),
+    )
 }

@@ -1,0 +1,85 @@
+//! The SES v2 adapter against moto, reading sent mail back from moto's API.
+
+use crate::helpers::{endpoint, ses_client};
+use aftercare_shared::adapters::ses::SesMailer;
+use aftercare_shared::config::Settings;
+use aftercare_shared::domain::event::SurveyFor;
+use aftercare_shared::domain::ids::{CustomerId, EmailAddress, Locale, TicketId};
+use aftercare_shared::domain::surveys::PlannedSurvey;
+use aftercare_shared::domain::token::TokenKey;
+use aftercare_shared::mail::render::survey_email;
+use aftercare_shared::ports::Mailer;
+use chrono::{TimeZone, Utc};
+
+#[tokio::test]
+async fn a_survey_email_goes_out_through_ses_with_its_unsubscribe_headers() {
+    let client = ses_client().await;
+    let settings = Settings::default();
+    client
+        .create_email_identity()
+        .email_identity(settings.from.as_str())
+        .send()
+        .await
+        .expect("verifying the sender on moto");
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
+    let customer = CustomerId::parse("c-ses-1").unwrap();
+    let survey = PlannedSurvey {
+        key: "csat:t-ses-1".into(),
+        subject: SurveyFor::Ticket(TicketId::parse("t-ses-1").unwrap()),
+        trigger_at: now,
+        due_at: now,
+        email: EmailAddress::parse("minji.ses@example.com").unwrap(),
+        locale: Locale::Ko,
+        tz: chrono_tz::Asia::Seoul,
+    };
+    let key = TokenKey::new(b"test-key-0123456789").unwrap();
+    let message = survey_email(
+        &settings,
+        &key,
+        &customer,
+        Some("Kim Minji"),
+        &survey,
+        now,
+        false,
+        now,
+    );
+    SesMailer::new(client, None)
+        .send(&message)
+        .await
+        .expect("sending through SES (moto)");
+
+    let data: serde_json::Value = reqwest::get(format!(
+        "{}/moto-api/data.json",
+        endpoint("AFTERCARE_SES_ENDPOINT")
+    ))
+    .await
+    .expect("reading moto's data")
+    .json()
+    .await
+    .expect("moto's data is JSON");
+    let sent = data["ses"]["RawMessage"]
+        .as_array()
+        .expect("moto recorded raw messages")
+        .clone();
+    let ours = sent
+        .iter()
+        .find(|m| {
+            m["raw_data"]
+                .as_str()
+                .is_some_and(|r| r.contains("Message-ID: <survey-c-ses-1-csat:t-ses-1@aftercare>"))
+        })
+        .expect("our message reached SES");
+    let raw = ours["raw_data"].as_str().unwrap();
+    assert!(
+        raw.contains("List-Unsubscribe: <http://127.0.0.1:8080/u/"),
+        "{raw}"
+    );
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    assert!(raw.contains("Content-Type: text/html; charset=UTF-8"));
+    assert_eq!(ours["source"], "care@example.com");
+    assert!(ours["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d == "minji.ses@example.com"));
+}

@@ -1,0 +1,356 @@
+//! One conformance suite, run against every store: SQLite and DynamoDB Local.
+
+use aftercare_shared::adapters::outbox::OutboxMailer;
+use aftercare_shared::adapters::sqlite::SqliteStore;
+use aftercare_shared::config::Settings;
+use aftercare_shared::domain::event::parse_envelope;
+use aftercare_shared::domain::history::History;
+use aftercare_shared::domain::ids::{AgentId, CustomerId};
+use aftercare_shared::domain::kpi::{Contributions, Metric};
+use aftercare_shared::domain::token::TokenKey;
+use aftercare_shared::ports::{BookResult, Booking, Commit, Message, Store, StoreError};
+use aftercare_shared::services::care::{Care, Ingested};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use std::sync::Arc;
+
+fn t(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, h, m, 0).unwrap()
+}
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+fn customer(id: &str) -> CustomerId {
+    CustomerId::parse(id).unwrap()
+}
+
+fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
+    let mut history = History::new(customer(id));
+    history.version = expected + 1;
+    Commit {
+        history,
+        expected_version: expected,
+        delta,
+        claims: Vec::new(),
+        next_due: None,
+        messages: Vec::new(),
+    }
+}
+
+fn message(id: &str) -> Message {
+    Message {
+        id: id.into(),
+        from: "care@example.com".into(),
+        to: vec!["x@example.com".into()],
+        raw: format!("Subject: {id}\r\n\r\nbody"),
+    }
+}
+
+pub async fn a_committed_history_loads_back_and_a_stale_version_is_a_conflict(store: &dyn Store) {
+    assert!(store.load(&customer("c-1")).await.unwrap().is_none());
+    let mut delta = Contributions::default();
+    delta.add(day("2026-11-20"), Metric::Purchases, 1);
+    store
+        .commit(&commit("c-1", 0, delta.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load(&customer("c-1")).await.unwrap().unwrap().version,
+        1
+    );
+    // A second writer that also read version 0 loses, and changes nothing.
+    let err = store
+        .commit(&commit("c-1", 0, delta.clone()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(
+        store
+            .day(day("2026-11-20"))
+            .await
+            .unwrap()
+            .get(Metric::Purchases),
+        1
+    );
+    store.commit(&commit("c-1", 1, delta)).await.unwrap();
+    assert_eq!(
+        store
+            .day(day("2026-11-20"))
+            .await
+            .unwrap()
+            .get(Metric::Purchases),
+        2
+    );
+}
+
+pub async fn an_order_belongs_to_the_first_customer_who_claims_it(store: &dyn Store) {
+    let mut first = commit("c-1", 0, Contributions::default());
+    first.claims = vec!["nps:o-1".into()];
+    store.commit(&first).await.unwrap();
+    let mut again = commit("c-1", 1, Contributions::default());
+    again.claims = vec!["nps:o-1".into()];
+    store.commit(&again).await.unwrap();
+    let mut delta = Contributions::default();
+    delta.add(day("2026-11-20"), Metric::Purchases, 1);
+    let mut other = commit("c-2", 0, delta);
+    other.claims = vec!["nps:o-1".into()];
+    let err = store.commit(&other).await.unwrap_err();
+    assert!(matches!(err, StoreError::ClaimedByOther { .. }), "{err:?}");
+    assert_eq!(store.owner("nps:o-1").await.unwrap(), Some(customer("c-1")));
+    assert!(
+        store.load(&customer("c-2")).await.unwrap().is_none(),
+        "a refused commit writes nothing"
+    );
+    assert_eq!(
+        store
+            .day(day("2026-11-20"))
+            .await
+            .unwrap()
+            .get(Metric::Purchases),
+        0
+    );
+}
+
+pub async fn level_metrics_read_as_running_sums_and_plain_ones_per_day(store: &dyn Store) {
+    let mut a = Contributions::default();
+    a.add(day("2026-11-18"), Metric::BacklogDelta, 3);
+    a.add(day("2026-11-18"), Metric::TicketsOpened, 3);
+    a.add(day("2026-11-20"), Metric::BacklogDelta, -1);
+    a.add(day("2026-11-22"), Metric::BacklogDelta, 5);
+    store.commit(&commit("c-1", 0, a)).await.unwrap();
+    let mut b = Contributions::default();
+    b.add(day("2026-11-19"), Metric::BacklogDelta, 2);
+    store.commit(&commit("c-2", 0, b)).await.unwrap();
+    let d20 = store.day(day("2026-11-20")).await.unwrap();
+    assert_eq!(d20.get(Metric::BacklogDelta), 3 + 2 - 1);
+    assert_eq!(d20.get(Metric::TicketsOpened), 0);
+    assert_eq!(
+        store
+            .day(day("2026-11-18"))
+            .await
+            .unwrap()
+            .get(Metric::TicketsOpened),
+        3
+    );
+}
+
+pub async fn due_work_is_listed_earliest_first_up_to_now(store: &dyn Store) {
+    for (id, due) in [
+        ("c-1", Some(t(10, 0))),
+        ("c-2", Some(t(9, 0))),
+        ("c-3", None),
+        ("c-4", Some(t(12, 0))),
+    ] {
+        let mut c = commit(id, 0, Contributions::default());
+        c.next_due = due;
+        store.commit(&c).await.unwrap();
+    }
+    assert_eq!(store.next_due().await.unwrap(), Some(t(9, 0)));
+    assert_eq!(
+        store.due(t(11, 0), 10).await.unwrap(),
+        vec![customer("c-2"), customer("c-1")]
+    );
+    let mut done = commit("c-2", 1, Contributions::default());
+    done.next_due = None;
+    store.commit(&done).await.unwrap();
+    assert_eq!(store.next_due().await.unwrap(), Some(t(10, 0)));
+    assert_eq!(
+        store.due(t(11, 0), 10).await.unwrap(),
+        vec![customer("c-1")]
+    );
+}
+
+pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
+    let agent = AgentId::parse("a-1").unwrap();
+    let b = Booking {
+        agent: agent.clone(),
+        slot: t(9, 0),
+        call_key: "c-1/order:o-1#1".into(),
+        customer: customer("c-1"),
+    };
+    assert_eq!(store.book(&b).await.unwrap(), BookResult::Booked);
+    let same_slot = Booking {
+        call_key: "c-2/order:o-2#1".into(),
+        customer: customer("c-2"),
+        ..b.clone()
+    };
+    assert_eq!(store.book(&same_slot).await.unwrap(), BookResult::SlotTaken);
+    let same_attempt = Booking {
+        slot: t(9, 15),
+        ..b.clone()
+    };
+    assert_eq!(
+        store.book(&same_attempt).await.unwrap(),
+        BookResult::SlotTaken
+    );
+    assert_eq!(
+        store.booking_for("c-1/order:o-1#1").await.unwrap(),
+        Some(b.clone())
+    );
+    assert_eq!(
+        store.bookings(&agent, t(8, 0), t(9, 0)).await.unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store.bookings(&agent, t(9, 0), t(10, 0)).await.unwrap(),
+        vec![b]
+    );
+}
+
+pub async fn queued_mail_stays_until_delivered_and_is_queued_once(store: &dyn Store) {
+    let mut c = commit("c-1", 0, Contributions::default());
+    c.messages = vec![message("survey-1")];
+    store.commit(&c).await.unwrap();
+    store
+        .enqueue(&[message("report-1"), message("report-1")])
+        .await
+        .unwrap();
+    let ids: Vec<String> = store
+        .undelivered(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids, vec!["survey-1".to_string(), "report-1".to_string()]);
+    store.mark_delivered("survey-1").await.unwrap();
+    store.enqueue(&[message("survey-1")]).await.unwrap();
+    let ids: Vec<String> = store
+        .undelivered(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["report-1".to_string()],
+        "a delivered message is never queued again"
+    );
+}
+
+pub async fn suppression_ignores_case_and_jobs_move_on_once(store: &dyn Store) {
+    store
+        .suppress("Minji@Example.com", "bounce", t(9, 0))
+        .await
+        .unwrap();
+    assert!(store.is_suppressed("minji@example.com").await.unwrap());
+    assert!(!store.is_suppressed("other@example.com").await.unwrap());
+    assert!(store
+        .advance_job("daily-report", None, t(8, 0))
+        .await
+        .unwrap());
+    assert!(!store
+        .advance_job("daily-report", None, t(8, 0))
+        .await
+        .unwrap());
+    assert!(store
+        .advance_job("daily-report", Some(t(8, 0)), t(9, 0))
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .advance_job("daily-report", Some(t(8, 0)), t(10, 0))
+            .await
+            .unwrap(),
+        "a second runner loses"
+    );
+    assert_eq!(
+        store.job_next_run("daily-report").await.unwrap(),
+        Some(t(9, 0))
+    );
+}
+
+fn purchase(customer: &str, order: &str, envelope: &str) -> String {
+    format!(
+        r#"{{"id":"{envelope}","detail-type":"PurchaseCompleted","detail":{{"order_id":"{order}","occurred_at":"2026-11-20T01:00:00Z","customer":{{"id":"{customer}","email":"{customer}@example.com","phone":"+821012345678","locale":"ko","time_zone":"Asia/Seoul"}}}}}}"#
+    )
+}
+
+/// Many writers deliver the same event at once (different envelopes), and
+/// many customers buy on one day at once: every effect lands exactly once.
+pub async fn racing_writers_count_each_event_exactly_once(store: Arc<dyn Store>) {
+    let outbox = tempfile::tempdir().unwrap();
+    let mailer = Arc::new(OutboxMailer::new(outbox.path()).unwrap());
+    let settings = Arc::new(Settings::default());
+    let key = Arc::new(TokenKey::new(b"conformance-key-123").unwrap());
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        for (customer, order) in [
+            ("c-race".to_string(), "o-race".to_string()),
+            (format!("c-{i}"), format!("o-{i}")),
+        ] {
+            let (store, mailer, settings, key) =
+                (store.clone(), mailer.clone(), settings.clone(), key.clone());
+            let text = purchase(&customer, &order, &format!("env-{i}-{customer}"));
+            tasks.spawn(async move {
+                let event = parse_envelope(&text, "race").unwrap().event;
+                let care = Care {
+                    store: store.as_ref(),
+                    mailer: mailer.as_ref(),
+                    settings: &settings,
+                    key: &key,
+                };
+                care.ingest(&event, t(1, 0)).await.unwrap()
+            });
+        }
+    }
+    let mut accepted = 0;
+    while let Some(r) = tasks.join_next().await {
+        if r.unwrap() == Ingested::Accepted {
+            accepted += 1;
+        }
+    }
+    assert_eq!(
+        accepted, 9,
+        "one of the 8 copies of the shared event, and the 8 distinct ones"
+    );
+    let d = store.day(day("2026-11-20")).await.unwrap();
+    assert_eq!(d.get(Metric::Purchases), 9);
+    assert_eq!(d.get(Metric::PurchaseCustomers), 9);
+    assert_eq!(d.get(Metric::CallsScheduled), 9);
+}
+
+macro_rules! conformance {
+    ($store:ident, $make:expr) => {
+        mod $store {
+            use super::*;
+
+            #[tokio::test]
+            async fn a_committed_history_loads_back_and_a_stale_version_is_a_conflict() {
+                super::a_committed_history_loads_back_and_a_stale_version_is_a_conflict(&$make)
+                    .await
+            }
+            #[tokio::test]
+            async fn an_order_belongs_to_the_first_customer_who_claims_it() {
+                super::an_order_belongs_to_the_first_customer_who_claims_it(&$make).await
+            }
+            #[tokio::test]
+            async fn level_metrics_read_as_running_sums_and_plain_ones_per_day() {
+                super::level_metrics_read_as_running_sums_and_plain_ones_per_day(&$make).await
+            }
+            #[tokio::test]
+            async fn due_work_is_listed_earliest_first_up_to_now() {
+                super::due_work_is_listed_earliest_first_up_to_now(&$make).await
+            }
+            #[tokio::test]
+            async fn an_agent_slot_is_booked_once() {
+                super::an_agent_slot_is_booked_once(&$make).await
+            }
+            #[tokio::test]
+            async fn queued_mail_stays_until_delivered_and_is_queued_once() {
+                super::queued_mail_stays_until_delivered_and_is_queued_once(&$make).await
+            }
+            #[tokio::test]
+            async fn suppression_ignores_case_and_jobs_move_on_once() {
+                super::suppression_ignores_case_and_jobs_move_on_once(&$make).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn racing_writers_count_each_event_exactly_once() {
+                super::racing_writers_count_each_event_exactly_once(Arc::new($make)).await
+            }
+        }
+    };
+}
+
+conformance!(sqlite, SqliteStore::in_memory().unwrap());
+conformance!(dynamodb, crate::helpers::dynamo_store().await);
