@@ -302,6 +302,36 @@ impl Settings {
         })
     }
 
+    /// Settings on AWS: the TOML in `AFTERCARE_SETTINGS` (or the defaults),
+    /// then these variables on top: `BUSINESS_NAME`, `REPORT_TIME_ZONE`,
+    /// `REPORT_HOUR`, `SENDER`, `MANAGERS` (comma-separated), `BASE_URL`.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let mut file: File = match var("AFTERCARE_SETTINGS") {
+            Some(text) => toml::from_str(&text)?,
+            None => File::default(),
+        };
+        let b = &mut file.business;
+        if let Some(v) = var("BUSINESS_NAME") {
+            b.name = v;
+        }
+        if let Some(v) = var("REPORT_TIME_ZONE") {
+            b.report_time_zone = v;
+        }
+        if let Some(v) = var("REPORT_HOUR") {
+            b.report_hour = v.trim().parse().map_err(|_| invalid("REPORT_HOUR", format!("{v:?} is not an hour 0-23")))?;
+        }
+        if let Some(v) = var("SENDER") {
+            b.from = v;
+        }
+        if let Some(v) = var("MANAGERS") {
+            b.managers = v.split(',').map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+        }
+        if let Some(v) = var("BASE_URL") {
+            b.base_url = v;
+        }
+        Settings::from_file(file)
+    }
+
     /// A customer's time zone, or the business's when the customer has none.
     pub fn zone_or_default(&self, tz: Option<Tz>) -> Tz {
         tz.unwrap_or(self.report_time_zone)
@@ -387,6 +417,23 @@ mod tests {
         assert_eq!(s.report_time_zone, chrono_tz::Asia::Seoul);
         assert!(s.agents.is_empty());
         assert_eq!(s.surveys.csat_delay, Duration::hours(2));
+    }
+
+    #[test]
+    fn environment_variables_override_the_settings_text() {
+        let env = |k: &str| match k {
+            "AFTERCARE_SETTINGS" => Some("agents = []\n[surveys]\ncsat_delay_hours = 4\n".to_string()),
+            "REPORT_TIME_ZONE" => Some("Asia/Seoul".to_string()),
+            "MANAGERS" => Some("a@example.com, b@example.com".to_string()),
+            _ => None,
+        };
+        let s = Settings::from_env(env).unwrap();
+        assert_eq!(s.report_time_zone, chrono_tz::Asia::Seoul);
+        assert_eq!(s.managers.len(), 2);
+        assert_eq!(s.surveys.csat_delay, Duration::hours(4));
+        assert!(s.agents.is_empty());
+        let bad = Settings::from_env(|k| (k == "REPORT_HOUR").then(|| "8am".to_string())).unwrap_err();
+        assert!(bad.to_string().contains("REPORT_HOUR"), "{bad}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Adapters: the ports implemented for real systems.
 
 #[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "aws")]
 pub mod dynamodb;
 pub mod outbox;
 #[cfg(feature = "aws")]

@@ -73,8 +73,23 @@ impl Jobs<'_> {
 
     /// Runs every job due at or before `now`, each once per occurrence.
     pub async fn run_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.run_due_matching(now, |_| true).await
+    }
+
+    /// Runs the daily report if due (the rollup function's work).
+    pub async fn run_report_if_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.run_due_matching(now, |job| job == REPORT_JOB).await
+    }
+
+    /// Runs the agents' call sheets that are due (with the other due work).
+    pub async fn run_sheets_if_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.run_due_matching(now, |job| job != REPORT_JOB).await
+    }
+
+    async fn run_due_matching(&self, now: DateTime<Utc>, wanted: impl Fn(&str) -> bool) -> Result<usize, StoreError> {
+        self.ensure_scheduled(now).await?;
         let mut ran = 0;
-        for job in self.names() {
+        for job in self.names().into_iter().filter(|j| wanted(j)) {
             let Some(at) = self.store.job_next_run(&job).await? else {
                 continue;
             };
