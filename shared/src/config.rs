@@ -318,13 +318,20 @@ impl Settings {
             b.report_time_zone = v;
         }
         if let Some(v) = var("REPORT_HOUR") {
-            b.report_hour = v.trim().parse().map_err(|_| invalid("REPORT_HOUR", format!("{v:?} is not an hour 0-23")))?;
+            b.report_hour = v
+                .trim()
+                .parse()
+                .map_err(|_| invalid("REPORT_HOUR", format!("{v:?} is not an hour 0-23")))?;
         }
         if let Some(v) = var("SENDER") {
             b.from = v;
         }
         if let Some(v) = var("MANAGERS") {
-            b.managers = v.split(',').map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+            b.managers = v
+                .split(',')
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect();
         }
         if let Some(v) = var("BASE_URL") {
             b.base_url = v;
@@ -422,7 +429,9 @@ mod tests {
     #[test]
     fn environment_variables_override_the_settings_text() {
         let env = |k: &str| match k {
-            "AFTERCARE_SETTINGS" => Some("agents = []\n[surveys]\ncsat_delay_hours = 4\n".to_string()),
+            "AFTERCARE_SETTINGS" => {
+                Some("agents = []\n[surveys]\ncsat_delay_hours = 4\n".to_string())
+            }
             "REPORT_TIME_ZONE" => Some("Asia/Seoul".to_string()),
             "MANAGERS" => Some("a@example.com, b@example.com".to_string()),
             _ => None,
@@ -432,7 +441,8 @@ mod tests {
         assert_eq!(s.managers.len(), 2);
         assert_eq!(s.surveys.csat_delay, Duration::hours(4));
         assert!(s.agents.is_empty());
-        let bad = Settings::from_env(|k| (k == "REPORT_HOUR").then(|| "8am".to_string())).unwrap_err();
+        let bad =
+            Settings::from_env(|k| (k == "REPORT_HOUR").then(|| "8am".to_string())).unwrap_err();
         assert!(bad.to_string().contains("REPORT_HOUR"), "{bad}");
     }
 

@@ -35,7 +35,10 @@ impl AwsContext {
         Ok(AwsContext {
             settings,
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table),
-            mailer: SesMailer::new(aws_sdk_sesv2::Client::new(&config), var("SES_CONFIGURATION_SET")),
+            mailer: SesMailer::new(
+                aws_sdk_sesv2::Client::new(&config),
+                var("SES_CONFIGURATION_SET"),
+            ),
             key,
         })
     }

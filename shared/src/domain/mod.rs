@@ -11,3 +11,6 @@ pub mod report;
 pub mod stats;
 pub mod surveys;
 pub mod token;
+
+#[cfg(test)]
+mod derive_tests;

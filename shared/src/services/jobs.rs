@@ -86,7 +86,11 @@ impl Jobs<'_> {
         self.run_due_matching(now, |job| job != REPORT_JOB).await
     }
 
-    async fn run_due_matching(&self, now: DateTime<Utc>, wanted: impl Fn(&str) -> bool) -> Result<usize, StoreError> {
+    async fn run_due_matching(
+        &self,
+        now: DateTime<Utc>,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<usize, StoreError> {
         self.ensure_scheduled(now).await?;
         let mut ran = 0;
         for job in self.names().into_iter().filter(|j| wanted(j)) {

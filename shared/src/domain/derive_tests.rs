@@ -1,0 +1,424 @@
+//! Hand-computed scenarios for the derivation: calls, surveys and every KPI
+//! family. Times are UTC; Seoul is UTC+9 (no DST), New York UTC−5 in November.
+
+use super::derive::{derive, ActionKind};
+use super::event::{parse_envelope, Event};
+use super::history::{Assignment, History, SendOutcome, SurveyDecision};
+use super::ids::CustomerId;
+use super::kpi::Metric as M;
+use crate::config::Settings;
+use chrono::{DateTime, NaiveDate, Utc};
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+const SEOUL: &str = r#""id":"c-1","email":"minji@example.com","phone":"+821012345678","locale":"ko","time_zone":"Asia/Seoul""#;
+
+fn ev(kind: &str, detail: String) -> Event {
+    parse_envelope(
+        &format!(r#"{{"detail-type":"{kind}","detail":{detail}}}"#),
+        "test",
+    )
+    .unwrap()
+    .event
+}
+fn purchase(order: &str, at: &str, customer: &str) -> Event {
+    ev(
+        "PurchaseCompleted",
+        format!(r#"{{"order_id":"{order}","occurred_at":"{at}","customer":{{{customer}}}}}"#),
+    )
+}
+fn closed(ticket: &str, at: &str, opened: &str, resolved: bool, contacts: u32) -> Event {
+    ev(
+        "TicketClosed",
+        format!(
+            r#"{{"ticket_id":"{ticket}","occurred_at":"{at}","opened_at":"{opened}","resolved":{resolved},"customer_contacts":{contacts},"first_response_at":"{opened}","customer":{{{SEOUL}}}}}"#
+        ),
+    )
+}
+fn outcome(at: &str, outcome: &str, satisfaction: Option<&str>) -> Event {
+    let s = satisfaction
+        .map(|s| format!(r#","satisfaction":"{s}""#))
+        .unwrap_or_default();
+    ev(
+        "CallOutcomeRecorded",
+        format!(r#"{{"customer_id":"c-1","outcome":"{outcome}","occurred_at":"{at}"{s}}}"#),
+    )
+}
+fn answer(subject: &str, score: i64, at: &str) -> Event {
+    ev(
+        "SurveyAnswered",
+        format!(r#"{{"survey_for":{{{subject}}},"score":{score},"occurred_at":"{at}"}}"#),
+    )
+}
+
+fn history(events: Vec<Event>) -> History {
+    let mut h = History::new(CustomerId::parse("c-1").unwrap());
+    for e in events {
+        h.insert(e);
+    }
+    h
+}
+
+fn seoul_settings() -> Settings {
+    Settings::from_toml("agents = []\n[business]\nreport_time_zone = \"Asia/Seoul\"\n").unwrap()
+}
+
+#[test]
+fn a_purchase_schedules_a_call_due_72_hours_later_from_the_next_local_morning() {
+    let s = seoul_settings();
+    // Fri 2026-11-20 22:00 Seoul.
+    let h = history(vec![purchase("o-1", "2026-11-20T13:00:00Z", SEOUL)]);
+    let out = derive(&h, &s);
+    let call = &out.calls.calls[0];
+    assert_eq!(call.deadline, utc("2026-11-23T13:00:00Z"));
+    // Next local day is Sat 21st, a contact day: 09:00 Seoul.
+    assert_eq!(call.earliest, utc("2026-11-21T00:00:00Z"));
+    assert_eq!(out.contributions.get(d("2026-11-20"), M::CallsScheduled), 1);
+    // The deadline falls on Mon 23rd 22:00 Seoul.
+    assert_eq!(out.contributions.get(d("2026-11-23"), M::CallsDue), 1);
+    assert_eq!(out.contributions.get(d("2026-11-23"), M::CallsOnTime), 0);
+    // Booking the first attempt is due at once.
+    assert!(matches!(
+        out.actions[0].kind,
+        ActionKind::Book { attempt: 1, .. }
+    ));
+}
+
+#[test]
+fn a_second_reason_before_the_deadline_merges_and_a_low_score_brings_the_deadline_forward() {
+    let s = seoul_settings();
+    let mut h = history(vec![
+        purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
+        purchase("o-2", "2026-11-21T01:00:00Z", SEOUL),
+    ]);
+    h.facts.surveys.insert(
+        "nps:o-1".into(),
+        SurveyDecision {
+            at: utc("2026-11-27T01:00:00Z"),
+            outcome: SendOutcome::Sent,
+        },
+    );
+    let out = derive(&h, &s);
+    assert_eq!(out.calls.calls.len(), 1);
+    assert_eq!(out.calls.calls[0].deadline, utc("2026-11-23T01:00:00Z"));
+    assert_eq!(out.contributions.get(d("2026-11-21"), M::CallsMerged), 1);
+
+    // A detractor answer a week later, after the first call's deadline (23rd 01:00 UTC).
+    h.insert(answer(r#""order_id":"o-1""#, 3, "2026-11-27T03:00:00Z"));
+    let out = derive(&h, &s);
+    // The first call was past its deadline by then: missed, and a new priority call.
+    assert_eq!(out.calls.calls.len(), 2);
+    assert!(matches!(
+        out.calls.calls[0].state,
+        super::calls::CallState::Missed { .. }
+    ));
+    assert_eq!(out.calls.calls[1].deadline, utc("2026-11-28T03:00:00Z"));
+    assert!(out.calls.calls[1].priority());
+    // The priority call may be placed at the next contact-hours slot: 12:00 Seoul the same day.
+    assert_eq!(out.calls.calls[1].earliest, utc("2026-11-27T03:00:00Z"));
+    assert_eq!(out.contributions.get(d("2026-11-27"), M::CallsScheduled), 1);
+    assert_eq!(out.contributions.get(d("2026-11-27"), M::NpsDetractors), 1);
+    assert!(out
+        .actions
+        .iter()
+        .any(|a| a.kind == ActionKind::LowScoreAlert("nps:o-1".into())
+            && a.at == utc("2026-11-27T03:00:00Z")));
+}
+
+#[test]
+fn a_low_score_while_a_call_is_open_merges_with_the_earlier_deadline() {
+    let s = seoul_settings();
+    let mut h = history(vec![
+        closed(
+            "t-1",
+            "2026-11-20T01:00:00Z",
+            "2026-11-19T01:00:00Z",
+            true,
+            1,
+        ),
+        purchase("o-1", "2026-11-21T01:00:00Z", SEOUL),
+    ]);
+    h.facts.surveys.insert(
+        "csat:t-1".into(),
+        SurveyDecision {
+            at: utc("2026-11-20T03:00:00Z"),
+            outcome: SendOutcome::Sent,
+        },
+    );
+    h.insert(answer(r#""ticket_id":"t-1""#, 1, "2026-11-21T05:00:00Z"));
+    let out = derive(&h, &s);
+    assert_eq!(out.calls.calls.len(), 1);
+    // min(ticket 23rd 01:00, answer + 24 h = 22nd 05:00).
+    assert_eq!(out.calls.calls[0].deadline, utc("2026-11-22T05:00:00Z"));
+    assert_eq!(out.contributions.get(d("2026-11-21"), M::CallsMerged), 2);
+    assert_eq!(out.contributions.get(d("2026-11-22"), M::CallsDue), 1);
+}
+
+#[test]
+fn a_customer_without_a_phone_is_skipped_and_gets_no_call() {
+    let s = seoul_settings();
+    let h = history(vec![purchase(
+        "o-1",
+        "2026-11-20T01:00:00Z",
+        r#""id":"c-1","email":"minji@example.com""#,
+    )]);
+    let out = derive(&h, &s);
+    assert!(out.calls.calls.is_empty());
+    assert_eq!(out.contributions.get(d("2026-11-20"), M::CallsSkipped), 1);
+    assert_eq!(out.contributions.get(d("2026-11-20"), M::CallsScheduled), 0);
+}
+
+#[test]
+fn three_unanswered_attempts_close_the_call_and_retries_wait_three_hours() {
+    let s = seoul_settings();
+    let mut h = history(vec![
+        purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
+        outcome("2026-11-21T10:50:00Z", "no_answer", None),
+    ]);
+    let out = derive(&h, &s);
+    // Retry: 10:50 UTC + 3 h = 22:50 Seoul, quiet time -> Sun closed -> Mon 23rd 09:00 Seoul.
+    let book = out.actions.iter().find_map(|a| match a.kind {
+        ActionKind::Book {
+            attempt, earliest, ..
+        } => Some((attempt, earliest)),
+        _ => None,
+    });
+    assert_eq!(book, Some((2, utc("2026-11-23T00:00:00Z"))));
+    h.insert(outcome("2026-11-23T00:05:00Z", "busy", None));
+    h.insert(outcome("2026-11-23T03:10:00Z", "no_answer", None));
+    let out = derive(&h, &s);
+    assert!(matches!(
+        out.calls.calls[0].state,
+        super::calls::CallState::Unreached { .. }
+    ));
+    assert_eq!(out.contributions.get(d("2026-11-23"), M::CallAttempts), 2);
+    assert_eq!(out.contributions.get(d("2026-11-21"), M::CallAttempts), 1);
+    assert_eq!(out.contributions.get(d("2026-11-23"), M::CallsDue), 1);
+    // An outcome after the call closed has no open call.
+    h.insert(outcome(
+        "2026-11-23T05:00:00Z",
+        "reached",
+        Some("satisfied"),
+    ));
+    assert_eq!(derive(&h, &s).calls.orphan_outcomes.len(), 1);
+}
+
+#[test]
+fn reaching_an_unsatisfied_customer_opens_an_escalation_until_resolved() {
+    let s = seoul_settings();
+    let mut h = history(vec![
+        purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
+        outcome("2026-11-21T02:00:00Z", "reached", Some("unsatisfied")),
+    ]);
+    let out = derive(&h, &s);
+    let c = &out.contributions;
+    assert_eq!(c.get(d("2026-11-21"), M::CallsReached), 1);
+    assert_eq!(c.get(d("2026-11-21"), M::CallsUnsatisfied), 1);
+    assert_eq!(c.get(d("2026-11-21"), M::EscalationsOpened), 1);
+    assert_eq!(c.get(d("2026-11-21"), M::EscalationsOpenDelta), 1);
+    // Deadline 23rd 01:00 UTC = 10:00 Seoul on the 23rd; reached before it.
+    assert_eq!(c.get(d("2026-11-23"), M::CallsOnTime), 1);
+    assert!(out
+        .actions
+        .iter()
+        .any(|a| matches!(&a.kind, ActionKind::EscalationAlert(_))));
+    let id = out.calls.calls[0].id.clone();
+    h.facts
+        .escalations_resolved
+        .insert(id, utc("2026-11-24T02:00:00Z"));
+    assert_eq!(
+        derive(&h, &s)
+            .contributions
+            .get(d("2026-11-24"), M::EscalationsOpenDelta),
+        -1
+    );
+}
+
+#[test]
+fn a_survey_due_in_quiet_time_moves_to_the_next_contact_hours_start() {
+    let s = seoul_settings();
+    // Closed Sat 21st 19:30 Seoul; +2 h = 21:30 Seoul: quiet; Sunday closed; Mon 09:00 Seoul.
+    let h = history(vec![closed(
+        "t-1",
+        "2026-11-21T10:30:00Z",
+        "2026-11-21T01:00:00Z",
+        true,
+        1,
+    )]);
+    let out = derive(&h, &s);
+    assert_eq!(out.surveys[0].due_at, utc("2026-11-23T00:00:00Z"));
+    assert_eq!(
+        out.actions
+            .iter()
+            .find(|a| a.kind == ActionKind::SendSurvey("csat:t-1".into()))
+            .map(|a| a.at),
+        Some(utc("2026-11-23T00:00:00Z"))
+    );
+}
+
+#[test]
+fn survey_counts_follow_the_send_day_and_answers_the_first_answer_day() {
+    let s = seoul_settings();
+    let mut h = history(vec![closed(
+        "t-1",
+        "2026-11-20T01:00:00Z",
+        "2026-11-19T23:00:00Z",
+        true,
+        1,
+    )]);
+    h.facts.surveys.insert(
+        "csat:t-1".into(),
+        SurveyDecision {
+            at: utc("2026-11-20T03:00:00Z"),
+            outcome: SendOutcome::Sent,
+        },
+    );
+    h.insert(answer(r#""ticket_id":"t-1""#, 2, "2026-11-21T16:00:00Z"));
+    h.insert(answer(r#""ticket_id":"t-1""#, 5, "2026-11-22T16:00:00Z"));
+    let c = derive(&h, &s).contributions;
+    assert_eq!(c.get(d("2026-11-20"), M::CsatSent), 1);
+    assert_eq!(c.get(d("2026-11-20"), M::CsatAnsweredOfSent), 1);
+    // First answer 22nd 01:00 Seoul; current score 5 (the update).
+    assert_eq!(c.get(d("2026-11-22"), M::CsatResponses), 1);
+    assert_eq!(c.get(d("2026-11-22"), M::CsatSatisfied), 1);
+    assert_eq!(c.get(d("2026-11-22"), M::CsatScoreSum), 5);
+    // The first answer was low: one priority-call reason on its day.
+    assert_eq!(
+        c.get(d("2026-11-22"), M::CallsMerged) + c.get(d("2026-11-22"), M::CallsScheduled),
+        1
+    );
+}
+
+#[test]
+fn ticket_kpis_use_the_first_close_and_backlog_deltas_span_open_to_close() {
+    let s = seoul_settings();
+    let h = history(vec![
+        ev(
+            "TicketOpened",
+            format!(
+                r#"{{"ticket_id":"t-1","occurred_at":"2026-11-18T01:00:00Z","customer":{{{SEOUL}}}}}"#
+            ),
+        ),
+        closed(
+            "t-1",
+            "2026-11-20T01:00:00Z",
+            "2026-11-18T01:00:00Z",
+            true,
+            2,
+        ),
+        closed(
+            "t-1",
+            "2026-11-21T01:00:00Z",
+            "2026-11-18T01:00:00Z",
+            true,
+            1,
+        ),
+        closed(
+            "t-2",
+            "2026-11-20T02:30:00Z",
+            "2026-11-20T01:00:00Z",
+            false,
+            1,
+        ),
+    ]);
+    let c = derive(&h, &s).contributions;
+    assert_eq!(c.get(d("2026-11-18"), M::TicketsOpened), 1);
+    assert_eq!(
+        c.get(d("2026-11-20"), M::TicketsOpened),
+        1,
+        "t-2 was never seen opening: its opened_at counts"
+    );
+    assert_eq!(c.get(d("2026-11-20"), M::TicketsClosed), 2);
+    assert_eq!(c.get(d("2026-11-20"), M::TicketsResolved), 1);
+    assert_eq!(
+        c.get(d("2026-11-20"), M::ResolvedFirstContact),
+        0,
+        "t-1 took 2 contacts"
+    );
+    assert_eq!(
+        c.get(d("2026-11-20"), M::ResolutionSeconds),
+        48 * 3600 + 90 * 60
+    );
+    assert_eq!(c.get(d("2026-11-21"), M::TicketsReopened), 1);
+    assert_eq!(c.get(d("2026-11-18"), M::BacklogDelta), 1);
+    assert_eq!(
+        c.get(d("2026-11-20"), M::BacklogDelta),
+        -1,
+        "t-1 leaves, t-2 opens and closes the same day"
+    );
+    // One CSAT for t-1, not two.
+    assert_eq!(derive(&h, &s).surveys.len(), 2);
+}
+
+#[test]
+fn a_second_order_the_same_day_makes_a_repeat_customer() {
+    let s = seoul_settings();
+    let c = derive(
+        &history(vec![
+            purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
+            purchase("o-2", "2026-11-20T05:00:00Z", SEOUL),
+            purchase("o-3", "2026-11-22T05:00:00Z", SEOUL),
+        ]),
+        &s,
+    )
+    .contributions;
+    assert_eq!(c.get(d("2026-11-20"), M::Purchases), 2);
+    assert_eq!(c.get(d("2026-11-20"), M::PurchaseCustomers), 1);
+    assert_eq!(c.get(d("2026-11-20"), M::RepeatCustomers), 1);
+    assert_eq!(c.get(d("2026-11-22"), M::RepeatCustomers), 1);
+    let single = derive(
+        &history(vec![purchase("o-1", "2026-11-20T01:00:00Z", SEOUL)]),
+        &s,
+    )
+    .contributions;
+    assert_eq!(single.get(d("2026-11-20"), M::RepeatCustomers), 0);
+}
+
+#[test]
+fn an_at_risk_booking_counts_on_the_reasons_day() {
+    let s = seoul_settings();
+    let mut h = history(vec![purchase("o-1", "2026-11-20T01:00:00Z", SEOUL)]);
+    let call = derive(&h, &s).calls.calls[0].attempt_key(1);
+    h.facts.assignments.insert(
+        call,
+        Assignment {
+            agent: None,
+            slot: utc("2026-11-21T00:00:00Z"),
+            at_risk: true,
+        },
+    );
+    let out = derive(&h, &s);
+    assert_eq!(out.contributions.get(d("2026-11-20"), M::CallsAtRisk), 1);
+    assert!(out.actions.is_empty() || !matches!(out.actions[0].kind, ActionKind::Book { .. }));
+}
+
+#[test]
+fn the_order_events_arrive_in_changes_nothing() {
+    let s = seoul_settings();
+    let events = vec![
+        purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
+        closed(
+            "t-1",
+            "2026-11-20T04:00:00Z",
+            "2026-11-19T04:00:00Z",
+            true,
+            1,
+        ),
+        outcome("2026-11-21T02:00:00Z", "no_answer", None),
+        purchase("o-2", "2026-11-24T01:00:00Z", SEOUL),
+        outcome("2026-11-25T02:00:00Z", "reached", Some("satisfied")),
+    ];
+    let forward = derive(&history(events.clone()), &s);
+    let mut reversed = events;
+    reversed.reverse();
+    let mut doubled = reversed.clone();
+    doubled.extend(reversed.clone());
+    let backward = derive(&history(doubled), &s);
+    assert_eq!(forward.contributions, backward.contributions);
+    assert_eq!(forward.calls, backward.calls);
+}
