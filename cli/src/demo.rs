@@ -21,8 +21,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
-use std::collections::BinaryHeap;
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -109,7 +109,10 @@ struct Observed<'a> {
 impl Mailer for Observed<'_> {
     async fn send(&self, m: &Message) -> Result<(), MailError> {
         self.inner.send(m).await?;
-        self.sent.lock().unwrap_or_else(|p| p.into_inner()).push(m.id.clone());
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(m.id.clone());
         Ok(())
     }
 }
@@ -117,16 +120,30 @@ impl Mailer for Observed<'_> {
 enum Item {
     Event(Box<Event>),
     /// An agent places the call booked under this key for this customer.
-    Call { customer: String, call_key: String, agent: String },
+    Call {
+        customer: String,
+        call_key: String,
+        agent: String,
+    },
     Unsubscribe(String),
 }
 
-pub async fn demo(config: Option<&Path>, out: &Path, days: u32, customers: u32, seed: u64, events_only: Option<&Path>) -> Result<()> {
+pub async fn demo(
+    config: Option<&Path>,
+    out: &Path,
+    days: u32,
+    customers: u32,
+    seed: u64,
+    events_only: Option<&Path>,
+) -> Result<()> {
     let settings = match config {
         Some(_) => local::settings(config)?,
         None => Settings::from_toml(DEMO_SETTINGS).context("demo settings")?,
     };
-    let start = Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).single().context("start date")?;
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 2, 0, 0, 0)
+        .single()
+        .context("start date")?;
     let end = start + Duration::days(days.into());
     let mut rng = SmallRng::seed_from_u64(seed);
     let (personas, base) = generate(&mut rng, customers, start, end);
@@ -138,13 +155,19 @@ pub async fn demo(config: Option<&Path>, out: &Path, days: u32, customers: u32, 
     prepare_out_dir(out)?;
     write_events(&out.join("events.jsonl"), &base)?;
     let local = Local::open(out, &settings)?;
-    let observed = Observed { inner: &local.mailer, sent: Mutex::new(Vec::new()) };
+    let observed = Observed {
+        inner: &local.mailer,
+        sent: Mutex::new(Vec::new()),
+    };
     let driver = Driver::new(&local.store, &observed, &settings, &local.key);
     driver.jobs.ensure_scheduled(start).await?;
 
     let mut queue: BinaryHeap<Reverse<(DateTime<Utc>, u64, usize)>> = BinaryHeap::new();
     let mut items: Vec<Option<Item>> = Vec::new();
-    let push = |queue: &mut BinaryHeap<_>, items: &mut Vec<Option<Item>>, at: DateTime<Utc>, item: Item| {
+    let push = |queue: &mut BinaryHeap<_>,
+                items: &mut Vec<Option<Item>>,
+                at: DateTime<Utc>,
+                item: Item| {
         items.push(Some(item));
         queue.push(Reverse((at, items.len() as u64, items.len() - 1)));
     };
@@ -155,21 +178,41 @@ pub async fn demo(config: Option<&Path>, out: &Path, days: u32, customers: u32, 
     }
     let horizon = end + Duration::days(9);
     let bar = ProgressBar::new((horizon - start).num_hours() as u64);
-    bar.set_style(ProgressStyle::with_template("simulating {bar:40} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("simulating {bar:40} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let mut counts = Counts::default();
     let began = std::time::Instant::now();
     while let Some(Reverse((at, _, index))) = queue.pop() {
         if at > horizon {
             break;
         }
-        let Some(item) = items[index].take() else { continue };
+        let Some(item) = items[index].take() else {
+            continue;
+        };
         match item {
             Item::Event(event) => {
                 driver.ingest(&event, &mut counts).await?;
             }
-            Item::Call { customer, call_key, agent } => {
+            Item::Call {
+                customer,
+                call_key,
+                agent,
+            } => {
                 driver.advance_to(at).await?;
-                if let Some(event) = call_outcome(&local.store, &settings, &personas, &customer, &call_key, &agent, at, &mut rng).await? {
+                if let Some(event) = call_outcome(
+                    &local.store,
+                    &settings,
+                    &personas,
+                    &customer,
+                    &call_key,
+                    &agent,
+                    at,
+                    &mut rng,
+                )
+                .await?
+                {
                     driver.ingest(&event, &mut counts).await?;
                 }
             }
@@ -178,16 +221,23 @@ pub async fn demo(config: Option<&Path>, out: &Path, days: u32, customers: u32, 
                 let id = CustomerId::parse(&customer)?;
                 if let Some(h) = local.store.load(&id).await? {
                     if let Some(email) = h.latest_profile().and_then(|p| p.email.clone()) {
-                        local.store.suppress(email.as_str(), "unsubscribe", at).await?;
+                        local
+                            .store
+                            .suppress(email.as_str(), "unsubscribe", at)
+                            .await?;
                     }
                 }
-                driver.care.change(&id, at, |h| {
-                    h.facts.unsubscribed_at.get_or_insert(at);
-                    Ok(())
-                }).await?;
+                driver
+                    .care
+                    .change(&id, at, |h| {
+                        h.facts.unsubscribed_at.get_or_insert(at);
+                        Ok(())
+                    })
+                    .await?;
             }
         }
-        let sent: Vec<String> = std::mem::take(&mut *observed.sent.lock().unwrap_or_else(|p| p.into_inner()));
+        let sent: Vec<String> =
+            std::mem::take(&mut *observed.sent.lock().unwrap_or_else(|p| p.into_inner()));
         for id in sent {
             for (t, item) in react(&local.store, &personas, &id, at, &mut rng).await? {
                 push(&mut queue, &mut items, t, item);
@@ -209,9 +259,21 @@ fn envelope_time(e: &serde_json::Value) -> Result<DateTime<Utc>> {
 
 fn prepare_out_dir(out: &Path) -> Result<()> {
     if out.exists() {
-        let looks_like_demo = out.join("aftercare.sqlite").exists() || std::fs::read_dir(out)?.next().is_none();
-        anyhow::ensure!(looks_like_demo, "{} exists and is not an aftercare demo directory; choose another --out", out.display());
-        for name in ["aftercare.sqlite", "aftercare.sqlite-wal", "aftercare.sqlite-shm", "rejected.jsonl", "summary.txt", "events.jsonl"] {
+        let looks_like_demo =
+            out.join("aftercare.sqlite").exists() || std::fs::read_dir(out)?.next().is_none();
+        anyhow::ensure!(
+            looks_like_demo,
+            "{} exists and is not an aftercare demo directory; choose another --out",
+            out.display()
+        );
+        for name in [
+            "aftercare.sqlite",
+            "aftercare.sqlite-wal",
+            "aftercare.sqlite-shm",
+            "rejected.jsonl",
+            "summary.txt",
+            "events.jsonl",
+        ] {
             let _ = std::fs::remove_file(out.join(name));
         }
         for dir in ["outbox", "reports", "call-sheets"] {
@@ -232,10 +294,49 @@ fn write_events(path: &Path, events: &[serde_json::Value]) -> Result<()> {
 }
 
 const NAMES: [(&str, &[&str], &str, &[&str]); 4] = [
-    ("en", &["Alex Kim", "Sam Taylor", "Jordan Lee", "Chris Evans", "Pat Morgan", "Jamie Fox"], "America/New_York", &["Europe/London", "America/Chicago"]),
-    ("ko", &["Kim Minji", "Lee Hana", "Park Jisoo", "Choi Yuna", "Jung Hoon", "Kang Dae"], "Asia/Seoul", &[]),
-    ("vi", &["Nguyen Van An", "Tran Thi Binh", "Le Van Cuong", "Pham Thi Dung"], "Asia/Ho_Chi_Minh", &[]),
-    ("zh", &["Wang Wei", "Li Na", "Zhang Min", "Liu Yang", "Chen Jing"], "Asia/Shanghai", &[]),
+    (
+        "en",
+        &[
+            "Alex Kim",
+            "Sam Taylor",
+            "Jordan Lee",
+            "Chris Evans",
+            "Pat Morgan",
+            "Jamie Fox",
+        ],
+        "America/New_York",
+        &["Europe/London", "America/Chicago"],
+    ),
+    (
+        "ko",
+        &[
+            "Kim Minji",
+            "Lee Hana",
+            "Park Jisoo",
+            "Choi Yuna",
+            "Jung Hoon",
+            "Kang Dae",
+        ],
+        "Asia/Seoul",
+        &[],
+    ),
+    (
+        "vi",
+        &[
+            "Nguyen Van An",
+            "Tran Thi Binh",
+            "Le Van Cuong",
+            "Pham Thi Dung",
+        ],
+        "Asia/Ho_Chi_Minh",
+        &[],
+    ),
+    (
+        "zh",
+        &["Wang Wei", "Li Na", "Zhang Min", "Liu Yang", "Chen Jing"],
+        "Asia/Shanghai",
+        &[],
+    ),
 ];
 
 fn envelope(kind: &str, id: String, detail: serde_json::Value) -> serde_json::Value {
@@ -247,7 +348,12 @@ fn random_time(rng: &mut SmallRng, from: DateTime<Utc>, to: DateTime<Utc>) -> Da
     from + Duration::seconds(rng.gen_range(0..span))
 }
 
-fn generate(rng: &mut SmallRng, customers: u32, start: DateTime<Utc>, end: DateTime<Utc>) -> (Vec<Persona>, Vec<serde_json::Value>) {
+fn generate(
+    rng: &mut SmallRng,
+    customers: u32,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> (Vec<Persona>, Vec<serde_json::Value>) {
     let mut personas = Vec::new();
     let mut events = Vec::new();
     let mut order = 0;
@@ -260,7 +366,11 @@ fn generate(rng: &mut SmallRng, customers: u32, start: DateTime<Utc>, end: DateT
             65..=84 => 2,
             _ => 3,
         }];
-        let tz = if !other_tz.is_empty() && rng.gen_bool(0.4) { other_tz[rng.gen_range(0..other_tz.len())] } else { tz };
+        let tz = if !other_tz.is_empty() && rng.gen_bool(0.4) {
+            other_tz[rng.gen_range(0..other_tz.len())]
+        } else {
+            tz
+        };
         let kind = match rng.gen_range(0..100) {
             0..=34 => Kind::Promoter,
             35..=59 => Kind::Passive,
@@ -280,7 +390,11 @@ fn generate(rng: &mut SmallRng, customers: u32, start: DateTime<Utc>, end: DateT
             let at = random_time(rng, start, end);
             let detail = json!({"order_id": format!("o-{order:06}"), "occurred_at": at.to_rfc3339(), "customer": customer, "channel": "web",
                 "total": {"amount": rng.gen_range(10..500), "currency": "USD"}});
-            events.push(envelope("PurchaseCompleted", format!("ev-o-{order}"), detail));
+            events.push(envelope(
+                "PurchaseCompleted",
+                format!("ev-o-{order}"),
+                detail,
+            ));
         }
         if rng.gen_bool(0.35) {
             ticket += 1;
@@ -304,7 +418,10 @@ fn generate(rng: &mut SmallRng, customers: u32, start: DateTime<Utc>, end: DateT
 }
 
 fn persona<'p>(personas: &'p [Persona], customer: &str) -> Option<&'p Persona> {
-    customer.strip_prefix("c-").and_then(|n| n.parse::<usize>().ok()).and_then(|i| personas.get(i))
+    customer
+        .strip_prefix("c-")
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|i| personas.get(i))
 }
 
 fn score(rng: &mut SmallRng, kind: Kind, nps: bool) -> i64 {
@@ -319,22 +436,42 @@ fn score(rng: &mut SmallRng, kind: Kind, nps: bool) -> i64 {
 }
 
 /// How simulated people react to a delivered message.
-async fn react(store: &dyn Store, personas: &[Persona], message_id: &str, at: DateTime<Utc>, rng: &mut SmallRng) -> Result<Vec<(DateTime<Utc>, Item)>> {
+async fn react(
+    store: &dyn Store,
+    personas: &[Persona],
+    message_id: &str,
+    at: DateTime<Utc>,
+    rng: &mut SmallRng,
+) -> Result<Vec<(DateTime<Utc>, Item)>> {
     let mut out = Vec::new();
-    if let Some(rest) = message_id.strip_prefix("survey-").or_else(|| message_id.strip_prefix("reminder-")) {
-        let Some(split) = rest.find("-csat:").or_else(|| rest.find("-nps:")) else { return Ok(out) };
+    if let Some(rest) = message_id
+        .strip_prefix("survey-")
+        .or_else(|| message_id.strip_prefix("reminder-"))
+    {
+        let Some(split) = rest.find("-csat:").or_else(|| rest.find("-nps:")) else {
+            return Ok(out);
+        };
         let (customer, key) = (&rest[..split], &rest[split + 1..]);
-        let Some(p) = persona(personas, customer) else { return Ok(out) };
+        let Some(p) = persona(personas, customer) else {
+            return Ok(out);
+        };
         let chance = match p.kind {
             Kind::Ignorer => 0.0,
             Kind::Detractor => 0.5,
             _ => 0.4,
         };
         if rng.gen_bool(0.01) {
-            out.push((at + Duration::minutes(rng.gen_range(5..600)), Item::Unsubscribe(customer.to_string())));
+            out.push((
+                at + Duration::minutes(rng.gen_range(5..600)),
+                Item::Unsubscribe(customer.to_string()),
+            ));
         } else if rng.gen_bool(chance) {
             let nps = key.starts_with("nps:");
-            let (field, id) = if nps { ("order_id", &key[4..]) } else { ("ticket_id", &key[5..]) };
+            let (field, id) = if nps {
+                ("order_id", &key[4..])
+            } else {
+                ("ticket_id", &key[5..])
+            };
             let answered = at + Duration::minutes(rng.gen_range(5..60 * 48));
             let comment = match p.kind {
                 Kind::Detractor => Some("The delivery was late and nobody answered my messages."),
@@ -342,20 +479,32 @@ async fn react(store: &dyn Store, personas: &[Persona], message_id: &str, at: Da
                 _ => None,
             };
             let detail = json!({"survey_for": {field: id}, "score": score(rng, p.kind, nps), "comment": comment, "occurred_at": answered.to_rfc3339()});
-            let e = aftercare_shared::domain::event::parse_envelope_value(&envelope("SurveyAnswered", format!("ev-a-{message_id}"), detail), "demo")?;
+            let e = aftercare_shared::domain::event::parse_envelope_value(
+                &envelope("SurveyAnswered", format!("ev-a-{message_id}"), detail),
+                "demo",
+            )?;
             out.push((answered, Item::Event(Box::new(e.event))));
         }
     } else if let Some(rest) = message_id.strip_prefix("sheet-") {
         // sheet-{agent}-{YYYY-MM-DD}
         let (agent, day) = rest.split_at(rest.len().saturating_sub(11));
-        let Ok(day) = day.trim_start_matches('-').parse::<NaiveDate>() else { return Ok(out) };
+        let Ok(day) = day.trim_start_matches('-').parse::<NaiveDate>() else {
+            return Ok(out);
+        };
         let agent_id = AgentId::parse(agent)?;
         let from = at - Duration::hours(1);
         let to = from + Duration::days(1);
         let _ = day;
         for b in store.bookings(&agent_id, from, to).await? {
             let placed = b.slot + Duration::minutes(rng.gen_range(0..10));
-            out.push((placed, Item::Call { customer: b.customer.to_string(), call_key: b.call_key, agent: agent.to_string() }));
+            out.push((
+                placed,
+                Item::Call {
+                    customer: b.customer.to_string(),
+                    call_key: b.call_key,
+                    agent: agent.to_string(),
+                },
+            ));
         }
     }
     Ok(out)
@@ -363,15 +512,30 @@ async fn react(store: &dyn Store, personas: &[Persona], message_id: &str, at: Da
 
 /// The outcome an agent records for a booked call, if that attempt is still due.
 #[allow(clippy::too_many_arguments)]
-async fn call_outcome(store: &dyn Store, settings: &Settings, personas: &[Persona], customer: &str, call_key: &str, agent: &str, at: DateTime<Utc>, rng: &mut SmallRng) -> Result<Option<Event>> {
+async fn call_outcome(
+    store: &dyn Store,
+    settings: &Settings,
+    personas: &[Persona],
+    customer: &str,
+    call_key: &str,
+    agent: &str,
+    at: DateTime<Utc>,
+    rng: &mut SmallRng,
+) -> Result<Option<Event>> {
     let id = CustomerId::parse(customer)?;
-    let Some(h) = store.load(&id).await? else { return Ok(None) };
+    let Some(h) = store.load(&id).await? else {
+        return Ok(None);
+    };
     let d = derive(&h, settings);
-    let Some(call) = d.open_call() else { return Ok(None) };
+    let Some(call) = d.open_call() else {
+        return Ok(None);
+    };
     if call.attempt_key(call.attempts.len() + 1) != call_key {
         return Ok(None);
     }
-    let kind = persona(personas, customer).map(|p| p.kind).unwrap_or(Kind::Passive);
+    let kind = persona(personas, customer)
+        .map(|p| p.kind)
+        .unwrap_or(Kind::Passive);
     let outcome = match rng.gen_range(0..100) {
         0..=64 => "reached",
         65..=84 => "no_answer",
@@ -381,8 +545,20 @@ async fn call_outcome(store: &dyn Store, settings: &Settings, personas: &[Person
     };
     let satisfaction = match kind {
         Kind::Promoter => "satisfied",
-        Kind::Passive | Kind::Ignorer => if rng.gen_bool(0.7) { "satisfied" } else { "neutral" },
-        Kind::Detractor => if rng.gen_bool(0.6) { "unsatisfied" } else { "neutral" },
+        Kind::Passive | Kind::Ignorer => {
+            if rng.gen_bool(0.7) {
+                "satisfied"
+            } else {
+                "neutral"
+            }
+        }
+        Kind::Detractor => {
+            if rng.gen_bool(0.6) {
+                "unsatisfied"
+            } else {
+                "neutral"
+            }
+        }
     };
     let mut detail = json!({"customer_id": customer, "outcome": outcome, "agent_id": agent, "occurred_at": at.to_rfc3339()});
     if outcome == "reached" {
@@ -390,10 +566,20 @@ async fn call_outcome(store: &dyn Store, settings: &Settings, personas: &[Person
         detail["notes"] = json!("Called back as planned.");
     }
     let env = envelope("CallOutcomeRecorded", format!("ev-c-{call_key}"), detail);
-    Ok(Some(aftercare_shared::domain::event::parse_envelope_value(&env, "demo")?.event))
+    Ok(Some(
+        aftercare_shared::domain::event::parse_envelope_value(&env, "demo")?.event,
+    ))
 }
 
-async fn write_outputs(local: &Local, settings: &Settings, out: &Path, start: DateTime<Utc>, end: DateTime<Utc>, counts: Counts, elapsed: std::time::Duration) -> Result<()> {
+async fn write_outputs(
+    local: &Local,
+    settings: &Settings,
+    out: &Path,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    counts: Counts,
+    elapsed: std::time::Duration,
+) -> Result<()> {
     let reports = out.join("reports");
     let sheets = out.join("call-sheets");
     std::fs::create_dir_all(&reports)?;
@@ -401,17 +587,36 @@ async fn write_outputs(local: &Local, settings: &Settings, out: &Path, start: Da
     let tz = settings.report_time_zone;
     let mut day = start.with_timezone(&tz).date_naive();
     let last = end.with_timezone(&tz).date_naive();
-    let mut summary = format!("aftercare demo: {} to {} ({})\n{counts}\nsimulated in {:.1} s\n\n", day, last, tz.name(), elapsed.as_secs_f64());
-    summary.push_str("date        purchases  tickets closed  calls scheduled  reached  on-time  CSAT   NPS\n");
+    let mut summary = format!(
+        "aftercare demo: {} to {} ({})\n{counts}\nsimulated in {:.1} s\n\n",
+        day,
+        last,
+        tz.name(),
+        elapsed.as_secs_f64()
+    );
+    summary.push_str(
+        "date        purchases  tickets closed  calls scheduled  reached  on-time  CSAT   NPS\n",
+    );
     while day <= last {
         let r = read_report(&local.store, settings, day).await?;
-        std::fs::write(reports.join(format!("{day}.html")), aftercare_shared::mail::render::report_html(settings, &r))?;
-        std::fs::write(reports.join(format!("{day}.json")), serde_json::to_string_pretty(&r)?)?;
+        std::fs::write(
+            reports.join(format!("{day}.html")),
+            aftercare_shared::mail::render::report_html(settings, &r),
+        )?;
+        std::fs::write(
+            reports.join(format!("{day}.json")),
+            serde_json::to_string_pretty(&r)?,
+        )?;
         let fmt = |v: Option<f64>| v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "-".into());
         summary.push_str(&format!(
             "{day}  {:>9}  {:>14}  {:>15}  {:>7}  {:>7}  {:>5}  {:>5}\n",
-            r.purchases.count, r.tickets.closed, r.callbacks.scheduled, r.callbacks.reached,
-            fmt(r.callbacks.on_time_rate.map(|x| x * 100.0)), fmt(r.csat.score), fmt(r.nps.score)
+            r.purchases.count,
+            r.tickets.closed,
+            r.callbacks.scheduled,
+            r.callbacks.reached,
+            fmt(r.callbacks.on_time_rate.map(|x| x * 100.0)),
+            fmt(r.csat.score),
+            fmt(r.nps.score)
         ));
         day = day.succ_opt().context("date overflow")?;
     }

@@ -20,10 +20,17 @@ pub struct Local {
 
 impl Local {
     pub fn open(dir: &Path, _settings: &Settings) -> Result<Local> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating data directory {}", dir.display()))?;
-        let store = SqliteStore::open(&dir.join("aftercare.sqlite")).with_context(|| format!("opening the store in {}", dir.display()))?;
-        let mailer = OutboxMailer::new(dir.join("outbox")).with_context(|| format!("creating {}/outbox", dir.display()))?;
-        Ok(Local { store, mailer, key: secret(dir)? })
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating data directory {}", dir.display()))?;
+        let store = SqliteStore::open(&dir.join("aftercare.sqlite"))
+            .with_context(|| format!("opening the store in {}", dir.display()))?;
+        let mailer = OutboxMailer::new(dir.join("outbox"))
+            .with_context(|| format!("creating {}/outbox", dir.display()))?;
+        Ok(Local {
+            store,
+            mailer,
+            key: secret(dir)?,
+        })
     }
 }
 
@@ -45,6 +52,8 @@ fn secret(dir: &Path) -> Result<TokenKey> {
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    TokenKey::new(text.trim().as_bytes()).with_context(|| format!("{} holds a key shorter than 16 bytes", path.display()))
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    TokenKey::new(text.trim().as_bytes())
+        .with_context(|| format!("{} holds a key shorter than 16 bytes", path.display()))
 }

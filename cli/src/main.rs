@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "aftercare", version, about = "After-sale care loop: follow-up calls, CSAT/NPS surveys, daily KPIs")]
+#[command(
+    name = "aftercare",
+    version,
+    about = "After-sale care loop: follow-up calls, CSAT/NPS surveys, daily KPIs"
+)]
 struct Cli {
     /// Settings file (TOML); defaults apply when absent.
     #[arg(long, global = true)]
@@ -69,19 +73,47 @@ enum Format {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AFTERCARE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AFTERCARE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Demo { out, days, customers, seed, events_only } => {
-                demo::demo(cli.config.as_deref(), &out, days, customers, seed, events_only.as_deref()).await
+            Command::Demo {
+                out,
+                days,
+                customers,
+                seed,
+                events_only,
+            } => {
+                demo::demo(
+                    cli.config.as_deref(),
+                    &out,
+                    days,
+                    customers,
+                    seed,
+                    events_only.as_deref(),
+                )
+                .await
             }
-            Command::Run { data, events, until, quiet } => {
+            Command::Run {
+                data,
+                events,
+                until,
+                quiet,
+            } => {
                 let until = until
-                    .map(|u| chrono::DateTime::parse_from_rfc3339(&u).map(|t| t.with_timezone(&chrono::Utc)))
+                    .map(|u| {
+                        chrono::DateTime::parse_from_rfc3339(&u)
+                            .map(|t| t.with_timezone(&chrono::Utc))
+                    })
                     .transpose()
                     .context("--until must be an RFC 3339 time, such as 2026-12-01T00:00:00Z")?;
                 let settings = local::settings(cli.config.as_deref())?;
@@ -90,14 +122,20 @@ fn main() -> Result<()> {
                 Ok(())
             }
             Command::Report { data, date, format } => {
-                let date: chrono::NaiveDate = date.parse().with_context(|| format!("--date {date:?} is not a date (YYYY-MM-DD)"))?;
+                let date: chrono::NaiveDate = date
+                    .parse()
+                    .with_context(|| format!("--date {date:?} is not a date (YYYY-MM-DD)"))?;
                 let settings = local::settings(cli.config.as_deref())?;
                 let local = local::Local::open(&data, &settings)?;
-                let report = aftercare_shared::services::read_report(&local.store, &settings, date).await?;
+                let report =
+                    aftercare_shared::services::read_report(&local.store, &settings, date).await?;
                 match format {
                     Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                     Format::Text => print!("{}", report.to_text()),
-                    Format::Html => println!("{}", aftercare_shared::mail::render::report_html(&settings, &report)),
+                    Format::Html => println!(
+                        "{}",
+                        aftercare_shared::mail::render::report_html(&settings, &report)
+                    ),
                 }
                 Ok(())
             }

@@ -6,10 +6,10 @@
 use crate::local::Local;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::event::{parse_envelope, Event};
-use aftercare_shared::services::care::{Care, CareError, Ingested};
-use aftercare_shared::services::jobs::Jobs;
 use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::ports::{Mailer, Store};
+use aftercare_shared::services::care::{Care, CareError, Ingested};
+use aftercare_shared::services::jobs::Jobs;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -28,7 +28,11 @@ pub struct Counts {
 
 impl fmt::Display for Counts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "accepted {}, duplicate {}, rejected {}", self.accepted, self.duplicate, self.rejected)
+        write!(
+            f,
+            "accepted {}, duplicate {}, rejected {}",
+            self.accepted, self.duplicate, self.rejected
+        )
     }
 }
 
@@ -39,8 +43,26 @@ pub struct Driver<'a> {
 }
 
 impl<'a> Driver<'a> {
-    pub fn new(store: &'a dyn Store, mailer: &'a dyn Mailer, settings: &'a Settings, key: &'a TokenKey) -> Driver<'a> {
-        Driver { care: Care { store, mailer, settings, key }, jobs: Jobs { store, mailer, settings, key } }
+    pub fn new(
+        store: &'a dyn Store,
+        mailer: &'a dyn Mailer,
+        settings: &'a Settings,
+        key: &'a TokenKey,
+    ) -> Driver<'a> {
+        Driver {
+            care: Care {
+                store,
+                mailer,
+                settings,
+                key,
+            },
+            jobs: Jobs {
+                store,
+                mailer,
+                settings,
+                key,
+            },
+        }
     }
 
     /// Runs every piece of due work up to and including `t`, each at its own time.
@@ -102,7 +124,11 @@ impl Rejects {
                 }
             }
         }
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
         Ok(Rejects { file, seen })
     }
 
@@ -115,9 +141,16 @@ impl Rejects {
     }
 }
 
-pub async fn run_file(settings: &Settings, data: &Path, events: &Path, until: Option<DateTime<Utc>>, progress: bool) -> Result<Counts> {
+pub async fn run_file(
+    settings: &Settings,
+    data: &Path,
+    events: &Path,
+    until: Option<DateTime<Utc>>,
+    progress: bool,
+) -> Result<Counts> {
     let local = Local::open(data, settings)?;
-    let text = std::fs::read_to_string(events).with_context(|| format!("reading events from {}", events.display()))?;
+    let text = std::fs::read_to_string(events)
+        .with_context(|| format!("reading events from {}", events.display()))?;
     let mut rejects = Rejects::open(data)?;
     let mut counts = Counts::default();
     let mut parsed = Vec::new();
@@ -139,8 +172,15 @@ pub async fn run_file(settings: &Settings, data: &Path, events: &Path, until: Op
     if let Some((first, _, _)) = parsed.first() {
         driver.jobs.ensure_scheduled(first.occurred_at()).await?;
     }
-    let bar = if progress { ProgressBar::new(parsed.len() as u64) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} events {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let bar = if progress {
+        ProgressBar::new(parsed.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} events {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let mut last = None;
     for (event, line, raw) in &parsed {
         if let Some(why) = driver.ingest(event, &mut counts).await? {

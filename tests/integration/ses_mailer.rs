@@ -7,7 +7,7 @@ use aftercare_shared::domain::event::SurveyFor;
 use aftercare_shared::domain::ids::{CustomerId, EmailAddress, Locale, TicketId};
 use aftercare_shared::domain::surveys::PlannedSurvey;
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::mail::render::survey_email;
+use aftercare_shared::mail::render::{survey_email, SurveyMail};
 use aftercare_shared::ports::Mailer;
 use chrono::{TimeZone, Utc};
 
@@ -33,16 +33,8 @@ async fn a_survey_email_goes_out_through_ses_with_its_unsubscribe_headers() {
         tz: chrono_tz::Asia::Seoul,
     };
     let key = TokenKey::new(b"test-key-0123456789").unwrap();
-    let message = survey_email(
-        &settings,
-        &key,
-        &customer,
-        Some("Kim Minji"),
-        &survey,
-        now,
-        false,
-        now,
-    );
+    let mail = SurveyMail { customer: &customer, name: Some("Kim Minji"), survey: &survey, first_sent: now, reminder: false };
+    let message = survey_email(&settings, &key, &mail, now);
     SesMailer::new(client, None)
         .send(&message)
         .await

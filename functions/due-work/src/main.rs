@@ -9,9 +9,19 @@ use serde_json::{json, Value};
 
 async fn handle(ctx: &AwsContext, _event: LambdaEvent<Value>) -> Result<Value, Error> {
     let now = chrono::Utc::now();
-    let care = Care { store: &ctx.store, mailer: &ctx.mailer, settings: &ctx.settings, key: &ctx.key };
+    let care = Care {
+        store: &ctx.store,
+        mailer: &ctx.mailer,
+        settings: &ctx.settings,
+        key: &ctx.key,
+    };
     let customers = care.run_due(now).await?;
-    let jobs = Jobs { store: &ctx.store, mailer: &ctx.mailer, settings: &ctx.settings, key: &ctx.key };
+    let jobs = Jobs {
+        store: &ctx.store,
+        mailer: &ctx.mailer,
+        settings: &ctx.settings,
+        key: &ctx.key,
+    };
     let sheets = jobs.run_sheets_if_due(now).await?;
     tracing::info!(customers, sheets, "due work done");
     Ok(json!({ "customers": customers, "call_sheets": sheets }))
@@ -19,7 +29,11 @@ async fn handle(ctx: &AwsContext, _event: LambdaEvent<Value>) -> Result<Value, E
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt().json().with_target(false).without_time().init();
+    tracing_subscriber::fmt()
+        .json()
+        .with_target(false)
+        .without_time()
+        .init();
     let ctx = AwsContext::from_env().await?;
     run(service_fn(|event| handle(&ctx, event))).await
 }

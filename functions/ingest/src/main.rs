@@ -9,7 +9,12 @@ use serde_json::{json, Value};
 
 async fn handle(ctx: &AwsContext, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let parsed = parse_envelope_value(&event.payload, &event.context.request_id)?;
-    let care = Care { store: &ctx.store, mailer: &ctx.mailer, settings: &ctx.settings, key: &ctx.key };
+    let care = Care {
+        store: &ctx.store,
+        mailer: &ctx.mailer,
+        settings: &ctx.settings,
+        key: &ctx.key,
+    };
     let outcome = care.ingest(&parsed.event, chrono::Utc::now()).await?;
     tracing::info!(event = %parsed.envelope_id, kind = parsed.event.kind(), duplicate = outcome == Ingested::Duplicate, "ingested");
     Ok(json!({ "duplicate": outcome == Ingested::Duplicate }))
@@ -17,7 +22,11 @@ async fn handle(ctx: &AwsContext, event: LambdaEvent<Value>) -> Result<Value, Er
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt().json().with_target(false).without_time().init();
+    tracing_subscriber::fmt()
+        .json()
+        .with_target(false)
+        .without_time()
+        .init();
     let ctx = AwsContext::from_env().await?;
     run(service_fn(|event| handle(&ctx, event))).await
 }

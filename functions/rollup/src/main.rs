@@ -7,7 +7,12 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
 async fn handle(ctx: &AwsContext, _event: LambdaEvent<Value>) -> Result<Value, Error> {
-    let jobs = Jobs { store: &ctx.store, mailer: &ctx.mailer, settings: &ctx.settings, key: &ctx.key };
+    let jobs = Jobs {
+        store: &ctx.store,
+        mailer: &ctx.mailer,
+        settings: &ctx.settings,
+        key: &ctx.key,
+    };
     let sent = jobs.run_report_if_due(chrono::Utc::now()).await?;
     tracing::info!(sent, "rollup done");
     Ok(json!({ "reports_sent": sent }))
@@ -15,7 +20,11 @@ async fn handle(ctx: &AwsContext, _event: LambdaEvent<Value>) -> Result<Value, E
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt().json().with_target(false).without_time().init();
+    tracing_subscriber::fmt()
+        .json()
+        .with_target(false)
+        .without_time()
+        .init();
     let ctx = AwsContext::from_env().await?;
     run(service_fn(|event| handle(&ctx, event))).await
 }

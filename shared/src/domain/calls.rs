@@ -200,7 +200,7 @@ pub fn reasons(
             tz,
         });
     }
-    out.sort_by(|a, b| (a.at, a.key()).cmp(&(b.at, b.key())));
+    out.sort_by_key(|r| (r.at, r.key()));
     out
 }
 

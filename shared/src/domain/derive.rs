@@ -158,7 +158,7 @@ fn actions(
             }
         }
     }
-    out.sort_by(|a, b| a.at.cmp(&b.at));
+    out.sort_by_key(|a| a.at);
     out
 }
 
@@ -178,7 +178,8 @@ fn contributions(
     let orders: Vec<DateTime<Utc>> = history
         .events
         .iter()
-        .filter_map(|e| matches!(e, Event::PurchaseCompleted(_)).then(|| e.occurred_at()))
+        .filter(|e| matches!(e, Event::PurchaseCompleted(_)))
+        .map(Event::occurred_at)
         .collect();
     let mut by_day: BTreeMap<_, Vec<DateTime<Utc>>> = BTreeMap::new();
     for t in &orders {

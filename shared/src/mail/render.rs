@@ -12,33 +12,21 @@ use crate::domain::token::{Purpose, TokenKey};
 use crate::ports::Message;
 use chrono::{DateTime, NaiveDate, Utc};
 
-fn message(
+/// A message before it gets its sender and date.
+struct Draft<'a> {
     id: String,
-    settings: &Settings,
     to: Vec<String>,
-    subject: &str,
-    now: DateTime<Utc>,
-    text: &str,
-    html: &str,
-    headers: &[(&str, String)],
-) -> Message {
-    let raw = Email {
-        id: &id,
-        from: settings.from.as_str(),
-        to: &to,
-        subject,
-        date: now,
-        text,
-        html,
-        headers,
-    }
-    .to_mime();
-    Message {
-        id,
-        from: settings.from.as_str().to_string(),
-        to,
-        raw,
-    }
+    subject: &'a str,
+    text: &'a str,
+    html: &'a str,
+    headers: &'a [(&'a str, String)],
+}
+
+fn message(settings: &Settings, now: DateTime<Utc>, d: Draft<'_>) -> Message {
+    let from = settings.from.as_str();
+    let email = Email { id: &d.id, from, to: &d.to, subject: d.subject, date: now, text: d.text, html: d.html, headers: d.headers };
+    let raw = email.to_mime();
+    Message { id: d.id, from: from.to_string(), to: d.to, raw }
 }
 
 fn page(title: &str, body: &str) -> String {
@@ -57,16 +45,18 @@ pub fn survey_subject(customer: &CustomerId, survey_key: &str) -> String {
 
 /// A survey email (or its reminder): one button per score, each a link to
 /// the survey page with that score chosen, and RFC 8058 unsubscribe headers.
-pub fn survey_email(
-    settings: &Settings,
-    key: &TokenKey,
-    customer: &CustomerId,
-    name: Option<&str>,
-    survey: &PlannedSurvey,
-    first_sent: DateTime<Utc>,
-    reminder: bool,
-    now: DateTime<Utc>,
-) -> Message {
+/// Which survey email to write, to whom.
+pub struct SurveyMail<'a> {
+    pub customer: &'a CustomerId,
+    pub name: Option<&'a str>,
+    pub survey: &'a PlannedSurvey,
+    /// When the first email went out: links expire from then.
+    pub first_sent: DateTime<Utc>,
+    pub reminder: bool,
+}
+
+pub fn survey_email(settings: &Settings, key: &TokenKey, mail: &SurveyMail<'_>, now: DateTime<Utc>) -> Message {
+    let SurveyMail { customer, name, survey, first_sent, reminder } = *mail;
     let t = texts(survey.locale);
     let business = &settings.business_name;
     let expires = first_sent + settings.surveys.link_valid;
@@ -139,16 +129,7 @@ pub fn survey_email(
         ),
     ];
     let kind = if reminder { "reminder" } else { "survey" };
-    message(
-        format!("{kind}-{}-{}", customer, survey.key),
-        settings,
-        vec![survey.email.as_str().to_string()],
-        &subject,
-        now,
-        &text,
-        &html,
-        &headers,
-    )
+    message(settings, now, Draft { id: format!("{kind}-{}-{}", customer, survey.key), to: vec![survey.email.as_str().to_string()], subject: &subject, text: &text, html: &html, headers: &headers })
 }
 
 fn managers(settings: &Settings) -> Vec<String> {
@@ -160,16 +141,19 @@ fn managers(settings: &Settings) -> Vec<String> {
 }
 
 /// Immediate alert: a low CSAT or NPS answer, with its priority call.
-pub fn low_score_alert(
-    settings: &Settings,
-    customer: &CustomerId,
-    name: Option<&str>,
-    survey_key: &str,
-    score: Score,
-    comment: Option<&str>,
-    call_deadline: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Message {
+/// A low answer, for the managers' alert.
+pub struct LowScore<'a> {
+    pub customer: &'a CustomerId,
+    pub name: Option<&'a str>,
+    pub survey_key: &'a str,
+    pub score: Score,
+    pub comment: Option<&'a str>,
+    /// The priority call's deadline, when a call could be made.
+    pub call_deadline: Option<DateTime<Utc>>,
+}
+
+pub fn low_score_alert(settings: &Settings, low: &LowScore<'_>, now: DateTime<Utc>) -> Message {
+    let LowScore { customer, name, survey_key, score, comment, call_deadline } = *low;
     let kind = match score {
         Score::Csat(_) => "CSAT",
         Score::Nps(_) => "NPS",
@@ -200,16 +184,7 @@ pub fn low_score_alert(
             escape_html(&text)
         ),
     );
-    message(
-        format!("alert-low-{customer}-{survey_key}"),
-        settings,
-        managers(settings),
-        &subject,
-        now,
-        &text,
-        &html,
-        &[],
-    )
+    message(settings, now, Draft { id: format!("alert-low-{customer}-{survey_key}"), to: managers(settings), subject: &subject, text: &text, html: &html, headers: &[] })
 }
 
 /// Immediate alert: a reached customer said they were unsatisfied.
@@ -237,16 +212,7 @@ pub fn escalation_alert(
             escape_html(&text)
         ),
     );
-    message(
-        format!("alert-esc-{call_id}"),
-        settings,
-        managers(settings),
-        &subject,
-        now,
-        &text,
-        &html,
-        &[],
-    )
+    message(settings, now, Draft { id: format!("alert-esc-{call_id}"), to: managers(settings), subject: &subject, text: &text, html: &html, headers: &[] })
 }
 
 /// The morning KPI email (the full manager email is built on this).
@@ -254,16 +220,7 @@ pub fn daily_report(settings: &Settings, report: &DailyReport, now: DateTime<Utc
     let subject = format!("{} KPIs for {}", settings.business_name, report.date);
     let text = report.to_text();
     let html = page(&subject, &format!("<pre>{}</pre>", escape_html(&text)));
-    message(
-        format!("report-{}", report.date),
-        settings,
-        managers(settings),
-        &subject,
-        now,
-        &text,
-        &html,
-        &[],
-    )
+    message(settings, now, Draft { id: format!("report-{}", report.date), to: managers(settings), subject: &subject, text: &text, html: &html, headers: &[] })
 }
 
 /// One line of an agent's call sheet.
@@ -344,16 +301,7 @@ pub fn call_sheet(
         &subject,
         &format!("<h2>{}</h2><table border=\"1\" cellpadding=\"4\" style=\"border-collapse:collapse\"><tr><th>time</th><th>customer</th><th>phone</th><th>language</th><th>reason</th><th></th></tr>{rows}</table>{scripts}", escape_html(&subject)),
     );
-    message(
-        format!("sheet-{}-{day}", agent.id),
-        settings,
-        vec![agent.email.as_str().to_string()],
-        &subject,
-        now,
-        &text,
-        &html,
-        &[],
-    )
+    message(settings, now, Draft { id: format!("sheet-{}-{day}", agent.id), to: vec![agent.email.as_str().to_string()], subject: &subject, text: &text, html: &html, headers: &[] })
 }
 
 /// A day's KPIs as a standalone HTML page.

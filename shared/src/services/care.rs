@@ -8,10 +8,10 @@ use crate::config::Settings;
 use crate::domain::derive::{derive, ActionKind, Derived};
 use crate::domain::event::{Event, SurveyFor};
 use crate::domain::history::{History, SendOutcome, SurveyDecision};
-use crate::domain::ids::CustomerId;
+use crate::domain::ids::{CustomerId, EmailAddress};
 use crate::domain::surveys::{self, check_answer};
 use crate::domain::token::TokenKey;
-use crate::mail::render;
+use crate::mail::render::{self, LowScore, SurveyMail};
 use crate::ports::{Commit, Mailer, Message, Store, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -205,6 +205,11 @@ impl Care<'_> {
         Ok(())
     }
 
+    /// Unsubscribed customers and suppressed addresses get no survey mail.
+    async fn suppressed(&self, h: &History, email: &EmailAddress) -> Result<bool, StoreError> {
+        Ok(h.facts.unsubscribed_at.is_some() || self.store.is_suppressed(email.as_str()).await?)
+    }
+
     async fn run_action(
         &self,
         h: &mut History,
@@ -219,23 +224,14 @@ impl Care<'_> {
                 let Some(s) = d.survey(key) else {
                     return Ok(());
                 };
-                let suppressed = h.facts.unsubscribed_at.is_some()
-                    || self.store.is_suppressed(s.email.as_str()).await?;
+                let suppressed = self.suppressed(h, &s.email).await?;
                 let outcome = surveys::decide(s.kind(), now, &h.facts, suppressed, self.settings);
                 h.facts
                     .surveys
                     .insert(key.clone(), SurveyDecision { at: now, outcome });
                 if outcome == SendOutcome::Sent {
-                    out.push(render::survey_email(
-                        self.settings,
-                        self.key,
-                        &h.customer_id,
-                        name.as_deref(),
-                        s,
-                        now,
-                        false,
-                        now,
-                    ));
+                    let mail = SurveyMail { customer: &h.customer_id, name: name.as_deref(), survey: s, first_sent: now, reminder: false };
+                    out.push(render::survey_email(self.settings, self.key, &mail, now));
                 }
             }
             ActionKind::SendReminder(key) => {
@@ -243,19 +239,10 @@ impl Care<'_> {
                 let (Some(s), Some(first)) = (d.survey(key), h.facts.surveys.get(key)) else {
                     return Ok(());
                 };
-                let suppressed = h.facts.unsubscribed_at.is_some()
-                    || self.store.is_suppressed(s.email.as_str()).await?;
+                let suppressed = self.suppressed(h, &s.email).await?;
                 if !suppressed {
-                    out.push(render::survey_email(
-                        self.settings,
-                        self.key,
-                        &h.customer_id,
-                        name.as_deref(),
-                        s,
-                        first.at,
-                        true,
-                        now,
-                    ));
+                    let mail = SurveyMail { customer: &h.customer_id, name: name.as_deref(), survey: s, first_sent: first.at, reminder: true };
+                    out.push(render::survey_email(self.settings, self.key, &mail, now));
                 }
             }
             ActionKind::LowScoreAlert(key) => {
@@ -269,16 +256,15 @@ impl Care<'_> {
                     .iter()
                     .find(|c| c.reasons.iter().any(|r| r.key() == format!("low:{key}")))
                     .map(|c| c.deadline);
-                out.push(render::low_score_alert(
-                    self.settings,
-                    &h.customer_id,
-                    name.as_deref(),
-                    key,
-                    a.current,
-                    a.current_comment.as_deref(),
-                    deadline,
-                    now,
-                ));
+                let low = LowScore {
+                    customer: &h.customer_id,
+                    name: name.as_deref(),
+                    survey_key: key,
+                    score: a.current,
+                    comment: a.current_comment.as_deref(),
+                    call_deadline: deadline,
+                };
+                out.push(render::low_score_alert(self.settings, &low, now));
             }
             ActionKind::EscalationAlert(call_id) => {
                 h.facts.alerts.insert(format!("esc:{call_id}"), now);
