@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command: starts DynamoDB Local and moto (see
 # scripts/services.sh), runs the whole workspace's tests against them, and
-# stops them again. Extra arguments go to `cargo test`.
+# stops them again. It checks formatting and clippy first. Extra arguments go
+# to `cargo test`.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,6 +15,10 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "test.sh: ERROR: cargo not found on PATH (install the Rust toolchain with rustup)" >&2
     exit 127
 fi
+
+# Lints first: formatting and clippy are part of "the tests pass".
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
 
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 stop_services() {

@@ -26,66 +26,8 @@ use std::collections::BinaryHeap;
 use std::path::Path;
 use std::sync::Mutex;
 
-const DEMO_SETTINGS: &str = r#"
-[business]
-name = "aftercare demo shop"
-report_time_zone = "Asia/Seoul"
-managers = ["manager@example.com"]
-
-[[agents]]
-id = "a-1"
-name = "Lee Jiwoo"
-email = "jiwoo@example.com"
-languages = ["ko", "en"]
-time_zone = "Asia/Seoul"
-hours = "09:00-18:00"
-days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
-
-[[agents]]
-id = "a-2"
-name = "Park Seoyeon"
-email = "seoyeon@example.com"
-languages = ["ko"]
-time_zone = "Asia/Seoul"
-hours = "10:00-19:00"
-days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-
-[[agents]]
-id = "a-3"
-name = "Nguyen Thi Lan"
-email = "lan@example.com"
-languages = ["vi", "en"]
-time_zone = "Asia/Ho_Chi_Minh"
-hours = "08:00-17:00"
-days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-
-[[agents]]
-id = "a-4"
-name = "Wang Fang"
-email = "fang@example.com"
-languages = ["zh", "en"]
-time_zone = "Asia/Shanghai"
-hours = "09:00-18:00"
-days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
-
-[[agents]]
-id = "a-5"
-name = "Emma Brown"
-email = "emma@example.com"
-languages = ["en"]
-time_zone = "America/New_York"
-hours = "09:00-17:00"
-days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
-
-[[agents]]
-id = "a-6"
-name = "Oliver Smith"
-email = "oliver@example.com"
-languages = ["en"]
-time_zone = "Europe/London"
-hours = "09:00-17:00"
-days = ["Mon", "Tue", "Wed", "Thu", "Fri"]
-"#;
+/// The demo business: its report zone and a roster speaking all four languages.
+const DEMO_SETTINGS: &str = include_str!("../demo-settings.toml");
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -657,6 +657,55 @@ mod tests {
     }
 
     #[test]
+    fn mangled_envelopes_never_panic_and_always_name_a_field() {
+        use rand::{Rng, SeedableRng};
+        let valid = envelope(
+            "TicketClosed",
+            r#"{"ticket_id":"t-1","occurred_at":"2026-11-20T10:00:00Z","opened_at":"2026-11-20T09:00:00Z","resolved":true,"customer_contacts":2,"customer":{"id":"c-1","email":"a@example.com","phone":"+821012345678","time_zone":"Asia/Seoul"}}"#,
+        );
+        let pieces = [
+            "\"",
+            "{",
+            "}",
+            "[",
+            "]",
+            ":",
+            ",",
+            "null",
+            "-1",
+            "1e999",
+            "\\u0000",
+            "\\",
+            "é",
+            "9999-99-99T99:99:99Z",
+            "true",
+        ];
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        for _ in 0..20_000 {
+            let mut text = valid.clone().into_bytes();
+            for _ in 0..rng.gen_range(1..4) {
+                if text.is_empty() {
+                    break;
+                }
+                let at = rng.gen_range(0..text.len());
+                match rng.gen_range(0..3) {
+                    0 => {
+                        text.remove(at);
+                    }
+                    1 => text
+                        .splice(at..at, pieces[rng.gen_range(0..pieces.len())].bytes())
+                        .for_each(drop),
+                    _ => text.truncate(at),
+                }
+            }
+            let text = String::from_utf8_lossy(&text);
+            if let Err(e) = parse_envelope(&text, "fuzz") {
+                assert!(!e.field.is_empty() && !e.problem.is_empty(), "{e}");
+            }
+        }
+    }
+
+    #[test]
     fn natural_keys_ignore_the_envelope_and_the_time_offset() {
         let a = envelope(
             "SurveyAnswered",

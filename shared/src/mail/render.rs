@@ -24,9 +24,23 @@ struct Draft<'a> {
 
 fn message(settings: &Settings, now: DateTime<Utc>, d: Draft<'_>) -> Message {
     let from = settings.from.as_str();
-    let email = Email { id: &d.id, from, to: &d.to, subject: d.subject, date: now, text: d.text, html: d.html, headers: d.headers };
+    let email = Email {
+        id: &d.id,
+        from,
+        to: &d.to,
+        subject: d.subject,
+        date: now,
+        text: d.text,
+        html: d.html,
+        headers: d.headers,
+    };
     let raw = email.to_mime();
-    Message { id: d.id, from: from.to_string(), to: d.to, raw }
+    Message {
+        id: d.id,
+        from: from.to_string(),
+        to: d.to,
+        raw,
+    }
 }
 
 fn page(title: &str, body: &str) -> String {
@@ -55,8 +69,19 @@ pub struct SurveyMail<'a> {
     pub reminder: bool,
 }
 
-pub fn survey_email(settings: &Settings, key: &TokenKey, mail: &SurveyMail<'_>, now: DateTime<Utc>) -> Message {
-    let SurveyMail { customer, name, survey, first_sent, reminder } = *mail;
+pub fn survey_email(
+    settings: &Settings,
+    key: &TokenKey,
+    mail: &SurveyMail<'_>,
+    now: DateTime<Utc>,
+) -> Message {
+    let SurveyMail {
+        customer,
+        name,
+        survey,
+        first_sent,
+        reminder,
+    } = *mail;
     let t = texts(survey.locale);
     let business = &settings.business_name;
     let expires = first_sent + settings.surveys.link_valid;
@@ -129,7 +154,18 @@ pub fn survey_email(settings: &Settings, key: &TokenKey, mail: &SurveyMail<'_>, 
         ),
     ];
     let kind = if reminder { "reminder" } else { "survey" };
-    message(settings, now, Draft { id: format!("{kind}-{}-{}", customer, survey.key), to: vec![survey.email.as_str().to_string()], subject: &subject, text: &text, html: &html, headers: &headers })
+    message(
+        settings,
+        now,
+        Draft {
+            id: format!("{kind}-{}-{}", customer, survey.key),
+            to: vec![survey.email.as_str().to_string()],
+            subject: &subject,
+            text: &text,
+            html: &html,
+            headers: &headers,
+        },
+    )
 }
 
 fn managers(settings: &Settings) -> Vec<String> {
@@ -153,7 +189,14 @@ pub struct LowScore<'a> {
 }
 
 pub fn low_score_alert(settings: &Settings, low: &LowScore<'_>, now: DateTime<Utc>) -> Message {
-    let LowScore { customer, name, survey_key, score, comment, call_deadline } = *low;
+    let LowScore {
+        customer,
+        name,
+        survey_key,
+        score,
+        comment,
+        call_deadline,
+    } = *low;
     let kind = match score {
         Score::Csat(_) => "CSAT",
         Score::Nps(_) => "NPS",
@@ -184,7 +227,18 @@ pub fn low_score_alert(settings: &Settings, low: &LowScore<'_>, now: DateTime<Ut
             escape_html(&text)
         ),
     );
-    message(settings, now, Draft { id: format!("alert-low-{customer}-{survey_key}"), to: managers(settings), subject: &subject, text: &text, html: &html, headers: &[] })
+    message(
+        settings,
+        now,
+        Draft {
+            id: format!("alert-low-{customer}-{survey_key}"),
+            to: managers(settings),
+            subject: &subject,
+            text: &text,
+            html: &html,
+            headers: &[],
+        },
+    )
 }
 
 /// Immediate alert: a reached customer said they were unsatisfied.
@@ -212,7 +266,18 @@ pub fn escalation_alert(
             escape_html(&text)
         ),
     );
-    message(settings, now, Draft { id: format!("alert-esc-{call_id}"), to: managers(settings), subject: &subject, text: &text, html: &html, headers: &[] })
+    message(
+        settings,
+        now,
+        Draft {
+            id: format!("alert-esc-{call_id}"),
+            to: managers(settings),
+            subject: &subject,
+            text: &text,
+            html: &html,
+            headers: &[],
+        },
+    )
 }
 
 /// The morning KPI email (the full manager email is built on this).
@@ -220,7 +285,18 @@ pub fn daily_report(settings: &Settings, report: &DailyReport, now: DateTime<Utc
     let subject = format!("{} KPIs for {}", settings.business_name, report.date);
     let text = report.to_text();
     let html = page(&subject, &format!("<pre>{}</pre>", escape_html(&text)));
-    message(settings, now, Draft { id: format!("report-{}", report.date), to: managers(settings), subject: &subject, text: &text, html: &html, headers: &[] })
+    message(
+        settings,
+        now,
+        Draft {
+            id: format!("report-{}", report.date),
+            to: managers(settings),
+            subject: &subject,
+            text: &text,
+            html: &html,
+            headers: &[],
+        },
+    )
 }
 
 /// One line of an agent's call sheet.
@@ -301,7 +377,18 @@ pub fn call_sheet(
         &subject,
         &format!("<h2>{}</h2><table border=\"1\" cellpadding=\"4\" style=\"border-collapse:collapse\"><tr><th>time</th><th>customer</th><th>phone</th><th>language</th><th>reason</th><th></th></tr>{rows}</table>{scripts}", escape_html(&subject)),
     );
-    message(settings, now, Draft { id: format!("sheet-{}-{day}", agent.id), to: vec![agent.email.as_str().to_string()], subject: &subject, text: &text, html: &html, headers: &[] })
+    message(
+        settings,
+        now,
+        Draft {
+            id: format!("sheet-{}-{day}", agent.id),
+            to: vec![agent.email.as_str().to_string()],
+            subject: &subject,
+            text: &text,
+            html: &html,
+            headers: &[],
+        },
+    )
 }
 
 /// A day's KPIs as a standalone HTML page.

@@ -230,7 +230,13 @@ impl Care<'_> {
                     .surveys
                     .insert(key.clone(), SurveyDecision { at: now, outcome });
                 if outcome == SendOutcome::Sent {
-                    let mail = SurveyMail { customer: &h.customer_id, name: name.as_deref(), survey: s, first_sent: now, reminder: false };
+                    let mail = SurveyMail {
+                        customer: &h.customer_id,
+                        name: name.as_deref(),
+                        survey: s,
+                        first_sent: now,
+                        reminder: false,
+                    };
                     out.push(render::survey_email(self.settings, self.key, &mail, now));
                 }
             }
@@ -241,7 +247,13 @@ impl Care<'_> {
                 };
                 let suppressed = self.suppressed(h, &s.email).await?;
                 if !suppressed {
-                    let mail = SurveyMail { customer: &h.customer_id, name: name.as_deref(), survey: s, first_sent: first.at, reminder: true };
+                    let mail = SurveyMail {
+                        customer: &h.customer_id,
+                        name: name.as_deref(),
+                        survey: s,
+                        first_sent: first.at,
+                        reminder: true,
+                    };
                     out.push(render::survey_email(self.settings, self.key, &mail, now));
                 }
             }
