@@ -326,8 +326,13 @@ fn generate(
         if rng.gen_bool(0.9) {
             customer["phone"] = json!(format!("+1555{:07}", n));
         }
-        let purchases = 1 + (rng.gen_range(0.0f64..1.0).ln() / 0.45f64.ln()).floor() as u32;
-        for _ in 0..purchases.min(4) {
+        let purchases = match rng.gen_range(0..100) {
+            0..=14 => 0,
+            15..=79 => 1,
+            80..=94 => 2,
+            _ => 3,
+        };
+        for _ in 0..purchases {
             order += 1;
             let at = random_time(rng, start, end);
             let detail = json!({"order_id": format!("o-{order:06}"), "occurred_at": at.to_rfc3339(), "customer": customer, "channel": "web",
