@@ -8,6 +8,7 @@ use crate::domain::kpi::{Contributions, DayCounters};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -117,7 +118,19 @@ pub trait Store: Send + Sync {
 
     /// Books a slot unless the agent already has one then, or the attempt
     /// is already booked (then the earlier booking stands: `SlotTaken`).
-    async fn book(&self, booking: &Booking) -> Result<BookResult, StoreError>;
+    /// `agent_day` is the slot's day in the agent's time zone: a booking
+    /// counts towards that day's load, atomically with the booking.
+    async fn book(&self, booking: &Booking, agent_day: NaiveDate)
+        -> Result<BookResult, StoreError>;
+
+    /// How many calls an agent has booked on each of their local days in
+    /// `from..=to` (days without bookings are absent).
+    async fn agent_loads(
+        &self,
+        agent: &AgentId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, u32>, StoreError>;
 
     /// Queues messages that belong to no customer (reports, call sheets).
     async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError>;

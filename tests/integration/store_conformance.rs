@@ -167,19 +167,25 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
         call_key: "c-1/order:o-1#1".into(),
         customer: customer("c-1"),
     };
-    assert_eq!(store.book(&b).await.unwrap(), BookResult::Booked);
+    assert_eq!(
+        store.book(&b, day("2026-11-20")).await.unwrap(),
+        BookResult::Booked
+    );
     let same_slot = Booking {
         call_key: "c-2/order:o-2#1".into(),
         customer: customer("c-2"),
         ..b.clone()
     };
-    assert_eq!(store.book(&same_slot).await.unwrap(), BookResult::SlotTaken);
+    assert_eq!(
+        store.book(&same_slot, day("2026-11-20")).await.unwrap(),
+        BookResult::SlotTaken
+    );
     let same_attempt = Booking {
         slot: t(9, 15),
         ..b.clone()
     };
     assert_eq!(
-        store.book(&same_attempt).await.unwrap(),
+        store.book(&same_attempt, day("2026-11-20")).await.unwrap(),
         BookResult::SlotTaken
     );
     assert_eq!(

@@ -7,6 +7,7 @@
 //! | day counters | `KPI#{date}#{shard}` | `D` | one number attribute per metric, `ADD`ed |
 //! | level deltas | `KPIDELTA#{shard}` | `{date}` | backlog / open-escalation deltas |
 //! | agent slot | `AGENT#{agent}` | `{slot}` | `call_key`, `customer` |
+//! | agent day load | `AGENT#{agent}` | `DAY#{date}` | calls booked that agent-local day |
 //! | attempt booking | `BOOKING#{call_key}` | `B` | `agent`, `slot` |
 //! | outbox message | `OUTBOX#{id}` | `M` | `message`; `due_pk = OUTBOX` until delivered, then a TTL |
 //! | suppression | `SUPPRESS#{address}` | `S` | `reason`, `at` |
@@ -512,7 +513,7 @@ impl Store for DynamoStore {
         }))
     }
 
-    async fn book(&self, b: &Booking) -> Result<BookResult, StoreError> {
+    async fn book(&self, b: &Booking, agent_day: NaiveDate) -> Result<BookResult, StoreError> {
         let mut slot = key(format!("AGENT#{}", b.agent), &time_text(b.slot));
         slot.insert("call_key".into(), s(&b.call_key));
         slot.insert("customer".into(), s(b.customer.as_str()));
@@ -523,6 +524,11 @@ impl Store for DynamoStore {
         let writes = vec![
             self.put(slot, Some(("attribute_not_exists(pk)", HashMap::new())))?,
             self.put(attempt, Some(("attribute_not_exists(pk)", HashMap::new())))?,
+            self.add_counters(
+                format!("AGENT#{}", b.agent),
+                &format!("DAY#{agent_day}"),
+                &BTreeMap::from([(Metric::CallsScheduled, 1)]),
+            )?,
         ];
         match self
             .client
@@ -542,6 +548,39 @@ impl Store for DynamoStore {
             }
             Err(e) => Err(sdk(e)),
         }
+    }
+
+    async fn agent_loads(
+        &self,
+        agent: &AgentId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, u32>, StoreError> {
+        let resp = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :p AND sk BETWEEN :a AND :b")
+            .expression_attribute_values(":p", s(format!("AGENT#{agent}")))
+            .expression_attribute_values(":a", s(format!("DAY#{from}")))
+            .expression_attribute_values(":b", s(format!("DAY#{to}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        let mut out = BTreeMap::new();
+        for item in resp.items.unwrap_or_default() {
+            let day = get_s(&item, "sk")?.trim_start_matches("DAY#");
+            let day: NaiveDate = day
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("bad day {day:?}")))?;
+            let calls = match item.get(Metric::CallsScheduled.name()) {
+                Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+                _ => 0,
+            };
+            out.insert(day, calls);
+        }
+        Ok(out)
     }
 
     async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError> {

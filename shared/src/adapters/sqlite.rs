@@ -9,6 +9,7 @@ use crate::ports::{BookResult, Booking, Commit, Message, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -26,6 +27,8 @@ CREATE TABLE IF NOT EXISTS counters (
 CREATE TABLE IF NOT EXISTS bookings (
     agent TEXT NOT NULL, slot TEXT NOT NULL, call_key TEXT NOT NULL UNIQUE, customer TEXT NOT NULL,
     PRIMARY KEY (agent, slot));
+CREATE TABLE IF NOT EXISTS agent_days (
+    agent TEXT NOT NULL, day TEXT NOT NULL, calls INTEGER NOT NULL, PRIMARY KEY (agent, day));
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, message TEXT NOT NULL,
     delivered INTEGER NOT NULL DEFAULT 0);
@@ -294,19 +297,56 @@ impl Store for SqliteStore {
         .transpose()
     }
 
-    async fn book(&self, b: &Booking) -> Result<BookResult, StoreError> {
-        let conn = self.conn();
-        let n = conn
+    async fn book(&self, b: &Booking, agent_day: NaiveDate) -> Result<BookResult, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let n = tx
             .execute(
                 "INSERT OR IGNORE INTO bookings (agent, slot, call_key, customer) VALUES (?1, ?2, ?3, ?4)",
                 params![b.agent.as_str(), time_text(b.slot), b.call_key, b.customer.as_str()],
             )
             .map_err(db)?;
-        Ok(if n == 1 {
-            BookResult::Booked
-        } else {
-            BookResult::SlotTaken
+        if n == 0 {
+            return Ok(BookResult::SlotTaken);
+        }
+        tx.execute(
+            "INSERT INTO agent_days (agent, day, calls) VALUES (?1, ?2, 1)
+             ON CONFLICT(agent, day) DO UPDATE SET calls = calls + 1",
+            params![b.agent.as_str(), agent_day.to_string()],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(BookResult::Booked)
+    }
+
+    async fn agent_loads(
+        &self,
+        agent: &AgentId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, u32>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT day, calls FROM agent_days WHERE agent = ?1 AND day >= ?2 AND day <= ?3",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(
+                params![agent.as_str(), from.to_string(), to.to_string()],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .map_err(db)?;
+        rows.map(|r| {
+            let (day, calls) = r.map_err(db)?;
+            let day = day
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("bad day {day:?}")))?;
+            Ok((day, u32::try_from(calls).unwrap_or(0)))
         })
+        .collect()
     }
 
     async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError> {

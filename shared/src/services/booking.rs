@@ -26,33 +26,75 @@ pub struct CallRequest<'a> {
     pub deadline: DateTime<Utc>,
 }
 
+/// One agent's calendar as far as this search needs it: the booked-call
+/// count per agent-local day (one query), and the taken slots of the days
+/// that still have room (one query per such day, loaded on demand). A day
+/// at capacity is skipped without reading its bookings, so the cost of a
+/// search does not grow with the number of calls already booked.
 struct AgentPlan<'a> {
     agent: &'a Agent,
-    taken: BTreeSet<DateTime<Utc>>,
-    per_day: BTreeMap<NaiveDate, u32>,
+    loads: BTreeMap<NaiveDate, u32>,
+    taken: BTreeMap<NaiveDate, BTreeSet<DateTime<Utc>>>,
 }
 
-impl AgentPlan<'_> {
+impl<'a> AgentPlan<'a> {
+    async fn load(
+        store: &dyn Store,
+        agent: &'a Agent,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<AgentPlan<'a>, StoreError> {
+        let first = local_day(agent.time_zone, from);
+        let last = local_day(agent.time_zone, until);
+        let loads = store.agent_loads(&agent.id, first, last).await?;
+        Ok(AgentPlan {
+            agent,
+            loads,
+            taken: BTreeMap::new(),
+        })
+    }
+
+    fn load_on(&self, day: NaiveDate) -> u32 {
+        self.loads.get(&day).copied().unwrap_or(0)
+    }
+
+    async fn taken_on(
+        &mut self,
+        store: &dyn Store,
+        day: NaiveDate,
+    ) -> Result<&BTreeSet<DateTime<Utc>>, StoreError> {
+        if !self.taken.contains_key(&day) {
+            let tz = self.agent.time_zone;
+            let from = local_to_utc(tz, day, NaiveTime::MIN);
+            let to = local_to_utc(tz, day.succ_opt().unwrap_or(day), NaiveTime::MIN);
+            let slots = store
+                .bookings(&self.agent.id, from, to)
+                .await?
+                .into_iter()
+                .map(|b| b.slot)
+                .collect();
+            self.taken.insert(day, slots);
+        }
+        Ok(&self.taken[&day])
+    }
+
     /// The agent's first free slot at or after `from` that also lies in the
     /// customer's contact hours.
-    fn first_free(
-        &self,
+    async fn first_free(
+        &mut self,
+        store: &dyn Store,
         settings: &Settings,
         tz: Tz,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
-        let slot = Duration::minutes(settings.callbacks.slot_minutes.into());
-        let a = self.agent;
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let minutes = settings.callbacks.slot_minutes;
+        let slot = Duration::minutes(minutes.into());
+        let (hours, agent_tz) = (&self.agent.hours, self.agent.time_zone);
         let mut t = from;
         while t < until {
-            let c = first_slot(
-                &settings.contact_hours,
-                tz,
-                t,
-                settings.callbacks.slot_minutes,
-            );
-            let s = first_slot(&a.hours, a.time_zone, c, settings.callbacks.slot_minutes);
+            let c = first_slot(&settings.contact_hours, tz, t, minutes);
+            let s = first_slot(hours, agent_tz, c, minutes);
             if s != c {
                 t = s;
                 continue;
@@ -64,19 +106,21 @@ impl AgentPlan<'_> {
                 t = s + slot;
                 continue;
             }
-            let day = local_day(a.time_zone, s);
-            if self.per_day.get(&day).copied().unwrap_or(0) >= a.capacity {
-                let next = day.succ_opt()?;
-                t = local_to_utc(a.time_zone, next, NaiveTime::MIN);
+            let day = local_day(agent_tz, s);
+            if self.load_on(day) >= self.agent.capacity {
+                let Some(next) = day.succ_opt() else {
+                    return Ok(None);
+                };
+                t = local_to_utc(agent_tz, next, NaiveTime::MIN);
                 continue;
             }
-            if self.taken.contains(&s) {
+            if self.taken_on(store, day).await?.contains(&s) {
                 t = s + slot;
                 continue;
             }
-            return Some(s);
+            return Ok(Some(s));
         }
-        None
+        Ok(None)
     }
 }
 
@@ -113,35 +157,15 @@ pub async fn assign(
     for _ in 0..8 {
         let mut best: Option<(NaiveDate, u32, DateTime<Utc>, &Agent)> = None;
         for agent in &eligible {
-            let booked = store
-                .bookings(
-                    &agent.id,
-                    start - Duration::days(1),
-                    until + Duration::days(1),
-                )
-                .await?;
-            let mut plan = AgentPlan {
-                agent,
-                taken: BTreeSet::new(),
-                per_day: BTreeMap::new(),
-            };
-            for b in booked {
-                *plan
-                    .per_day
-                    .entry(local_day(agent.time_zone, b.slot))
-                    .or_insert(0) += 1;
-                plan.taken.insert(b.slot);
-            }
-            let Some(slot) = plan.first_free(settings, req.tz, start, until) else {
+            let mut plan = AgentPlan::load(store, agent, start, until).await?;
+            let Some(slot) = plan
+                .first_free(store, settings, req.tz, start, until)
+                .await?
+            else {
                 continue;
             };
             let customer_day = local_day(req.tz, slot);
-            let load = plan
-                .per_day
-                .get(&local_day(agent.time_zone, slot))
-                .copied()
-                .unwrap_or(0);
-            let candidate = (customer_day, load, slot, *agent);
+            let load = plan.load_on(local_day(agent.time_zone, slot));
             let better = match &best {
                 None => true,
                 Some((d, l, s, a)) => {
@@ -149,7 +173,7 @@ pub async fn assign(
                 }
             };
             if better {
-                best = Some(candidate);
+                best = Some((customer_day, load, slot, *agent));
             }
         }
         let Some((_, _, slot, agent)) = best else {
@@ -165,7 +189,10 @@ pub async fn assign(
             call_key: req.call_key.to_string(),
             customer: req.customer.clone(),
         };
-        match store.book(&booking).await? {
+        match store
+            .book(&booking, local_day(agent.time_zone, slot))
+            .await?
+        {
             BookResult::Booked => {
                 return Ok(Assignment {
                     agent: Some(agent.id.clone()),
@@ -190,4 +217,132 @@ pub async fn assign(
         slot: start,
         at_risk: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::sqlite::SqliteStore;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn settings() -> Settings {
+        Settings::from_toml(
+            r#"
+[[agents]]
+id = "a-2"
+name = "B"
+email = "b@example.com"
+languages = ["ko"]
+time_zone = "Asia/Seoul"
+hours = "09:00-18:00"
+capacity = 1
+
+[[agents]]
+id = "a-1"
+name = "A"
+email = "a@example.com"
+languages = ["ko", "en"]
+time_zone = "Asia/Seoul"
+hours = "09:00-18:00"
+capacity = 1
+"#,
+        )
+        .unwrap()
+    }
+
+    fn request<'a>(
+        customer: &'a CustomerId,
+        key: &'a str,
+        locale: Locale,
+        deadline: &str,
+    ) -> CallRequest<'a> {
+        // Mon 2026-11-23 09:00 Seoul.
+        CallRequest {
+            customer,
+            call_key: key,
+            locale,
+            tz: chrono_tz::Asia::Seoul,
+            earliest: utc("2026-11-23T00:00:00Z"),
+            deadline: utc(deadline),
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_spread_over_agents_by_load_then_id_and_respect_capacity() {
+        let store = SqliteStore::in_memory().unwrap();
+        let s = settings();
+        let now = utc("2026-11-20T00:00:00Z");
+        let c = CustomerId::parse("c-1").unwrap();
+        // Both free at 09:00 with no calls: the tie goes to the lower id.
+        let first = assign(
+            &store,
+            &s,
+            &request(&c, "c-1/x#1", Locale::Ko, "2026-11-25T00:00:00Z"),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (
+                first.agent.as_ref().map(|a| a.as_str()),
+                first.slot,
+                first.at_risk
+            ),
+            (Some("a-1"), utc("2026-11-23T00:00:00Z"), false)
+        );
+        // a-1 is at capacity (1) on Monday: a-2 takes the next call, same slot.
+        let second = assign(
+            &store,
+            &s,
+            &request(&c, "c-2/x#1", Locale::Ko, "2026-11-25T00:00:00Z"),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (second.agent.as_ref().map(|a| a.as_str()), second.slot),
+            (Some("a-2"), utc("2026-11-23T00:00:00Z"))
+        );
+        // Both full on Monday: Tuesday 09:00, past a Monday-noon deadline: at risk.
+        let third = assign(
+            &store,
+            &s,
+            &request(&c, "c-3/x#1", Locale::Ko, "2026-11-23T03:00:00Z"),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (third.slot, third.at_risk),
+            (utc("2026-11-24T00:00:00Z"), true)
+        );
+        // Asking again for the same attempt returns the same booking.
+        let again = assign(
+            &store,
+            &s,
+            &request(&c, "c-3/x#1", Locale::Ko, "2026-11-23T03:00:00Z"),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(again, third);
+    }
+
+    #[tokio::test]
+    async fn a_language_no_agent_speaks_leaves_the_call_unassigned_and_at_risk() {
+        let store = SqliteStore::in_memory().unwrap();
+        let c = CustomerId::parse("c-1").unwrap();
+        let a = assign(
+            &store,
+            &settings(),
+            &request(&c, "c-1/x#1", Locale::Vi, "2026-11-25T00:00:00Z"),
+            utc("2026-11-20T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!((a.agent, a.at_risk), (None, true));
+    }
 }
