@@ -224,8 +224,8 @@ fn contributions(
         c.add(d, Metric::TicketsClosed, 1);
         c.add(
             d,
-            Metric::ResolutionSeconds,
-            (first.occurred_at - first.opened_at).num_seconds(),
+            Metric::ResolutionMicros,
+            micros(first.occurred_at - first.opened_at),
         );
         if first.resolved {
             c.add(d, Metric::TicketsResolved, 1);
@@ -235,11 +235,7 @@ fn contributions(
         }
         if let Some(fr) = first.first_response_at {
             c.add(d, Metric::FirstResponses, 1);
-            c.add(
-                d,
-                Metric::FirstResponseSeconds,
-                (fr - first.opened_at).num_seconds(),
-            );
+            c.add(d, Metric::FirstResponseMicros, micros(fr - first.opened_at));
         }
         for later in &list[1..] {
             c.add(day(later.occurred_at), Metric::TicketsReopened, 1);
@@ -347,4 +343,10 @@ fn contributions(
         c.add(day(t), Metric::Unsubscribes, 1);
     }
     c
+}
+
+/// Durations are summed in microseconds: full precision for RFC 3339 times
+/// down to the microsecond, and no overflow for any realistic day.
+fn micros(d: chrono::Duration) -> i64 {
+    d.num_microseconds().unwrap_or(i64::MAX)
 }

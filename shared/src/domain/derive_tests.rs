@@ -341,8 +341,8 @@ fn ticket_kpis_use_the_first_close_and_backlog_deltas_span_open_to_close() {
         "t-1 took 2 contacts"
     );
     assert_eq!(
-        c.get(d("2026-11-20"), M::ResolutionSeconds),
-        48 * 3600 + 90 * 60
+        c.get(d("2026-11-20"), M::ResolutionMicros),
+        (48 * 3600 + 90 * 60) * 1_000_000
     );
     assert_eq!(c.get(d("2026-11-21"), M::TicketsReopened), 1);
     assert_eq!(c.get(d("2026-11-18"), M::BacklogDelta), 1);
@@ -395,6 +395,56 @@ fn an_at_risk_booking_counts_on_the_reasons_day() {
     let out = derive(&h, &s);
     assert_eq!(out.contributions.get(d("2026-11-20"), M::CallsAtRisk), 1);
     assert!(out.actions.is_empty() || !matches!(out.actions[0].kind, ActionKind::Book { .. }));
+}
+
+#[test]
+fn of_two_surveys_due_at_once_the_earlier_purchase_is_sent_and_the_other_throttled() {
+    let s = seoul_settings();
+    // Purchases Sat 7th 00:42 and 05:18 Seoul; + 7 days is Sat 14th before
+    // 09:00, so both surveys move to Sat 14th 09:00 Seoul.
+    let h = history(vec![
+        purchase("o-b", "2026-11-06T15:42:00Z", SEOUL),
+        purchase("o-a", "2026-11-06T20:18:00Z", SEOUL),
+    ]);
+    let out = derive(&h, &s);
+    let due: Vec<(&str, DateTime<Utc>)> = out
+        .surveys
+        .iter()
+        .map(|p| (p.key.as_str(), p.due_at))
+        .collect();
+    assert_eq!(
+        due,
+        vec![
+            ("nps:o-b", utc("2026-11-14T00:00:00Z")),
+            ("nps:o-a", utc("2026-11-14T00:00:00Z"))
+        ]
+    );
+    assert_eq!(
+        out.actions
+            .iter()
+            .find(|a| matches!(a.kind, ActionKind::SendSurvey(_)))
+            .map(|a| &a.kind),
+        Some(&ActionKind::SendSurvey("nps:o-b".into()))
+    );
+}
+
+#[test]
+fn durations_keep_their_fractions_of_a_second() {
+    let s = seoul_settings();
+    let h = history(vec![closed(
+        "t-1",
+        "2026-10-20T11:00:00Z",
+        "2026-10-20T10:00:00.500Z",
+        true,
+        1,
+    )]);
+    // The helper sets first_response_at = opened_at: resolution 3599.5 s.
+    assert_eq!(
+        derive(&h, &s)
+            .contributions
+            .get(d("2026-10-20"), M::ResolutionMicros),
+        3_599_500_000
+    );
 }
 
 #[test]

@@ -117,12 +117,12 @@ impl DailyReport {
                     c.get(M::TicketsResolved),
                 ),
                 avg_first_response_minutes: ratio(
-                    c.get(M::FirstResponseSeconds),
+                    c.get(M::FirstResponseMicros),
                     c.get(M::FirstResponses),
                 )
-                .map(|s| s / 60.0),
-                avg_resolution_hours: ratio(c.get(M::ResolutionSeconds), c.get(M::TicketsClosed))
-                    .map(|s| s / 3600.0),
+                .map(|us| us / 60e6),
+                avg_resolution_hours: ratio(c.get(M::ResolutionMicros), c.get(M::TicketsClosed))
+                    .map(|us| us / 3600e6),
                 reopened: c.get(M::TicketsReopened),
                 backlog: c.get(M::BacklogDelta),
             },
@@ -312,9 +312,9 @@ mod tests {
         c.set(M::NpsPassives, 3);
         c.set(M::NpsDetractors, 2);
         c.set(M::TicketsClosed, 2);
-        c.set(M::ResolutionSeconds, 3 * 3600 + 1800);
+        c.set(M::ResolutionMicros, (3 * 3600 + 1800) * 1_000_000);
         c.set(M::FirstResponses, 1);
-        c.set(M::FirstResponseSeconds, 90);
+        c.set(M::FirstResponseMicros, 90_000_000);
         let r = DailyReport::from_counters("2026-11-20".parse().unwrap(), "Asia/Seoul", &c);
         assert_eq!(r.csat.score, Some(75.0));
         assert_eq!(r.csat.average, Some(4.25));

@@ -73,7 +73,9 @@ pub fn plan(history: &History, settings: &Settings) -> Vec<PlannedSurvey> {
             tz,
         });
     }
-    out.sort_by(|a, b| (a.due_at, &a.key).cmp(&(b.due_at, &b.key)));
+    // Two surveys due at one instant: the earlier trigger goes first (and
+    // may throttle the other), whatever the shop's id format.
+    out.sort_by(|a, b| (a.due_at, a.trigger_at, &a.key).cmp(&(b.due_at, b.trigger_at, &b.key)));
     out
 }
 
