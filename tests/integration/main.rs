@@ -1,5 +1,8 @@
 //! aftercare's one integration test binary.
 
+mod dataset;
+mod e2e_run;
 mod helpers;
+mod oracle;
 mod ses_mailer;
 mod store_conformance;

@@ -33,7 +33,13 @@ async fn a_survey_email_goes_out_through_ses_with_its_unsubscribe_headers() {
         tz: chrono_tz::Asia::Seoul,
     };
     let key = TokenKey::new(b"test-key-0123456789").unwrap();
-    let mail = SurveyMail { customer: &customer, name: Some("Kim Minji"), survey: &survey, first_sent: now, reminder: false };
+    let mail = SurveyMail {
+        customer: &customer,
+        name: Some("Kim Minji"),
+        survey: &survey,
+        first_sent: now,
+        reminder: false,
+    };
     let message = survey_email(&settings, &key, &mail, now);
     SesMailer::new(client, None)
         .send(&message)
