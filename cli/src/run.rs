@@ -8,7 +8,7 @@ use aftercare_shared::config::Settings;
 use aftercare_shared::domain::event::{parse_envelope, Event};
 use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::ports::{Mailer, Store};
-use aftercare_shared::services::care::{Care, CareError, Ingested};
+use aftercare_shared::services::care::{deliver_pending, Care, CareError, Ingested};
 use aftercare_shared::services::jobs::Jobs;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -169,6 +169,8 @@ pub async fn run_file(
     // Stable: events at the same instant keep their file order.
     parsed.sort_by_key(|(e, _, _)| e.occurred_at());
     let driver = Driver::new(&local.store, &local.mailer, settings, &local.key);
+    // Mail a killed earlier run committed but did not get to deliver.
+    deliver_pending(&local.store, &local.mailer).await?;
     if let Some((first, _, _)) = parsed.first() {
         driver.jobs.ensure_scheduled(first.occurred_at()).await?;
     }

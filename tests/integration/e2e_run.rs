@@ -665,3 +665,39 @@ fn the_oracle_decides_the_boundary_cases_as_the_readings_say() {
     check("2026-11-07", "nps.throttled", json!(1));
     check("2026-11-08", "nps.responses", json!(1));
 }
+
+/// `kill -9` in the middle of a run, then the same run again: the store,
+/// the outbox and the rejects end exactly as after one clean run.
+#[test]
+fn a_killed_run_resumes_with_nothing_lost_or_doubled() {
+    let setup = Setup::new();
+    let started = std::time::Instant::now();
+    let clean = clean_run(&setup, seed(), customers());
+    let full = started.elapsed();
+    let file = setup.path("events.jsonl");
+    let until = clean.until.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut interrupted = 0;
+    for (n, fraction) in [0.1, 0.35, 0.6].into_iter().enumerate() {
+        let data = setup.path(&format!("killed-{n}"));
+        let mut child = Command::new(aftercare_bin())
+            .arg("--config")
+            .arg(&setup.config)
+            .args(["run", "--data", s(&data), "--events", s(&file), "--until", &until, "--quiet"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting aftercare run");
+        std::thread::sleep(full.mul_f64(fraction));
+        let _ = child.kill();
+        if child.wait().expect("waiting for the killed run").code().is_none() {
+            interrupted += 1;
+        }
+        let (accepted, duplicate, rejected) = setup.run(&data, &file, clean.until);
+        assert_eq!(accepted + duplicate + rejected, clean.counts.0 + clean.counts.1 + clean.counts.2);
+        assert_eq!(setup.reports(&data, clean.expected.days.keys().copied()), clean.reports, "KPIs after a kill at {fraction} of the run");
+        assert_eq!(outbox(&data), outbox(&clean.data), "emails after a kill at {fraction} of the run");
+        let raw = |v: Vec<Value>| v.into_iter().map(|r| r["raw"].to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(raw(rejected(&data)), raw(rejected(&clean.data)));
+    }
+    assert!(interrupted > 0, "no run was still going when killed: the test did not test a kill");
+}
