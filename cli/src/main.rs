@@ -126,6 +126,11 @@ fn main() -> Result<()> {
                     .parse()
                     .with_context(|| format!("--date {date:?} is not a date (YYYY-MM-DD)"))?;
                 let settings = local::settings(cli.config.as_deref())?;
+                anyhow::ensure!(
+                    data.join("aftercare.sqlite").exists(),
+                    "{} holds no aftercare data: run `aftercare run --data {0} --events FILE` first",
+                    data.display()
+                );
                 let local = local::Local::open(&data, &settings)?;
                 let report =
                     aftercare_shared::services::read_report(&local.store, &settings, date).await?;

@@ -682,22 +682,54 @@ fn a_killed_run_resumes_with_nothing_lost_or_doubled() {
         let mut child = Command::new(aftercare_bin())
             .arg("--config")
             .arg(&setup.config)
-            .args(["run", "--data", s(&data), "--events", s(&file), "--until", &until, "--quiet"])
+            .args([
+                "run",
+                "--data",
+                s(&data),
+                "--events",
+                s(&file),
+                "--until",
+                &until,
+                "--quiet",
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("starting aftercare run");
         std::thread::sleep(full.mul_f64(fraction));
         let _ = child.kill();
-        if child.wait().expect("waiting for the killed run").code().is_none() {
+        if child
+            .wait()
+            .expect("waiting for the killed run")
+            .code()
+            .is_none()
+        {
             interrupted += 1;
         }
-        let (accepted, duplicate, rejected) = setup.run(&data, &file, clean.until);
-        assert_eq!(accepted + duplicate + rejected, clean.counts.0 + clean.counts.1 + clean.counts.2);
-        assert_eq!(setup.reports(&data, clean.expected.days.keys().copied()), clean.reports, "KPIs after a kill at {fraction} of the run");
-        assert_eq!(outbox(&data), outbox(&clean.data), "emails after a kill at {fraction} of the run");
-        let raw = |v: Vec<Value>| v.into_iter().map(|r| r["raw"].to_string()).collect::<BTreeSet<_>>();
+        let (accepted, duplicate, refused) = setup.run(&data, &file, clean.until);
+        assert_eq!(
+            accepted + duplicate + refused,
+            clean.counts.0 + clean.counts.1 + clean.counts.2
+        );
+        assert_eq!(
+            setup.reports(&data, clean.expected.days.keys().copied()),
+            clean.reports,
+            "KPIs after a kill at {fraction} of the run"
+        );
+        assert_eq!(
+            outbox(&data),
+            outbox(&clean.data),
+            "emails after a kill at {fraction} of the run"
+        );
+        let raw = |v: Vec<Value>| {
+            v.into_iter()
+                .map(|r| r["raw"].to_string())
+                .collect::<BTreeSet<_>>()
+        };
         assert_eq!(raw(rejected(&data)), raw(rejected(&clean.data)));
     }
-    assert!(interrupted > 0, "no run was still going when killed: the test did not test a kill");
+    assert!(
+        interrupted > 0,
+        "no run was still going when killed: the test did not test a kill"
+    );
 }

@@ -2,27 +2,13 @@
 //! call bookings, and the agents' call sheets. Invoked by a schedule.
 
 use aftercare_shared::adapters::aws::AwsContext;
-use aftercare_shared::services::care::Care;
-use aftercare_shared::services::jobs::Jobs;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
 async fn handle(ctx: &AwsContext, _event: LambdaEvent<Value>) -> Result<Value, Error> {
     let now = chrono::Utc::now();
-    let care = Care {
-        store: &ctx.store,
-        mailer: &ctx.mailer,
-        settings: &ctx.settings,
-        key: &ctx.key,
-    };
-    let customers = care.run_due(now).await?;
-    let jobs = Jobs {
-        store: &ctx.store,
-        mailer: &ctx.mailer,
-        settings: &ctx.settings,
-        key: &ctx.key,
-    };
-    let sheets = jobs.run_sheets_if_due(now).await?;
+    let customers = ctx.care().run_due(now).await?;
+    let sheets = ctx.jobs().run_sheets_if_due(now).await?;
     tracing::info!(customers, sheets, "due work done");
     Ok(json!({ "customers": customers, "call_sheets": sheets }))
 }

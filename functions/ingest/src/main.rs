@@ -3,19 +3,13 @@
 
 use aftercare_shared::adapters::aws::AwsContext;
 use aftercare_shared::domain::event::parse_envelope_value;
-use aftercare_shared::services::care::{Care, Ingested};
+use aftercare_shared::services::care::Ingested;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
 async fn handle(ctx: &AwsContext, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let parsed = parse_envelope_value(&event.payload, &event.context.request_id)?;
-    let care = Care {
-        store: &ctx.store,
-        mailer: &ctx.mailer,
-        settings: &ctx.settings,
-        key: &ctx.key,
-    };
-    let outcome = care.ingest(&parsed.event, chrono::Utc::now()).await?;
+    let outcome = ctx.care().ingest(&parsed.event, chrono::Utc::now()).await?;
     tracing::info!(event = %parsed.envelope_id, kind = parsed.event.kind(), duplicate = outcome == Ingested::Duplicate, "ingested");
     Ok(json!({ "duplicate": outcome == Ingested::Duplicate }))
 }

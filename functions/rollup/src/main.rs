@@ -2,18 +2,11 @@
 //! the report hour in the report time zone.
 
 use aftercare_shared::adapters::aws::AwsContext;
-use aftercare_shared::services::jobs::Jobs;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
 async fn handle(ctx: &AwsContext, _event: LambdaEvent<Value>) -> Result<Value, Error> {
-    let jobs = Jobs {
-        store: &ctx.store,
-        mailer: &ctx.mailer,
-        settings: &ctx.settings,
-        key: &ctx.key,
-    };
-    let sent = jobs.run_report_if_due(chrono::Utc::now()).await?;
+    let sent = ctx.jobs().run_report_if_due(chrono::Utc::now()).await?;
     tracing::info!(sent, "rollup done");
     Ok(json!({ "reports_sent": sent }))
 }

@@ -5,6 +5,8 @@ use super::dynamodb::DynamoStore;
 use super::ses::SesMailer;
 use crate::config::Settings;
 use crate::domain::token::TokenKey;
+use crate::services::care::Care;
+use crate::services::jobs::Jobs;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AwsSetupError {
@@ -24,6 +26,24 @@ pub struct AwsContext {
 }
 
 impl AwsContext {
+    pub fn care(&self) -> Care<'_> {
+        Care {
+            store: &self.store,
+            mailer: &self.mailer,
+            settings: &self.settings,
+            key: &self.key,
+        }
+    }
+
+    pub fn jobs(&self) -> Jobs<'_> {
+        Jobs {
+            store: &self.store,
+            mailer: &self.mailer,
+            settings: &self.settings,
+            key: &self.key,
+        }
+    }
+
     pub async fn from_env() -> Result<AwsContext, AwsSetupError> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let settings = Settings::from_env(var)?;

@@ -231,6 +231,40 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// Every item of partition `pk` whose sort key satisfies `sk_condition`
+    /// (written with `:a` and, for BETWEEN, `:b`), following pagination.
+    async fn query_partition(
+        &self,
+        pk: String,
+        sk_condition: &str,
+        a: String,
+        b: Option<String>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let resp = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(format!("pk = :p AND {sk_condition}"))
+                .expression_attribute_values(":p", s(pk.clone()))
+                .expression_attribute_values(":a", s(a.clone()))
+                .set_exclusive_start_key(start)
+                .consistent_read(true);
+            let resp = match &b {
+                Some(b) => resp.expression_attribute_values(":b", s(b.clone())),
+                None => resp,
+            };
+            let resp = resp.send().await.map_err(sdk)?;
+            items.extend(resp.items.unwrap_or_default());
+            start = resp.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     async fn query_due(
         &self,
         due_pk: &str,
@@ -433,27 +467,16 @@ impl Store for DynamoStore {
                 .filter(|k| !k.keys.is_empty());
         }
         for shard in 0..KPI_SHARDS {
-            let mut start = None;
-            loop {
-                let resp = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :p AND sk <= :d")
-                    .expression_attribute_values(":p", s(format!("KPIDELTA#{shard}")))
-                    .expression_attribute_values(":d", s(date.to_string()))
-                    .consistent_read(true)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(sdk)?;
-                for item in resp.items.unwrap_or_default() {
-                    add_metrics(&mut out, &item, Metric::is_delta);
-                }
-                start = resp.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
+            for item in self
+                .query_partition(
+                    format!("KPIDELTA#{shard}"),
+                    "sk <= :a",
+                    date.to_string(),
+                    None,
+                )
+                .await?
+            {
+                add_metrics(&mut out, &item, Metric::is_delta);
             }
         }
         Ok(out)
@@ -465,39 +488,28 @@ impl Store for DynamoStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Booking>, StoreError> {
+        let items = self
+            .query_partition(
+                format!("AGENT#{agent}"),
+                "sk BETWEEN :a AND :b",
+                time_text(from),
+                Some(time_text(to)),
+            )
+            .await?;
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let resp = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :p AND sk BETWEEN :a AND :b")
-                .expression_attribute_values(":p", s(format!("AGENT#{agent}")))
-                .expression_attribute_values(":a", s(time_text(from)))
-                .expression_attribute_values(":b", s(time_text(to)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk)?;
-            for item in resp.items.unwrap_or_default() {
-                let slot = get_time(&item, "sk")?;
-                if slot < to {
-                    out.push(Booking {
-                        agent: agent.clone(),
-                        slot,
-                        call_key: get_s(&item, "call_key")?.to_string(),
-                        customer: CustomerId::parse(get_s(&item, "customer")?)
-                            .map_err(|e| StoreError::Corrupt(e.0))?,
-                    });
-                }
-            }
-            start = resp.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
+        for item in items {
+            let slot = get_time(&item, "sk")?;
+            if slot < to {
+                out.push(Booking {
+                    agent: agent.clone(),
+                    slot,
+                    call_key: get_s(&item, "call_key")?.to_string(),
+                    customer: CustomerId::parse(get_s(&item, "customer")?)
+                        .map_err(|e| StoreError::Corrupt(e.0))?,
+                });
             }
         }
+        Ok(out)
     }
 
     async fn booking_for(&self, call_key: &str) -> Result<Option<Booking>, StoreError> {
@@ -556,20 +568,16 @@ impl Store for DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<BTreeMap<NaiveDate, u32>, StoreError> {
-        let resp = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :p AND sk BETWEEN :a AND :b")
-            .expression_attribute_values(":p", s(format!("AGENT#{agent}")))
-            .expression_attribute_values(":a", s(format!("DAY#{from}")))
-            .expression_attribute_values(":b", s(format!("DAY#{to}")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk)?;
+        let items = self
+            .query_partition(
+                format!("AGENT#{agent}"),
+                "sk BETWEEN :a AND :b",
+                format!("DAY#{from}"),
+                Some(format!("DAY#{to}")),
+            )
+            .await?;
         let mut out = BTreeMap::new();
-        for item in resp.items.unwrap_or_default() {
+        for item in items {
             let day = get_s(&item, "sk")?.trim_start_matches("DAY#");
             let day: NaiveDate = day
                 .parse()
