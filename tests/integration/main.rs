@@ -1,5 +1,6 @@
 //! aftercare's one integration test binary.
 
+mod aws_pipeline;
 mod dataset;
 mod e2e_run;
 mod helpers;

@@ -13,6 +13,8 @@ use crate::ports::{Mailer, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 pub const REPORT_JOB: &str = "daily-report";
+/// At most this many missed occurrences of one job are caught up at once.
+const MAX_CATCH_UP: usize = 62;
 
 fn sheet_job(agent: &Agent) -> String {
     format!("call-sheet:{}", agent.id)
@@ -94,33 +96,47 @@ impl Jobs<'_> {
         self.ensure_scheduled(now).await?;
         let mut ran = 0;
         for job in self.names().into_iter().filter(|j| wanted(j)) {
-            let Some(at) = self.store.job_next_run(&job).await? else {
-                continue;
-            };
-            if at > now {
-                continue;
-            }
-            // The message ids are per occurrence, so running a job twice
-            // queues nothing twice; moving the job on last makes it at least once.
-            let messages = if job == REPORT_JOB {
-                let date = local_day(self.settings.report_time_zone, at) - Duration::days(1);
-                let report = read_report(self.store, self.settings, date).await?;
-                vec![render::daily_report(self.settings, &report, now)]
-            } else {
-                match self.settings.agents.iter().find(|a| sheet_job(a) == job) {
-                    Some(agent) => vec![self.call_sheet(agent, at, now).await?],
-                    None => Vec::new(),
+            // Occurrences missed (a late or failed invocation) are caught up
+            // one by one, each for its own day, as the simulated clock does.
+            for _ in 0..MAX_CATCH_UP {
+                let Some(at) = self.store.job_next_run(&job).await?.filter(|at| *at <= now) else {
+                    break;
+                };
+                let Some(next) = self.next_run(&job, at + Duration::seconds(1)) else {
+                    break;
+                };
+                // Message ids are per occurrence, so running an occurrence
+                // twice queues nothing twice; moving the job on last makes it
+                // at least once.
+                let messages = self.messages_for(&job, at, now).await?;
+                self.store.enqueue(&messages).await?;
+                if !self.store.advance_job(&job, Some(at), next).await? {
+                    break; // another runner has it
                 }
-            };
-            self.store.enqueue(&messages).await?;
-            if let Some(next) = self.next_run(&job, at + Duration::seconds(1)) {
-                if self.store.advance_job(&job, Some(at), next).await? {
-                    deliver(self.store, self.mailer, &messages).await;
-                    ran += 1;
-                }
+                deliver(self.store, self.mailer, &messages).await;
+                ran += 1;
             }
         }
         Ok(ran)
+    }
+
+    async fn messages_for(
+        &self,
+        job: &str,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::ports::Message>, StoreError> {
+        if job == REPORT_JOB {
+            let date = local_day(self.settings.report_time_zone, at) - Duration::days(1);
+            let report = read_report(self.store, self.settings, date).await?;
+            return Ok(vec![render::daily_report(self.settings, &report, now)]);
+        }
+        Ok(
+            match self.settings.agents.iter().find(|a| sheet_job(a) == job) {
+                Some(agent) => vec![self.call_sheet(agent, at, now).await?],
+                None => Vec::new(),
+            },
+        )
     }
 
     async fn call_sheet(
