@@ -133,7 +133,8 @@ impl Jobs<'_> {
         }
         Ok(
             match self.settings.agents.iter().find(|a| sheet_job(a) == job) {
-                Some(agent) => vec![self.call_sheet(agent, at, now).await?],
+                // No calls that day: no sheet (an empty email is noise).
+                Some(agent) => self.call_sheet(agent, at, now).await?.into_iter().collect(),
                 None => Vec::new(),
             },
         )
@@ -144,7 +145,7 @@ impl Jobs<'_> {
         agent: &Agent,
         at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<crate::ports::Message, StoreError> {
+    ) -> Result<Option<crate::ports::Message>, StoreError> {
         let day = local_day(agent.time_zone, at);
         let from = local_to_utc(agent.time_zone, day, NaiveTime::MIN);
         let to = local_to_utc(
@@ -198,6 +199,7 @@ impl Jobs<'_> {
                 outcome_url: format!("{}/c/{}", self.settings.base_url, token),
             });
         }
-        Ok(render::call_sheet(self.settings, agent, day, &entries, now))
+        Ok((!entries.is_empty())
+            .then(|| render::call_sheet(self.settings, agent, day, &entries, now)))
     }
 }
