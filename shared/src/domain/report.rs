@@ -88,6 +88,11 @@ fn ratio(num: i64, den: i64) -> Option<f64> {
     (den != 0).then(|| num as f64 / den as f64)
 }
 
+/// `num / den × 100`, in that order, as SPEC section 7 writes the scores.
+fn percent(num: i64, den: i64) -> Option<f64> {
+    ratio(num, den).map(|r| r * 100.0)
+}
+
 fn non_negative(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
@@ -148,7 +153,7 @@ impl DailyReport {
                 suppressed: c.get(M::CsatSuppressed),
                 responses: csat_n,
                 satisfied: csat_sat,
-                score: ratio(csat_sat * 100, csat_n),
+                score: percent(csat_sat, csat_n),
                 average: ratio(c.get(M::CsatScoreSum), csat_n),
                 ci95: wilson_interval(non_negative(csat_sat), non_negative(csat_n))
                     .map(|(lo, hi)| [lo * 100.0, hi * 100.0]),
@@ -162,7 +167,7 @@ impl DailyReport {
                 promoters: p,
                 passives: c.get(M::NpsPassives),
                 detractors: d,
-                score: ratio((p - d) * 100, nps_n),
+                score: percent(p - d, nps_n),
                 margin_of_error: nps_margin_of_error(
                     non_negative(p),
                     non_negative(d),

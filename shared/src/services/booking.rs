@@ -155,7 +155,9 @@ pub async fn assign(
         .filter(|a| a.languages.contains(&req.locale))
         .collect();
     for _ in 0..8 {
-        let mut best: Option<(NaiveDate, u32, DateTime<Utc>, &Agent)> = None;
+        // A slot before the deadline beats any later one: a call is at risk
+        // only when no eligible agent has one.
+        let mut best: Option<(bool, NaiveDate, u32, DateTime<Utc>, &Agent)> = None;
         for agent in &eligible {
             let mut plan = AgentPlan::load(store, agent, start, until).await?;
             let Some(slot) = plan
@@ -166,17 +168,19 @@ pub async fn assign(
             };
             let customer_day = local_day(req.tz, slot);
             let load = plan.load_on(local_day(agent.time_zone, slot));
+            let late = slot >= req.deadline;
             let better = match &best {
                 None => true,
-                Some((d, l, s, a)) => {
-                    (customer_day, load, slot, agent.id.as_str()) < (*d, *l, *s, a.id.as_str())
+                Some((r, d, l, s, a)) => {
+                    (late, customer_day, load, slot, agent.id.as_str())
+                        < (*r, *d, *l, *s, a.id.as_str())
                 }
             };
             if better {
-                best = Some((customer_day, load, slot, *agent));
+                best = Some((late, customer_day, load, slot, *agent));
             }
         }
-        let Some((_, _, slot, agent)) = best else {
+        let Some((_, _, _, slot, agent)) = best else {
             return Ok(Assignment {
                 agent: None,
                 slot: start,
@@ -344,5 +348,60 @@ capacity = 1
         .await
         .unwrap();
         assert_eq!((a.agent, a.at_risk), (None, true));
+    }
+
+    #[tokio::test]
+    async fn a_busier_agent_with_a_slot_before_the_deadline_beats_an_idle_one_after_it() {
+        let store = SqliteStore::in_memory().unwrap();
+        let s = Settings::from_toml(
+            r#"
+[[agents]]
+id = "a-1"
+name = "Afternoons"
+email = "a@example.com"
+languages = ["ko"]
+time_zone = "Asia/Seoul"
+hours = "14:00-18:00"
+
+[[agents]]
+id = "a-2"
+name = "Mornings"
+email = "b@example.com"
+languages = ["ko"]
+time_zone = "Asia/Seoul"
+hours = "09:00-10:00"
+"#,
+        )
+        .unwrap();
+        let now = utc("2026-11-20T00:00:00Z");
+        let c = CustomerId::parse("c-1").unwrap();
+        // Only a-2 works at 09:00 Seoul: it takes the first call.
+        let first = assign(
+            &store,
+            &s,
+            &request(&c, "c-1/x#1", Locale::Ko, "2026-11-23T00:30:00Z"),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(first.agent.as_ref().map(|a| a.as_str()), Some("a-2"));
+        // Deadline 10:00 Seoul: a-1 has fewer calls but only from 14:00, so
+        // the busier a-2 takes it at 09:15 and the call is not at risk.
+        let second = assign(
+            &store,
+            &s,
+            &request(&c, "c-2/x#1", Locale::Ko, "2026-11-23T01:00:00Z"),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (
+                second.agent.as_ref().map(|a| a.as_str()),
+                second.slot,
+                second.at_risk
+            ),
+            (Some("a-2"), utc("2026-11-23T00:15:00Z"), false)
+        );
     }
 }
