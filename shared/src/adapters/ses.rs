@@ -1,6 +1,7 @@
 //! The AWS mailer: SES v2 `SendEmail` with the raw MIME message, so the
 //! `List-Unsubscribe` headers travel as written.
 
+use crate::mail::redact_addresses;
 use crate::ports::{MailError, Mailer, Message};
 use async_trait::async_trait;
 use aws_sdk_sesv2::primitives::Blob;
@@ -44,7 +45,7 @@ impl Mailer for SesMailer {
             .await
             .map_err(|e| {
                 let e = aws_sdk_sesv2::error::DisplayErrorContext(e);
-                MailError::Unavailable(e.to_string().into())
+                MailError::Unavailable(redact_addresses(&e.to_string()).into())
             })?;
         Ok(())
     }
