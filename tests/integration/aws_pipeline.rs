@@ -36,6 +36,24 @@ async fn raw_messages() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The decoded text/plain part of a raw message (aftercare writes base64).
+fn plain_text(raw: &str) -> String {
+    use base64::Engine;
+    let body = raw
+        .split("Content-Type: text/plain; charset=UTF-8\r\n")
+        .nth(1)
+        .and_then(|part| part.split("\r\n\r\n").nth(1))
+        .and_then(|part| part.split("--").next())
+        .expect("a text/plain part");
+    let b64: String = body.split_whitespace().collect();
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64 body"),
+    )
+    .expect("UTF-8 body")
+}
+
 #[tokio::test]
 async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_report() {
     let store = dynamo_store().await;
@@ -108,6 +126,28 @@ async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_repo
         .iter()
         .any(|m| m.contains("Message-ID: <report-2026-11-25@aftercare>")
             && m.contains("To: boss-aws@example.com")));
+    // The same catch-up sent a-1 the sheet of Thursday 19th, the call's
+    // day, and no sheet for the days without calls.
+    let sent = raw_messages().await;
+    let sheet = sent
+        .iter()
+        .find(|m| m.contains("Message-ID: <sheet-a-1-2026-11-19@aftercare>"))
+        .expect("a-1's call sheet for the 19th reached SES");
+    assert!(sheet.contains("Subject: Your calls for 2026-11-19: 1"));
+    let text = plain_text(sheet);
+    assert!(
+        text.contains("09:00  Kim Minji  +821012345678  [ko]"),
+        "the sheet lists the call at 09:00 Seoul:\n{text}"
+    );
+    assert!(text.contains("/c/"), "the sheet links the outcome form");
+    for day in ["2026-11-20", "2026-11-23", "2026-11-24", "2026-11-25"] {
+        assert!(
+            !sent
+                .iter()
+                .any(|m| m.contains(&format!("<sheet-a-1-{day}@"))),
+            "a-1 had no calls on {day} but got a sheet"
+        );
+    }
     let day = store.day("2026-11-25".parse().unwrap()).await.unwrap();
     assert_eq!(day.get(Metric::NpsSent), 1);
     let purchase_day = store.day("2026-11-18".parse().unwrap()).await.unwrap();
