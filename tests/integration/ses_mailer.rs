@@ -81,3 +81,38 @@ async fn a_survey_email_goes_out_through_ses_with_its_unsubscribe_headers() {
         .iter()
         .all(|d| d == "minji.ses@example.com"));
 }
+
+#[tokio::test]
+async fn a_refused_send_is_an_error_whose_text_carries_no_address() {
+    let client = ses_client().await;
+    let settings =
+        Settings::from_toml("[business]\nfrom = \"never-verified-sender@example.com\"\n").unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
+    let customer = CustomerId::parse("c-ses-2").unwrap();
+    let survey = PlannedSurvey {
+        key: "csat:t-ses-2".into(),
+        subject: SurveyFor::Ticket(TicketId::parse("t-ses-2").unwrap()),
+        trigger_at: now,
+        due_at: now,
+        email: EmailAddress::parse("jiwoo.ses@example.com").unwrap(),
+        locale: Locale::En,
+        tz: chrono_tz::UTC,
+    };
+    let key = TokenKey::new(b"test-key-0123456789").unwrap();
+    let mail = SurveyMail {
+        customer: &customer,
+        name: None,
+        survey: &survey,
+        first_sent: now,
+        reminder: false,
+    };
+    let message = survey_email(&settings, &key, &mail, now);
+    let error = SesMailer::new(client, None)
+        .send(&message)
+        .await
+        .expect_err("SES refuses an unverified sender")
+        .to_string();
+    // moto, like SES, names the sender in its refusal: the adapter hides it.
+    assert!(error.contains("<address>"), "{error}");
+    assert!(!error.contains("@example.com"), "{error}");
+}

@@ -274,21 +274,31 @@ capacity = 1
         }
     }
 
+    /// Books attempt `key` for customer c-1 as seen on Fri 2026-11-20.
+    async fn book(
+        store: &SqliteStore,
+        settings: &Settings,
+        key: &str,
+        locale: Locale,
+        deadline: &str,
+    ) -> Assignment {
+        let c = CustomerId::parse("c-1").unwrap();
+        assign(
+            store,
+            settings,
+            &request(&c, key, locale, deadline),
+            utc("2026-11-20T00:00:00Z"),
+        )
+        .await
+        .unwrap()
+    }
+
     #[tokio::test]
     async fn calls_spread_over_agents_by_load_then_id_and_respect_capacity() {
         let store = SqliteStore::in_memory().unwrap();
         let s = settings();
-        let now = utc("2026-11-20T00:00:00Z");
-        let c = CustomerId::parse("c-1").unwrap();
         // Both free at 09:00 with no calls: the tie goes to the lower id.
-        let first = assign(
-            &store,
-            &s,
-            &request(&c, "c-1/x#1", Locale::Ko, "2026-11-25T00:00:00Z"),
-            now,
-        )
-        .await
-        .unwrap();
+        let first = book(&store, &s, "c-1/x#1", Locale::Ko, "2026-11-25T00:00:00Z").await;
         assert_eq!(
             (
                 first.agent.as_ref().map(|a| a.as_str()),
@@ -298,55 +308,33 @@ capacity = 1
             (Some("a-1"), utc("2026-11-23T00:00:00Z"), false)
         );
         // a-1 is at capacity (1) on Monday: a-2 takes the next call, same slot.
-        let second = assign(
-            &store,
-            &s,
-            &request(&c, "c-2/x#1", Locale::Ko, "2026-11-25T00:00:00Z"),
-            now,
-        )
-        .await
-        .unwrap();
+        let second = book(&store, &s, "c-2/x#1", Locale::Ko, "2026-11-25T00:00:00Z").await;
         assert_eq!(
             (second.agent.as_ref().map(|a| a.as_str()), second.slot),
             (Some("a-2"), utc("2026-11-23T00:00:00Z"))
         );
         // Both full on Monday: Tuesday 09:00, past a Monday-noon deadline: at risk.
-        let third = assign(
-            &store,
-            &s,
-            &request(&c, "c-3/x#1", Locale::Ko, "2026-11-23T03:00:00Z"),
-            now,
-        )
-        .await
-        .unwrap();
+        let third = book(&store, &s, "c-3/x#1", Locale::Ko, "2026-11-23T03:00:00Z").await;
         assert_eq!(
             (third.slot, third.at_risk),
             (utc("2026-11-24T00:00:00Z"), true)
         );
         // Asking again for the same attempt returns the same booking.
-        let again = assign(
-            &store,
-            &s,
-            &request(&c, "c-3/x#1", Locale::Ko, "2026-11-23T03:00:00Z"),
-            now,
-        )
-        .await
-        .unwrap();
+        let again = book(&store, &s, "c-3/x#1", Locale::Ko, "2026-11-23T03:00:00Z").await;
         assert_eq!(again, third);
     }
 
     #[tokio::test]
     async fn a_language_no_agent_speaks_leaves_the_call_unassigned_and_at_risk() {
         let store = SqliteStore::in_memory().unwrap();
-        let c = CustomerId::parse("c-1").unwrap();
-        let a = assign(
+        let a = book(
             &store,
             &settings(),
-            &request(&c, "c-1/x#1", Locale::Vi, "2026-11-25T00:00:00Z"),
-            utc("2026-11-20T00:00:00Z"),
+            "c-1/x#1",
+            Locale::Vi,
+            "2026-11-25T00:00:00Z",
         )
-        .await
-        .unwrap();
+        .await;
         assert_eq!((a.agent, a.at_risk), (None, true));
     }
 
@@ -373,28 +361,12 @@ hours = "09:00-10:00"
 "#,
         )
         .unwrap();
-        let now = utc("2026-11-20T00:00:00Z");
-        let c = CustomerId::parse("c-1").unwrap();
         // Only a-2 works at 09:00 Seoul: it takes the first call.
-        let first = assign(
-            &store,
-            &s,
-            &request(&c, "c-1/x#1", Locale::Ko, "2026-11-23T00:30:00Z"),
-            now,
-        )
-        .await
-        .unwrap();
+        let first = book(&store, &s, "c-1/x#1", Locale::Ko, "2026-11-23T00:30:00Z").await;
         assert_eq!(first.agent.as_ref().map(|a| a.as_str()), Some("a-2"));
         // Deadline 10:00 Seoul: a-1 has fewer calls but only from 14:00, so
         // the busier a-2 takes it at 09:15 and the call is not at risk.
-        let second = assign(
-            &store,
-            &s,
-            &request(&c, "c-2/x#1", Locale::Ko, "2026-11-23T01:00:00Z"),
-            now,
-        )
-        .await
-        .unwrap();
+        let second = book(&store, &s, "c-2/x#1", Locale::Ko, "2026-11-23T01:00:00Z").await;
         assert_eq!(
             (
                 second.agent.as_ref().map(|a| a.as_str()),
