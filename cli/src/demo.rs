@@ -6,17 +6,17 @@
 //! their call sheets. Everything goes through the same services as
 //! `aftercare run`, on the embedded store with a simulated clock.
 
-use crate::local::{self, Local};
+use crate::local;
 use crate::run::{Counts, Driver};
 use aftercare_shared::config::Settings;
-use aftercare_shared::domain::derive::derive;
-use aftercare_shared::domain::event::Event;
-use aftercare_shared::domain::ids::{AgentId, CustomerId};
-use aftercare_shared::ports::{MailError, Mailer, Message, Store};
-use aftercare_shared::services::read_report;
+use aftercare_shared::domain::event::{Event, Outcome, Satisfaction};
+use aftercare_shared::domain::keys::MessageId;
+use aftercare_shared::inbound::eventbridge::parse_envelope_value;
+use aftercare_shared::ports::{MailError, Mailer, Message};
+use aftercare_shared::services::{Aftercare, ServiceError, UnsubscribeBy};
 use anyhow::{Context, Result};
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -24,7 +24,7 @@ use serde_json::json;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The demo business: its report zone and a roster speaking all four languages.
 const DEMO_SETTINGS: &str = include_str!("../demo-settings.toml");
@@ -41,32 +41,46 @@ struct Persona {
     kind: Kind,
 }
 
-/// Remembers which messages were delivered, so the simulated people can react.
-struct Observed<'a> {
-    inner: &'a dyn Mailer,
-    sent: Mutex<Vec<String>>,
+/// Remembers the messages delivered, so the simulated people can read
+/// them and react.
+struct Observed {
+    inner: Arc<dyn Mailer>,
+    sent: Mutex<Vec<Message>>,
+}
+
+impl Observed {
+    fn take(&self) -> Vec<Message> {
+        std::mem::take(&mut *self.sent.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 #[async_trait]
-impl Mailer for Observed<'_> {
+impl Mailer for Observed {
     async fn send(&self, m: &Message) -> Result<(), MailError> {
         self.inner.send(m).await?;
         self.sent
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(m.id.clone());
+            .push(m.clone());
         Ok(())
     }
 }
 
+/// What the simulated people do, each at its own time.
 enum Item {
     Event(Box<Event>),
-    /// An agent places the call booked under this key for this customer.
+    /// An agent places a call and records the outcome through the form.
     Call {
+        token: String,
         customer: String,
-        call_key: String,
-        agent: String,
     },
+    /// A customer answers on the survey page.
+    Answer {
+        token: String,
+        score: i64,
+        comment: Option<&'static str>,
+    },
+    /// A customer clicks the unsubscribe link.
     Unsubscribe(String),
 }
 
@@ -96,13 +110,18 @@ pub async fn demo(
     }
     prepare_out_dir(out)?;
     write_events(&out.join("events.jsonl"), &base)?;
-    let local = Local::open(out, &settings)?;
-    let observed = Observed {
-        inner: &local.mailer,
-        sent: Mutex::new(Vec::new()),
-    };
-    let driver = Driver::new(&local.store, &observed, &settings, &local.key);
-    driver.jobs.ensure_scheduled(start).await?;
+    let mut observed = None;
+    let service = local::open(out, &settings, |inner| {
+        let o = Arc::new(Observed {
+            inner,
+            sent: Mutex::new(Vec::new()),
+        });
+        observed = Some(o.clone());
+        o as Arc<dyn Mailer>
+    })?;
+    let observed = observed.context("the demo's mailer")?;
+    let driver = Driver { service: &service };
+    service.schedule_jobs(start).await?;
 
     let mut queue: BinaryHeap<Reverse<(DateTime<Utc>, u64, usize)>> = BinaryHeap::new();
     let mut items: Vec<Option<Item>> = Vec::new();
@@ -115,7 +134,7 @@ pub async fn demo(
     };
     for e in &base {
         let at = envelope_time(e)?;
-        let event = aftercare_shared::domain::event::parse_envelope_value(e, "demo")?.event;
+        let event = parse_envelope_value(e, "demo")?.event;
         push(&mut queue, &mut items, at, Item::Event(Box::new(event)));
     }
     let horizon = end + Duration::days(9);
@@ -137,51 +156,31 @@ pub async fn demo(
             Item::Event(event) => {
                 driver.ingest(&event, &mut counts).await?;
             }
-            Item::Call {
-                customer,
-                call_key,
-                agent,
+            Item::Call { token, customer } => {
+                driver.advance_to(at).await?;
+                let (outcome, satisfaction) = call_outcome(&personas, &customer, &mut rng);
+                let notes = (outcome == Outcome::Reached).then_some("Called back as planned.");
+                tolerate(
+                    service
+                        .record_outcome(&token, outcome, satisfaction, notes, at)
+                        .await,
+                )?;
+            }
+            Item::Answer {
+                token,
+                score,
+                comment,
             } => {
                 driver.advance_to(at).await?;
-                if let Some(event) = call_outcome(
-                    &local.store,
-                    &settings,
-                    &personas,
-                    &customer,
-                    &call_key,
-                    &agent,
-                    at,
-                    &mut rng,
-                )
-                .await?
-                {
-                    driver.ingest(&event, &mut counts).await?;
-                }
+                tolerate(service.record_answer(&token, score, comment, at).await)?;
             }
-            Item::Unsubscribe(customer) => {
+            Item::Unsubscribe(token) => {
                 driver.advance_to(at).await?;
-                let id = CustomerId::parse(&customer)?;
-                if let Some(h) = local.store.load(&id).await? {
-                    if let Some(email) = h.latest_profile().and_then(|p| p.email.clone()) {
-                        local
-                            .store
-                            .suppress(email.as_str(), "unsubscribe", at)
-                            .await?;
-                    }
-                }
-                driver
-                    .care
-                    .change(&id, at, |h| {
-                        h.facts.unsubscribed_at.get_or_insert(at);
-                        Ok(())
-                    })
-                    .await?;
+                tolerate(service.unsubscribe(UnsubscribeBy::Token(&token), at).await)?;
             }
         }
-        let sent: Vec<String> =
-            std::mem::take(&mut *observed.sent.lock().unwrap_or_else(|p| p.into_inner()));
-        for id in sent {
-            for (t, item) in react(&local.store, &personas, &id, at, &mut rng).await? {
+        for m in observed.take() {
+            for (t, item) in react(&service, &personas, &m, at, &mut rng).await? {
                 push(&mut queue, &mut items, t, item);
             }
         }
@@ -191,7 +190,16 @@ pub async fn demo(
     driver.advance_to(horizon).await?;
     bar.finish_and_clear();
     let elapsed = began.elapsed();
-    write_outputs(&local, &settings, out, start, end, counts, elapsed).await
+    write_outputs(&service, &settings, out, start, end, counts, elapsed).await
+}
+
+/// A simulated person acting on a stale link (a call already recorded, a
+/// survey whose link expired) gets a page saying so; the demo moves on.
+fn tolerate<T>(r: Result<T, ServiceError>) -> Result<()> {
+    match r {
+        Ok(_) | Err(ServiceError::Rejected(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn envelope_time(e: &serde_json::Value) -> Result<DateTime<Utc>> {
@@ -382,144 +390,134 @@ fn score(rng: &mut SmallRng, kind: Kind, nps: bool) -> i64 {
     }
 }
 
-/// How simulated people react to a delivered message.
+/// The text part of a delivered message, as its reader sees it.
+fn text_of(m: &Message) -> String {
+    mail_parser::MessageParser::default()
+        .parse(m.raw.as_bytes())
+        .and_then(|p| p.body_text(0).map(|t| t.into_owned()))
+        .unwrap_or_default()
+}
+
+/// The token of the first link in `text` that starts with `prefix`.
+fn token_after(text: &str, prefix: &str) -> Option<String> {
+    let start = text.find(prefix)? + prefix.len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// How simulated people react to a delivered message: they read it and
+/// follow its links, as a person would.
 async fn react(
-    store: &dyn Store,
+    service: &Aftercare,
     personas: &[Persona],
-    message_id: &str,
+    m: &Message,
     at: DateTime<Utc>,
     rng: &mut SmallRng,
 ) -> Result<Vec<(DateTime<Utc>, Item)>> {
     let mut out = Vec::new();
-    if let Some(rest) = message_id
-        .strip_prefix("survey-")
-        .or_else(|| message_id.strip_prefix("reminder-"))
-    {
-        let Some(split) = rest.find("-csat:").or_else(|| rest.find("-nps:")) else {
-            return Ok(out);
-        };
-        let (customer, key) = (&rest[..split], &rest[split + 1..]);
-        let Some(p) = persona(personas, customer) else {
-            return Ok(out);
-        };
-        let chance = match p.kind {
-            Kind::Ignorer => 0.0,
-            Kind::Detractor => 0.5,
-            _ => 0.4,
-        };
-        if rng.gen_bool(0.01) {
-            out.push((
-                at + Duration::minutes(rng.gen_range(5..600)),
-                Item::Unsubscribe(customer.to_string()),
-            ));
-        } else if rng.gen_bool(chance) {
-            let nps = key.starts_with("nps:");
-            let (field, id) = if nps {
-                ("order_id", &key[4..])
-            } else {
-                ("ticket_id", &key[5..])
+    match &m.id {
+        MessageId::Survey { customer, survey } | MessageId::Reminder { customer, survey } => {
+            let Some(p) = persona(personas, customer.as_str()) else {
+                return Ok(out);
             };
-            let answered = at + Duration::minutes(rng.gen_range(5..60 * 48));
-            let comment = match p.kind {
-                Kind::Detractor => Some("The delivery was late and nobody answered my messages."),
-                Kind::Promoter => Some("Great service, thank you!"),
-                _ => None,
+            let chance = match p.kind {
+                Kind::Ignorer => 0.0,
+                Kind::Detractor => 0.5,
+                _ => 0.4,
             };
-            let detail = json!({"survey_for": {field: id}, "score": score(rng, p.kind, nps), "comment": comment, "occurred_at": answered.to_rfc3339()});
-            let e = aftercare_shared::domain::event::parse_envelope_value(
-                &envelope("SurveyAnswered", format!("ev-a-{message_id}"), detail),
-                "demo",
-            )?;
-            out.push((answered, Item::Event(Box::new(e.event))));
+            let text = text_of(m);
+            if rng.gen_bool(0.01) {
+                if let Some(token) = token_after(&text, "/u/") {
+                    let t = at + Duration::minutes(rng.gen_range(5..600));
+                    out.push((t, Item::Unsubscribe(token)));
+                }
+            } else if rng.gen_bool(chance) {
+                let nps = survey.kind() == aftercare_shared::domain::event::SurveyKind::Nps;
+                let answered = at + Duration::minutes(rng.gen_range(5..60 * 48));
+                let comment = match p.kind {
+                    Kind::Detractor => {
+                        Some("The delivery was late and nobody answered my messages.")
+                    }
+                    Kind::Promoter => Some("Great service, thank you!"),
+                    _ => None,
+                };
+                if let Some(token) = token_after(&text, "/s/") {
+                    let score = score(rng, p.kind, nps);
+                    out.push((
+                        answered,
+                        Item::Answer {
+                            token,
+                            score,
+                            comment,
+                        },
+                    ));
+                }
+            }
         }
-    } else if let Some(rest) = message_id.strip_prefix("sheet-") {
-        // sheet-{agent}-{YYYY-MM-DD}
-        let (agent, day) = rest.split_at(rest.len().saturating_sub(11));
-        let Ok(day) = day.trim_start_matches('-').parse::<NaiveDate>() else {
-            return Ok(out);
-        };
-        let agent_id = AgentId::parse(agent)?;
-        let from = at - Duration::hours(1);
-        let to = from + Duration::days(1);
-        let _ = day;
-        for b in store.bookings(&agent_id, from, to).await? {
-            let placed = b.slot + Duration::minutes(rng.gen_range(0..10));
-            out.push((
-                placed,
-                Item::Call {
-                    customer: b.customer.to_string(),
-                    call_key: b.call_key,
-                    agent: agent.to_string(),
-                },
-            ));
+        MessageId::CallSheet { agent, day } => {
+            let Some(agent) = service.settings().agents.iter().find(|a| &a.id == agent) else {
+                return Ok(out);
+            };
+            for c in service.agent_calls(agent, *day).await? {
+                let placed = c.slot + Duration::minutes(rng.gen_range(0..10));
+                out.push((
+                    placed,
+                    Item::Call {
+                        token: c.outcome_token,
+                        customer: c.customer.to_string(),
+                    },
+                ));
+            }
         }
+        _ => {}
     }
     Ok(out)
 }
 
-/// The outcome an agent records for a booked call, if that attempt is still due.
-#[allow(clippy::too_many_arguments)]
-async fn call_outcome(
-    store: &dyn Store,
-    settings: &Settings,
+/// The outcome an agent records for a call to this customer.
+fn call_outcome(
     personas: &[Persona],
     customer: &str,
-    call_key: &str,
-    agent: &str,
-    at: DateTime<Utc>,
     rng: &mut SmallRng,
-) -> Result<Option<Event>> {
-    let id = CustomerId::parse(customer)?;
-    let Some(h) = store.load(&id).await? else {
-        return Ok(None);
-    };
-    let d = derive(&h, settings);
-    let Some(call) = d.open_call() else {
-        return Ok(None);
-    };
-    if call.attempt_key(call.attempts.len() + 1) != call_key {
-        return Ok(None);
-    }
+) -> (Outcome, Option<Satisfaction>) {
     let kind = persona(personas, customer)
         .map(|p| p.kind)
         .unwrap_or(Kind::Passive);
     let outcome = match rng.gen_range(0..100) {
-        0..=64 => "reached",
-        65..=84 => "no_answer",
-        85..=91 => "busy",
-        92..=95 => "declined",
-        _ => "wrong_number",
+        0..=64 => Outcome::Reached,
+        65..=84 => Outcome::NoAnswer,
+        85..=91 => Outcome::Busy,
+        92..=95 => Outcome::Declined,
+        _ => Outcome::WrongNumber,
     };
     let satisfaction = match kind {
-        Kind::Promoter => "satisfied",
+        Kind::Promoter => Satisfaction::Satisfied,
         Kind::Passive | Kind::Ignorer => {
             if rng.gen_bool(0.7) {
-                "satisfied"
+                Satisfaction::Satisfied
             } else {
-                "neutral"
+                Satisfaction::Neutral
             }
         }
         Kind::Detractor => {
             if rng.gen_bool(0.6) {
-                "unsatisfied"
+                Satisfaction::Unsatisfied
             } else {
-                "neutral"
+                Satisfaction::Neutral
             }
         }
     };
-    let mut detail = json!({"customer_id": customer, "outcome": outcome, "agent_id": agent, "occurred_at": at.to_rfc3339()});
-    if outcome == "reached" {
-        detail["satisfaction"] = json!(satisfaction);
-        detail["notes"] = json!("Called back as planned.");
-    }
-    let env = envelope("CallOutcomeRecorded", format!("ev-c-{call_key}"), detail);
-    Ok(Some(
-        aftercare_shared::domain::event::parse_envelope_value(&env, "demo")?.event,
-    ))
+    (
+        outcome,
+        (outcome == Outcome::Reached).then_some(satisfaction),
+    )
 }
 
 async fn write_outputs(
-    local: &Local,
+    service: &Aftercare,
     settings: &Settings,
     out: &Path,
     start: DateTime<Utc>,
@@ -531,7 +529,7 @@ async fn write_outputs(
     let sheets = out.join("call-sheets");
     std::fs::create_dir_all(&reports)?;
     std::fs::create_dir_all(&sheets)?;
-    let tz = settings.report_time_zone;
+    let tz = settings.policy.report_time_zone;
     let mut day = start.with_timezone(&tz).date_naive();
     let last = end.with_timezone(&tz).date_naive();
     let mut summary = format!(
@@ -545,10 +543,10 @@ async fn write_outputs(
         "date        purchases  tickets closed  calls scheduled  reached  on-time  CSAT   NPS\n",
     );
     while day <= last {
-        let r = read_report(&local.store, settings, day).await?;
+        let r = service.report(day).await?;
         std::fs::write(
             reports.join(format!("{day}.html")),
-            aftercare_shared::mail::render::report_html(settings, &r),
+            aftercare_shared::mail::render::report_html(settings, &r)?,
         )?;
         std::fs::write(
             reports.join(format!("{day}.json")),

@@ -1,37 +1,50 @@
-//! The local data directory: the SQLite store, the outbox, the link secret.
+//! The local data directory: the SQLite store, the outbox, the link
+//! secret, and the service built over them (the CLI's composition root).
 
 use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::token::TokenKey;
+use aftercare_shared::ports::Mailer;
+use aftercare_shared::services::Aftercare;
 use anyhow::{Context, Result};
 use rand::RngCore;
 use std::path::Path;
+use std::sync::Arc;
 
 pub fn settings(path: Option<&Path>) -> Result<Settings> {
     Settings::load(path).context("reading settings")
 }
 
-pub struct Local {
-    pub store: SqliteStore,
-    pub mailer: OutboxMailer,
-    pub key: TokenKey,
+/// The service over the data directory `dir`, sending mail to its
+/// `outbox/` (or through `wrap`'s mailer around it, for the demo).
+pub fn open(
+    dir: &Path,
+    settings: &Settings,
+    wrap: impl FnOnce(Arc<dyn Mailer>) -> Arc<dyn Mailer>,
+) -> Result<Aftercare> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))?;
+    let store = SqliteStore::open(&dir.join("aftercare.sqlite"))
+        .with_context(|| format!("opening the store in {}", dir.display()))?;
+    let mailer = OutboxMailer::new(dir.join("outbox"))
+        .with_context(|| format!("creating {}/outbox", dir.display()))?;
+    Ok(Aftercare::new(
+        Arc::new(store),
+        wrap(Arc::new(mailer)),
+        settings.clone(),
+        secret(dir)?,
+    ))
 }
 
-impl Local {
-    pub fn open(dir: &Path, _settings: &Settings) -> Result<Local> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating data directory {}", dir.display()))?;
-        let store = SqliteStore::open(&dir.join("aftercare.sqlite"))
-            .with_context(|| format!("opening the store in {}", dir.display()))?;
-        let mailer = OutboxMailer::new(dir.join("outbox"))
-            .with_context(|| format!("creating {}/outbox", dir.display()))?;
-        Ok(Local {
-            store,
-            mailer,
-            key: secret(dir)?,
-        })
-    }
+/// The service over an existing data directory (refuses one without data).
+pub fn open_existing(dir: &Path, settings: &Settings) -> Result<Aftercare> {
+    anyhow::ensure!(
+        dir.join("aftercare.sqlite").exists(),
+        "{} holds no aftercare data: run `aftercare run --data {0} --events FILE` first",
+        dir.display()
+    );
+    open(dir, settings, |m| m)
 }
 
 /// The HMAC key for links: `AFTERCARE_SECRET`, else a random key kept in

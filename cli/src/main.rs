@@ -62,6 +62,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Show the outbox: mail the transport refused for good (parked).
+    Outbox {
+        #[arg(long)]
+        data: PathBuf,
+        /// List the parked messages with their reasons.
+        #[arg(long)]
+        parked: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -126,21 +134,38 @@ fn main() -> Result<()> {
                     .parse()
                     .with_context(|| format!("--date {date:?} is not a date (YYYY-MM-DD)"))?;
                 let settings = local::settings(cli.config.as_deref())?;
-                anyhow::ensure!(
-                    data.join("aftercare.sqlite").exists(),
-                    "{} holds no aftercare data: run `aftercare run --data {0} --events FILE` first",
-                    data.display()
-                );
-                let local = local::Local::open(&data, &settings)?;
-                let report =
-                    aftercare_shared::services::read_report(&local.store, &settings, date).await?;
+                let service = local::open_existing(&data, &settings)?;
+                let report = service.report(date).await?;
                 match format {
                     Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                     Format::Text => print!("{}", report.to_text()),
                     Format::Html => println!(
                         "{}",
-                        aftercare_shared::mail::render::report_html(&settings, &report)
+                        aftercare_shared::mail::render::report_html(&settings, &report)?
                     ),
+                }
+                Ok(())
+            }
+            Command::Outbox { data, parked } => {
+                let settings = local::settings(cli.config.as_deref())?;
+                let service = local::open_existing(&data, &settings)?;
+                anyhow::ensure!(
+                    parked,
+                    "say what to list: aftercare outbox --data DIR --parked"
+                );
+                let list = service.parked_mail(10_000).await?;
+                if list.is_empty() {
+                    println!("no parked messages");
+                }
+                for p in list {
+                    println!(
+                        "{}  {}  {} recipient(s), {} attempt(s): {}",
+                        p.at.to_rfc3339(),
+                        p.id,
+                        p.recipients,
+                        p.attempts,
+                        p.reason
+                    );
                 }
                 Ok(())
             }

@@ -3,13 +3,10 @@
 //! order; due work runs at its due time exactly, before an event at the same
 //! instant.
 
-use crate::local::Local;
 use aftercare_shared::config::Settings;
-use aftercare_shared::domain::event::{parse_envelope, Event};
-use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::ports::{Mailer, Store};
-use aftercare_shared::services::care::{deliver_pending, Care, CareError, Ingested};
-use aftercare_shared::services::jobs::Jobs;
+use aftercare_shared::domain::event::Event;
+use aftercare_shared::inbound::eventbridge::parse_envelope;
+use aftercare_shared::services::{Aftercare, Budget, Ingested, Rejection, ServiceError};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -36,65 +33,40 @@ impl fmt::Display for Counts {
     }
 }
 
-/// The simulated clock over one data directory.
+/// The simulated clock over one service.
 pub struct Driver<'a> {
-    pub care: Care<'a>,
-    pub jobs: Jobs<'a>,
+    pub service: &'a Aftercare,
 }
 
-impl<'a> Driver<'a> {
-    pub fn new(
-        store: &'a dyn Store,
-        mailer: &'a dyn Mailer,
-        settings: &'a Settings,
-        key: &'a TokenKey,
-    ) -> Driver<'a> {
-        Driver {
-            care: Care {
-                store,
-                mailer,
-                settings,
-                key,
-            },
-            jobs: Jobs {
-                store,
-                mailer,
-                settings,
-                key,
-            },
-        }
-    }
-
+impl Driver<'_> {
     /// Runs every piece of due work up to and including `t`, each at its own time.
     pub async fn advance_to(&self, t: DateTime<Utc>) -> Result<()> {
-        loop {
-            let customers = self.care.store.next_due().await?;
-            let jobs = self.jobs.next_due().await?;
-            let next = match (customers, jobs) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) => a,
-                (None, Some(b)) => b,
-                (None, None) => return Ok(()),
-            };
+        while let Some(next) = self.service.next_due().await? {
             if next > t {
                 return Ok(());
             }
-            if customers.is_some_and(|c| c <= next) {
-                self.care.run_due(next).await?;
-            }
-            if jobs.is_some_and(|j| j <= next) {
-                self.jobs.run_due(next).await?;
-            }
+            self.run_at(next).await?;
         }
+        Ok(())
     }
 
+    /// Everything due at `now`: customers' work and mail, then the jobs.
+    async fn run_at(&self, now: DateTime<Utc>) -> Result<()> {
+        let s = self.service;
+        s.run_due(now, Budget::unlimited()).await?;
+        s.call_sheets(now).await?;
+        s.morning_report(now).await?;
+        Ok(())
+    }
+
+    /// Processes one event at its own time; returns why it was rejected.
     pub async fn ingest(&self, event: &Event, counts: &mut Counts) -> Result<Option<String>> {
         let t = event.occurred_at();
         self.advance_to(t).await?;
-        match self.care.ingest(event, t).await {
+        match self.service.ingest(event, t).await {
             Ok(Ingested::Accepted) => counts.accepted += 1,
             Ok(Ingested::Duplicate) => counts.duplicate += 1,
-            Err(CareError::Rejected(why)) => {
+            Err(ServiceError::Rejected(Rejection::Event(why))) => {
                 counts.rejected += 1;
                 return Ok(Some(why));
             }
@@ -148,7 +120,7 @@ pub async fn run_file(
     until: Option<DateTime<Utc>>,
     progress: bool,
 ) -> Result<Counts> {
-    let local = Local::open(data, settings)?;
+    let service = crate::local::open(data, settings, |m| m)?;
     let text = std::fs::read_to_string(events)
         .with_context(|| format!("reading events from {}", events.display()))?;
     let mut rejects = Rejects::open(data)?;
@@ -168,11 +140,11 @@ pub async fn run_file(
     }
     // Stable: events at the same instant keep their file order.
     parsed.sort_by_key(|(e, _, _)| e.occurred_at());
-    let driver = Driver::new(&local.store, &local.mailer, settings, &local.key);
-    // Mail a killed earlier run committed but did not get to deliver.
-    deliver_pending(&local.store, &local.mailer).await?;
+    let driver = Driver { service: &service };
     if let Some((first, _, _)) = parsed.first() {
-        driver.jobs.ensure_scheduled(first.occurred_at()).await?;
+        // Mail a killed earlier run committed but did not get to deliver.
+        service.deliver_pending(first.occurred_at()).await?;
+        service.schedule_jobs(first.occurred_at()).await?;
     }
     let bar = if progress {
         ProgressBar::new(parsed.len() as u64)

@@ -1,8 +1,12 @@
 //! Settings (SPEC 10): a TOML file locally, environment variables on AWS,
-//! with defaults that work when neither says anything.
+//! with defaults that work when neither says anything. This is the edge
+//! that turns text into the domain's [`Policy`] and [`Agent`]s; the domain
+//! itself never reads a file or the environment.
 
 use crate::domain::contact::WeeklyHours;
 use crate::domain::ids::{AgentId, EmailAddress, Locale};
+use crate::domain::policy::{CallbackPolicy, Policy, SurveyPolicy};
+use crate::domain::roster::Agent;
 use chrono::{Duration, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -27,49 +31,27 @@ fn invalid(field: impl Into<String>, problem: impl Into<String>) -> ConfigError 
     }
 }
 
-/// Validated settings used by the domain and services.
+/// Everything aftercare is configured with: the domain's rules, who the
+/// business is, and its agents.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub business_name: String,
-    pub report_time_zone: Tz,
-    pub managers: Vec<EmailAddress>,
-    pub from: EmailAddress,
-    pub base_url: String,
-    pub report_hour: u32,
-    pub contact_hours: WeeklyHours,
-    pub surveys: SurveySettings,
-    pub callbacks: CallbackSettings,
+    pub policy: Policy,
+    pub business: Business,
     pub agents: Vec<Agent>,
 }
 
+/// Who sends the mail and who reads the reports.
 #[derive(Debug, Clone)]
-pub struct SurveySettings {
-    pub csat_delay: Duration,
-    pub nps_delay: Duration,
-    pub csat_throttle: Duration,
-    pub nps_throttle: Duration,
-    pub reminder_after: Duration,
-    pub link_valid: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct CallbackSettings {
-    pub deadline: Duration,
-    pub priority_deadline: Duration,
-    pub retry_after: Duration,
-    pub max_attempts: u32,
-    pub slot_minutes: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct Agent {
-    pub id: AgentId,
+pub struct Business {
     pub name: String,
-    pub email: EmailAddress,
-    pub languages: Vec<Locale>,
-    pub time_zone: Tz,
-    pub hours: WeeklyHours,
-    pub capacity: u32,
+    pub managers: Vec<EmailAddress>,
+    /// The managers' language.
+    pub locale: Locale,
+    pub from: EmailAddress,
+    /// Links in emails point here (no trailing `/`).
+    pub base_url: String,
+    /// The hour of the managers' morning email, in the report time zone.
+    pub report_hour: u32,
 }
 
 // ---- the file's shape ----
@@ -94,6 +76,7 @@ struct BusinessFile {
     name: String,
     report_time_zone: String,
     managers: Vec<String>,
+    locale: String,
     from: String,
     base_url: String,
     report_hour: u32,
@@ -104,6 +87,7 @@ impl Default for BusinessFile {
             name: "aftercare demo shop".into(),
             report_time_zone: "UTC".into(),
             managers: vec!["manager@example.com".into()],
+            locale: "en".into(),
             from: "care@example.com".into(),
             base_url: "http://127.0.0.1:8080".into(),
             report_hour: 8,
@@ -244,7 +228,7 @@ impl Settings {
 
     fn from_file(f: File) -> Result<Settings, ConfigError> {
         let b = f.business;
-        let tz = parse_tz("business.report_time_zone", &b.report_time_zone)?;
+        let tz = parse_tz("business.policy.report_time_zone", &b.report_time_zone)?;
         if b.report_hour > 23 {
             return Err(invalid("business.report_hour", "must be 0 to 23"));
         }
@@ -276,27 +260,32 @@ impl Settings {
             .map(|(i, a)| parse_agent(i, a))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings {
-            business_name: b.name,
-            report_time_zone: tz,
-            managers,
-            from,
-            base_url: b.base_url.trim_end_matches('/').to_string(),
-            report_hour: b.report_hour,
-            contact_hours,
-            surveys: SurveySettings {
-                csat_delay: Duration::hours(s.csat_delay_hours.into()),
-                nps_delay: Duration::days(s.nps_delay_days.into()),
-                csat_throttle: Duration::days(s.csat_throttle_days.into()),
-                nps_throttle: Duration::days(s.nps_throttle_days.into()),
-                reminder_after: Duration::days(s.reminder_after_days.into()),
-                link_valid: Duration::days(s.link_valid_days.into()),
+            business: Business {
+                name: b.name,
+                managers,
+                locale: Locale::from_tag(&b.locale),
+                from,
+                base_url: b.base_url.trim_end_matches('/').to_string(),
+                report_hour: b.report_hour,
             },
-            callbacks: CallbackSettings {
-                deadline: Duration::hours(c.deadline_hours.into()),
-                priority_deadline: Duration::hours(c.priority_deadline_hours.into()),
-                retry_after: Duration::hours(c.retry_after_hours.into()),
-                max_attempts: c.max_attempts,
-                slot_minutes: c.slot_minutes,
+            policy: Policy {
+                report_time_zone: tz,
+                contact_hours,
+                surveys: SurveyPolicy {
+                    csat_delay: Duration::hours(s.csat_delay_hours.into()),
+                    nps_delay: Duration::days(s.nps_delay_days.into()),
+                    csat_throttle: Duration::days(s.csat_throttle_days.into()),
+                    nps_throttle: Duration::days(s.nps_throttle_days.into()),
+                    reminder_after: Duration::days(s.reminder_after_days.into()),
+                    link_valid: Duration::days(s.link_valid_days.into()),
+                },
+                callbacks: CallbackPolicy {
+                    deadline: Duration::hours(c.deadline_hours.into()),
+                    priority_deadline: Duration::hours(c.priority_deadline_hours.into()),
+                    retry_after: Duration::hours(c.retry_after_hours.into()),
+                    max_attempts: c.max_attempts,
+                    slot_minutes: c.slot_minutes,
+                },
             },
             agents,
         })
@@ -304,12 +293,16 @@ impl Settings {
 
     /// Settings on AWS: the TOML in `AFTERCARE_SETTINGS` (or the defaults),
     /// then these variables on top: `BUSINESS_NAME`, `REPORT_TIME_ZONE`,
-    /// `REPORT_HOUR`, `SENDER`, `MANAGERS` (comma-separated), `BASE_URL`.
+    /// `REPORT_HOUR`, `SENDER`, `MANAGERS` (comma-separated), `BASE_URL`,
+    /// `MANAGER_LOCALE`. There is no default roster here: a deployment
+    /// whose settings name no agents has none (every call unassigned, at
+    /// risk), never the example agent of the local defaults.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let mut file: File = match var("AFTERCARE_SETTINGS") {
             Some(text) => toml::from_str(&text)?,
             None => File::default(),
         };
+        file.agents.get_or_insert_with(Vec::new);
         let b = &mut file.business;
         if let Some(v) = var("BUSINESS_NAME") {
             b.name = v;
@@ -336,12 +329,10 @@ impl Settings {
         if let Some(v) = var("BASE_URL") {
             b.base_url = v;
         }
+        if let Some(v) = var("MANAGER_LOCALE") {
+            b.locale = v;
+        }
         Settings::from_file(file)
-    }
-
-    /// A customer's time zone, or the business's when the customer has none.
-    pub fn zone_or_default(&self, tz: Option<Tz>) -> Tz {
-        tz.unwrap_or(self.report_time_zone)
     }
 }
 
@@ -408,10 +399,10 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         let s = Settings::default();
-        assert_eq!(s.report_time_zone, chrono_tz::UTC);
+        assert_eq!(s.policy.report_time_zone, chrono_tz::UTC);
         assert_eq!(s.agents.len(), 1);
-        assert_eq!(s.callbacks.deadline, Duration::hours(72));
-        assert_eq!(s.surveys.nps_delay, Duration::days(7));
+        assert_eq!(s.policy.callbacks.deadline, Duration::hours(72));
+        assert_eq!(s.policy.surveys.nps_delay, Duration::days(7));
     }
 
     #[test]
@@ -421,9 +412,9 @@ mod tests {
         assert!(s.is_err());
         let s = Settings::from_toml("agents = []\n[business]\nreport_time_zone = \"Asia/Seoul\"\n")
             .unwrap();
-        assert_eq!(s.report_time_zone, chrono_tz::Asia::Seoul);
+        assert_eq!(s.policy.report_time_zone, chrono_tz::Asia::Seoul);
         assert!(s.agents.is_empty());
-        assert_eq!(s.surveys.csat_delay, Duration::hours(2));
+        assert_eq!(s.policy.surveys.csat_delay, Duration::hours(2));
     }
 
     #[test]
@@ -437,9 +428,9 @@ mod tests {
             _ => None,
         };
         let s = Settings::from_env(env).unwrap();
-        assert_eq!(s.report_time_zone, chrono_tz::Asia::Seoul);
-        assert_eq!(s.managers.len(), 2);
-        assert_eq!(s.surveys.csat_delay, Duration::hours(4));
+        assert_eq!(s.policy.report_time_zone, chrono_tz::Asia::Seoul);
+        assert_eq!(s.business.managers.len(), 2);
+        assert_eq!(s.policy.surveys.csat_delay, Duration::hours(4));
         assert!(s.agents.is_empty());
         let bad =
             Settings::from_env(|k| (k == "REPORT_HOUR").then(|| "8am".to_string())).unwrap_err();

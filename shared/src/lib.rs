@@ -1,12 +1,22 @@
-//! aftercare's library: the pure domain, the ports it needs, the adapters
-//! that implement them, and the services that tie them together.
+//! aftercare's library.
 //!
-//! Dependency direction: `domain` knows nothing else; `ports` knows the
-//! domain; `services` know domain and ports; `adapters` implement ports.
+//! Layers, each using only the ones below it:
+//!
+//! - [`services`]: the facade [`services::Aftercare`] and its use cases;
+//!   every entry point calls these.
+//! - [`domain`]: pure rules: events, histories, derivation, calls, surveys,
+//!   KPIs, tokens; takes a [`domain::policy::Policy`] and a time, does no I/O.
+//! - [`ports`]: the small traits the services need (store capabilities,
+//!   mailer, clock).
+//! - [`adapters`]: the ports implemented (SQLite, DynamoDB, outbox
+//!   directory, SES).
+//! - edges: [`config`] (TOML / environment → settings), [`inbound`]
+//!   (EventBridge envelopes → events), [`mail`] (MIME and templates).
 
 pub mod adapters;
 pub mod config;
 pub mod domain;
+pub mod inbound;
 pub mod mail;
 pub mod ports;
 pub mod services;

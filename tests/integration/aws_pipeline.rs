@@ -4,13 +4,14 @@
 use crate::helpers::{dynamo_store, endpoint, ses_client};
 use aftercare_shared::adapters::ses::SesMailer;
 use aftercare_shared::config::Settings;
-use aftercare_shared::domain::event::parse_envelope;
 use aftercare_shared::domain::kpi::Metric;
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::ports::Store;
-use aftercare_shared::services::care::{Care, Ingested};
-use aftercare_shared::services::jobs::Jobs;
+use aftercare_shared::inbound::eventbridge::parse_envelope;
+use aftercare_shared::ports::{Counters, DueIndex, Histories, Outbox};
+use aftercare_shared::services::{Aftercare, Budget, Ingested};
 use chrono::{DateTime, Utc};
+use mail_parser::MessageParser;
+use std::sync::Arc;
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -36,56 +37,47 @@ async fn raw_messages() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The decoded text/plain part of a raw message (aftercare writes base64).
-fn plain_text(raw: &str) -> String {
-    use base64::Engine;
-    let body = raw
-        .split("Content-Type: text/plain; charset=UTF-8\r\n")
-        .nth(1)
-        .and_then(|part| part.split("\r\n\r\n").nth(1))
-        .and_then(|part| part.split("--").next())
-        .expect("a text/plain part");
-    let b64: String = body.split_whitespace().collect();
-    String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .expect("base64 body"),
-    )
-    .expect("UTF-8 body")
+/// The first recipient of a raw message.
+fn first_to(raw: &str) -> Option<String> {
+    let m = MessageParser::default().parse(raw.as_bytes())?;
+    let to = m.to()?.first()?.address()?.to_string();
+    Some(to)
+}
+
+/// Whether a raw message has this Message-ID.
+fn has_id(raw: &str, id: &str) -> bool {
+    MessageParser::default()
+        .parse(raw.as_bytes())
+        .is_some_and(|m| m.message_id() == Some(id))
 }
 
 #[tokio::test]
 async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_report() {
-    let store = dynamo_store().await;
+    let store = Arc::new(dynamo_store().await);
     let ses = ses_client().await;
     let settings = Settings::from_toml("[business]\nreport_time_zone = \"Asia/Seoul\"\nfrom = \"care-aws@example.com\"\nmanagers = [\"boss-aws@example.com\"]\n").unwrap();
     ses.create_email_identity()
-        .email_identity(settings.from.as_str())
+        .email_identity(settings.business.from.as_str())
         .send()
         .await
         .expect("verifying the sender on moto");
     let mailer = SesMailer::new(ses, None);
     let key = TokenKey::new(b"aws-pipeline-key-123").unwrap();
-    let care = Care {
-        store: &store,
-        mailer: &mailer,
-        settings: &settings,
-        key: &key,
-    };
-    let jobs = Jobs {
-        store: &store,
-        mailer: &mailer,
-        settings: &settings,
-        key: &key,
-    };
+    let service = Aftercare::new(store.clone(), Arc::new(mailer), settings, key);
 
     // Wed 2026-11-18 10:00 Seoul, a Korean speaker: the default agent speaks Korean.
     let text = r#"{"id":"aws-1","detail-type":"PurchaseCompleted","detail":{"order_id":"o-aws-1","occurred_at":"2026-11-18T01:00:00Z","customer":{"id":"c-aws-1","name":"Kim Minji","email":"minji.aws@example.com","phone":"+821012345678","locale":"ko","time_zone":"Asia/Seoul"}}}"#;
     let event = parse_envelope(text, "aws").unwrap().event;
     let now = utc("2026-11-18T01:00:00Z");
-    jobs.run_due(now).await.unwrap();
-    assert_eq!(care.ingest(&event, now).await.unwrap(), Ingested::Accepted);
-    assert_eq!(care.ingest(&event, now).await.unwrap(), Ingested::Duplicate);
+    service.schedule_jobs(now).await.unwrap();
+    assert_eq!(
+        service.ingest(&event, now).await.unwrap(),
+        Ingested::Accepted
+    );
+    assert_eq!(
+        service.ingest(&event, now).await.unwrap(),
+        Ingested::Duplicate
+    );
 
     let history = store
         .load(&event.customer_id().unwrap().clone())
@@ -110,31 +102,38 @@ async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_repo
         store.next_due().await.unwrap(),
         Some(utc("2026-11-25T01:00:00Z"))
     );
-    care.run_due(utc("2026-11-25T01:00:00Z")).await.unwrap();
+    service
+        .run_due(utc("2026-11-25T01:00:00Z"), Budget::unlimited())
+        .await
+        .unwrap();
     let sent = raw_messages().await;
     let survey = sent
         .iter()
-        .find(|m| m.contains("Message-ID: <survey-c-aws-1-nps:o-aws-1@aftercare>"))
+        .find(|m| has_id(m, "survey-c-aws-1-nps=3Ao-aws-1@example.com"))
         .expect("the NPS email reached SES");
-    assert!(survey.contains("To: minji.aws@example.com"));
+    assert_eq!(first_to(survey).as_deref(), Some("minji.aws@example.com"));
     assert!(survey.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
 
     // The next morning's report (08:00 Seoul on the 26th) covers the 25th.
-    jobs.run_due(utc("2026-11-25T23:00:00Z")).await.unwrap();
+    let late = utc("2026-11-25T23:00:00Z");
+    service.morning_report(late).await.unwrap();
+    service.call_sheets(late).await.unwrap();
     assert!(raw_messages()
         .await
         .iter()
-        .any(|m| m.contains("Message-ID: <report-2026-11-25@aftercare>")
-            && m.contains("To: boss-aws@example.com")));
+        .any(|m| has_id(m, "report-2026-11-25@example.com")
+            && first_to(m).as_deref() == Some("boss-aws@example.com")));
     // The same catch-up sent a-1 the sheet of Thursday 19th, the call's
     // day, and no sheet for the days without calls.
     let sent = raw_messages().await;
     let sheet = sent
         .iter()
-        .find(|m| m.contains("Message-ID: <sheet-a-1-2026-11-19@aftercare>"))
+        .find(|m| has_id(m, "sheet-a-1-2026-11-19@example.com"))
         .expect("a-1's call sheet for the 19th reached SES");
-    assert!(sheet.contains("Subject: Your calls for 2026-11-19: 1"));
-    let text = plain_text(sheet);
+    let sheet = MessageParser::default().parse(sheet.as_bytes()).unwrap();
+    // a-1 speaks Korean first: the sheet is in Korean.
+    assert_eq!(sheet.subject(), Some("2026-11-19 통화 목록: 1건"));
+    let text = sheet.body_text(0).unwrap().into_owned();
     assert!(
         text.contains("09:00  Kim Minji  +821012345678  [ko]"),
         "the sheet lists the call at 09:00 Seoul:\n{text}"
@@ -144,7 +143,7 @@ async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_repo
         assert!(
             !sent
                 .iter()
-                .any(|m| m.contains(&format!("<sheet-a-1-{day}@"))),
+                .any(|m| has_id(m, &format!("sheet-a-1-{day}@example.com"))),
             "a-1 had no calls on {day} but got a sheet"
         );
     }
@@ -159,7 +158,7 @@ async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_repo
         (1, 1)
     );
     assert!(
-        store.undelivered(10).await.unwrap().is_empty(),
+        store.undelivered(late, 10).await.unwrap().is_empty(),
         "everything committed was delivered"
     );
 }

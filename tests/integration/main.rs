@@ -3,7 +3,9 @@
 mod aws_pipeline;
 mod dataset;
 mod e2e_run;
+mod failure_isolation;
 mod helpers;
+mod mail_standards;
 mod oracle;
 mod ses_mailer;
 mod store_conformance;

@@ -17,14 +17,14 @@ async fn a_survey_email_goes_out_through_ses_with_its_unsubscribe_headers() {
     let settings = Settings::default();
     client
         .create_email_identity()
-        .email_identity(settings.from.as_str())
+        .email_identity(settings.business.from.as_str())
         .send()
         .await
         .expect("verifying the sender on moto");
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
     let customer = CustomerId::parse("c-ses-1").unwrap();
     let survey = PlannedSurvey {
-        key: "csat:t-ses-1".into(),
+        key: "csat:t-ses-1".parse().unwrap(),
         subject: SurveyFor::Ticket(TicketId::parse("t-ses-1").unwrap()),
         trigger_at: now,
         due_at: now,
@@ -40,7 +40,7 @@ async fn a_survey_email_goes_out_through_ses_with_its_unsubscribe_headers() {
         first_sent: now,
         reminder: false,
     };
-    let message = survey_email(&settings, &key, &mail, now);
+    let message = survey_email(&settings, &key, &mail, now).unwrap();
     SesMailer::new(client, None)
         .send(&message)
         .await
@@ -62,9 +62,9 @@ async fn a_survey_email_goes_out_through_ses_with_its_unsubscribe_headers() {
     let ours = sent
         .iter()
         .find(|m| {
-            m["raw_data"]
-                .as_str()
-                .is_some_and(|r| r.contains("Message-ID: <survey-c-ses-1-csat:t-ses-1@aftercare>"))
+            m["raw_data"].as_str().is_some_and(|r| {
+                r.contains("Message-ID: <survey-c-ses-1-csat=3At-ses-1@example.com>")
+            })
         })
         .expect("our message reached SES");
     let raw = ours["raw_data"].as_str().unwrap();
@@ -73,7 +73,10 @@ async fn a_survey_email_goes_out_through_ses_with_its_unsubscribe_headers() {
         "{raw}"
     );
     assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
-    assert!(raw.contains("Content-Type: text/html; charset=UTF-8"));
+    let parsed = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("SES got a parseable message");
+    assert!(parsed.body_html(0).is_some_and(|h| h.contains("/s/")));
     assert_eq!(ours["source"], "care@example.com");
     assert!(ours["destinations"]
         .as_array()
@@ -90,7 +93,7 @@ async fn a_refused_send_is_an_error_whose_text_carries_no_address() {
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
     let customer = CustomerId::parse("c-ses-2").unwrap();
     let survey = PlannedSurvey {
-        key: "csat:t-ses-2".into(),
+        key: "csat:t-ses-2".parse().unwrap(),
         subject: SurveyFor::Ticket(TicketId::parse("t-ses-2").unwrap()),
         trigger_at: now,
         due_at: now,
@@ -106,12 +109,16 @@ async fn a_refused_send_is_an_error_whose_text_carries_no_address() {
         first_sent: now,
         reminder: false,
     };
-    let message = survey_email(&settings, &key, &mail, now);
+    let message = survey_email(&settings, &key, &mail, now).unwrap();
     let error = SesMailer::new(client, None)
         .send(&message)
         .await
-        .expect_err("SES refuses an unverified sender")
-        .to_string();
+        .expect_err("SES refuses an unverified sender");
+    assert!(
+        matches!(error, aftercare_shared::ports::MailError::Refused { .. }),
+        "MessageRejected is a refusal for good, never retried: {error}"
+    );
+    let error = error.to_string();
     // moto, like SES, names the sender in its refusal: the adapter hides it.
     assert!(error.contains("<address>"), "{error}");
     assert!(!error.contains("@example.com"), "{error}");

@@ -3,13 +3,14 @@
 use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
-use aftercare_shared::domain::event::parse_envelope;
 use aftercare_shared::domain::history::History;
-use aftercare_shared::domain::ids::{AgentId, CustomerId};
+use aftercare_shared::domain::ids::{AgentId, CustomerId, EmailAddress};
+use aftercare_shared::domain::keys::{Job, MessageId};
 use aftercare_shared::domain::kpi::{Contributions, Metric};
 use aftercare_shared::domain::token::TokenKey;
+use aftercare_shared::inbound::eventbridge::parse_envelope;
 use aftercare_shared::ports::{BookResult, Booking, Commit, Message, Store, StoreError};
-use aftercare_shared::services::care::{Care, Ingested};
+use aftercare_shared::services::{Aftercare, Ingested};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use std::sync::Arc;
 
@@ -21,6 +22,13 @@ fn day(s: &str) -> NaiveDate {
 }
 fn customer(id: &str) -> CustomerId {
     CustomerId::parse(id).unwrap()
+}
+
+fn key<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().unwrap()
 }
 
 fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
@@ -38,7 +46,7 @@ fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
 
 fn message(id: &str) -> Message {
     Message {
-        id: id.into(),
+        id: id.parse().unwrap(),
         from: "care@example.com".into(),
         to: vec!["x@example.com".into()],
         raw: format!("Subject: {id}\r\n\r\nbody"),
@@ -84,18 +92,21 @@ pub async fn a_committed_history_loads_back_and_a_stale_version_is_a_conflict(st
 
 pub async fn an_order_belongs_to_the_first_customer_who_claims_it(store: &dyn Store) {
     let mut first = commit("c-1", 0, Contributions::default());
-    first.claims = vec!["nps:o-1".into()];
+    first.claims = vec![key("nps:o-1")];
     store.commit(&first).await.unwrap();
     let mut again = commit("c-1", 1, Contributions::default());
-    again.claims = vec!["nps:o-1".into()];
+    again.claims = vec![key("nps:o-1")];
     store.commit(&again).await.unwrap();
     let mut delta = Contributions::default();
     delta.add(day("2026-11-20"), Metric::Purchases, 1);
     let mut other = commit("c-2", 0, delta);
-    other.claims = vec!["nps:o-1".into()];
+    other.claims = vec![key("nps:o-1")];
     let err = store.commit(&other).await.unwrap_err();
     assert!(matches!(err, StoreError::ClaimedByOther { .. }), "{err:?}");
-    assert_eq!(store.owner("nps:o-1").await.unwrap(), Some(customer("c-1")));
+    assert_eq!(
+        store.owner(&key("nps:o-1")).await.unwrap(),
+        Some(customer("c-1"))
+    );
     assert!(
         store.load(&customer("c-2")).await.unwrap().is_none(),
         "a refused commit writes nothing"
@@ -145,18 +156,41 @@ pub async fn due_work_is_listed_earliest_first_up_to_now(store: &dyn Store) {
         store.commit(&c).await.unwrap();
     }
     assert_eq!(store.next_due().await.unwrap(), Some(t(9, 0)));
+    let due = |list: Vec<aftercare_shared::ports::Due>| -> Vec<(CustomerId, DateTime<Utc>)> {
+        list.into_iter().map(|d| (d.customer, d.at)).collect()
+    };
     assert_eq!(
-        store.due(t(11, 0), 10).await.unwrap(),
-        vec![customer("c-2"), customer("c-1")]
+        due(store.due(t(11, 0), 10).await.unwrap()),
+        vec![(customer("c-2"), t(9, 0)), (customer("c-1"), t(10, 0))]
     );
     let mut done = commit("c-2", 1, Contributions::default());
     done.next_due = None;
     store.commit(&done).await.unwrap();
     assert_eq!(store.next_due().await.unwrap(), Some(t(10, 0)));
     assert_eq!(
-        store.due(t(11, 0), 10).await.unwrap(),
-        vec![customer("c-1")]
+        due(store.due(t(11, 0), 10).await.unwrap()),
+        vec![(customer("c-1"), t(10, 0))]
     );
+}
+
+pub async fn a_postponed_customer_is_due_later_with_its_failures_counted(store: &dyn Store) {
+    let mut c = commit("c-1", 0, Contributions::default());
+    c.next_due = Some(t(9, 0));
+    store.commit(&c).await.unwrap();
+    store.postpone(&customer("c-1"), t(9, 30)).await.unwrap();
+    assert!(store.due(t(9, 10), 10).await.unwrap().is_empty());
+    let due = store.due(t(9, 30), 10).await.unwrap();
+    assert_eq!((due[0].at, due[0].failures), (t(9, 30), 1));
+    store.postpone(&customer("c-1"), t(10, 0)).await.unwrap();
+    assert_eq!(store.due(t(10, 0), 10).await.unwrap()[0].failures, 2);
+    // A commit (the customer settled at last) clears the failures.
+    let mut settled = commit("c-1", 1, Contributions::default());
+    settled.next_due = Some(t(11, 0));
+    store.commit(&settled).await.unwrap();
+    assert_eq!(store.due(t(11, 0), 10).await.unwrap()[0].failures, 0);
+    // No due work: nothing to postpone.
+    store.postpone(&customer("c-9"), t(12, 0)).await.unwrap();
+    assert_eq!(store.next_due().await.unwrap(), Some(t(11, 0)));
 }
 
 pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
@@ -164,7 +198,7 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
     let b = Booking {
         agent: agent.clone(),
         slot: t(9, 0),
-        call_key: "c-1/order:o-1#1".into(),
+        attempt: key("c-1/order:o-1#1"),
         customer: customer("c-1"),
     };
     assert_eq!(
@@ -172,7 +206,7 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
         BookResult::Booked
     );
     let same_slot = Booking {
-        call_key: "c-2/order:o-2#1".into(),
+        attempt: key("c-2/order:o-2#1"),
         customer: customer("c-2"),
         ..b.clone()
     };
@@ -189,7 +223,7 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
         BookResult::SlotTaken
     );
     assert_eq!(
-        store.booking_for("c-1/order:o-1#1").await.unwrap(),
+        store.booking_for(&key("c-1/order:o-1#1")).await.unwrap(),
         Some(b.clone())
     );
     assert_eq!(
@@ -202,68 +236,131 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
     );
 }
 
+async fn queued_ids(store: &dyn Store, now: DateTime<Utc>) -> Vec<String> {
+    store
+        .undelivered(now, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| q.message.id.to_string())
+        .collect()
+}
+
+const SURVEY: &str = "survey-c-1-nps:o-1";
+const REPORT: &str = "report-2026-11-19";
+
 pub async fn queued_mail_stays_until_delivered_and_is_queued_once(store: &dyn Store) {
     let mut c = commit("c-1", 0, Contributions::default());
-    c.messages = vec![message("survey-1")];
+    c.messages = vec![message(SURVEY)];
     store.commit(&c).await.unwrap();
     store
-        .enqueue(&[message("report-1"), message("report-1")])
+        .enqueue(&[message(REPORT), message(REPORT)])
         .await
         .unwrap();
-    let ids: Vec<String> = store
-        .undelivered(10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
-    assert_eq!(ids, vec!["survey-1".to_string(), "report-1".to_string()]);
-    store.mark_delivered("survey-1").await.unwrap();
-    store.enqueue(&[message("survey-1")]).await.unwrap();
-    let ids: Vec<String> = store
-        .undelivered(10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
+    assert_eq!(queued_ids(store, t(9, 0)).await, vec![SURVEY, REPORT]);
+    store.mark_delivered(&key(SURVEY)).await.unwrap();
+    store.enqueue(&[message(SURVEY)]).await.unwrap();
     assert_eq!(
-        ids,
-        vec!["report-1".to_string()],
+        queued_ids(store, t(9, 0)).await,
+        vec![REPORT],
         "a delivered message is never queued again"
     );
 }
 
-pub async fn suppression_ignores_case_and_jobs_move_on_once(store: &dyn Store) {
+/// The outbox rule: a message id committed again (delivered or not) keeps
+/// the first copy, and the rest of the commit lands.
+pub async fn a_recommitted_message_keeps_its_first_copy(store: &dyn Store) {
+    let mut c = commit("c-1", 0, Contributions::default());
+    c.messages = vec![message(SURVEY)];
+    store.commit(&c).await.unwrap();
+    let mut delta = Contributions::default();
+    delta.add(day("2026-11-20"), Metric::Purchases, 1);
+    let mut again = commit("c-1", 1, delta);
+    let mut changed = message(SURVEY);
+    changed.raw = "Subject: changed\r\n\r\nbody".into();
+    again.messages = vec![changed, message(REPORT)];
+    store.commit(&again).await.unwrap();
+    let queued = store.undelivered(t(9, 0), 10).await.unwrap();
+    assert_eq!(queued.len(), 2);
+    assert_eq!(queued[0].message, message(SURVEY), "the first copy stays");
+    assert_eq!(
+        store.load(&customer("c-1")).await.unwrap().unwrap().version,
+        2
+    );
+    assert_eq!(
+        store
+            .day(day("2026-11-20"))
+            .await
+            .unwrap()
+            .get(Metric::Purchases),
+        1
+    );
+}
+
+pub async fn deferred_mail_waits_and_parked_mail_is_listed_with_its_reason(store: &dyn Store) {
     store
-        .suppress("Minji@Example.com", "bounce", t(9, 0))
+        .enqueue(&[message(SURVEY), message(REPORT)])
         .await
         .unwrap();
-    assert!(store.is_suppressed("minji@example.com").await.unwrap());
-    assert!(!store.is_suppressed("other@example.com").await.unwrap());
+    store
+        .defer(&key(SURVEY), t(9, 30), "throttled")
+        .await
+        .unwrap();
+    assert_eq!(queued_ids(store, t(9, 0)).await, vec![REPORT]);
+    let back = store.undelivered(t(9, 30), 10).await.unwrap();
+    let survey = back
+        .iter()
+        .find(|q| q.message.id.to_string() == SURVEY)
+        .unwrap();
+    assert_eq!(survey.attempts, 1);
+    store
+        .park(
+            &key(REPORT),
+            "MessageRejected: address blacklisted",
+            t(9, 5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(queued_ids(store, t(23, 0)).await, vec![SURVEY]);
+    let parked = store.parked(10).await.unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].id, key::<MessageId>(REPORT));
+    assert_eq!(parked[0].reason, "MessageRejected: address blacklisted");
+    assert_eq!(
+        (parked[0].attempts, parked[0].at, parked[0].recipients),
+        (1, t(9, 5), 1)
+    );
+}
+
+pub async fn suppression_ignores_case_and_jobs_move_on_once(store: &dyn Store) {
+    let address = |a: &str| EmailAddress::parse(a).unwrap();
+    store
+        .suppress(&address("Minji@Example.com"), "bounce", t(9, 0))
+        .await
+        .unwrap();
     assert!(store
-        .advance_job("daily-report", None, t(8, 0))
+        .is_suppressed(&address("minji@example.com"))
         .await
         .unwrap());
     assert!(!store
-        .advance_job("daily-report", None, t(8, 0))
+        .is_suppressed(&address("other@example.com"))
         .await
         .unwrap());
+    let job = Job::DailyReport;
+    assert!(store.advance_job(&job, None, t(8, 0)).await.unwrap());
+    assert!(!store.advance_job(&job, None, t(8, 0)).await.unwrap());
     assert!(store
-        .advance_job("daily-report", Some(t(8, 0)), t(9, 0))
+        .advance_job(&job, Some(t(8, 0)), t(9, 0))
         .await
         .unwrap());
     assert!(
         !store
-            .advance_job("daily-report", Some(t(8, 0)), t(10, 0))
+            .advance_job(&job, Some(t(8, 0)), t(10, 0))
             .await
             .unwrap(),
         "a second runner loses"
     );
-    assert_eq!(
-        store.job_next_run("daily-report").await.unwrap(),
-        Some(t(9, 0))
-    );
+    assert_eq!(store.job_next_run(&job).await.unwrap(), Some(t(9, 0)));
 }
 
 fn purchase(customer: &str, order: &str, envelope: &str) -> String {
@@ -276,27 +373,23 @@ fn purchase(customer: &str, order: &str, envelope: &str) -> String {
 /// many customers buy on one day at once: every effect lands exactly once.
 pub async fn racing_writers_count_each_event_exactly_once(store: Arc<dyn Store>) {
     let outbox = tempfile::tempdir().unwrap();
-    let mailer = Arc::new(OutboxMailer::new(outbox.path()).unwrap());
-    let settings = Arc::new(Settings::default());
-    let key = Arc::new(TokenKey::new(b"conformance-key-123").unwrap());
+    let service = Arc::new(Aftercare::new(
+        store.clone(),
+        Arc::new(OutboxMailer::new(outbox.path()).unwrap()),
+        Settings::default(),
+        TokenKey::new(b"conformance-key-123").unwrap(),
+    ));
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..8 {
         for (customer, order) in [
             ("c-race".to_string(), "o-race".to_string()),
             (format!("c-{i}"), format!("o-{i}")),
         ] {
-            let (store, mailer, settings, key) =
-                (store.clone(), mailer.clone(), settings.clone(), key.clone());
+            let service = service.clone();
             let text = purchase(&customer, &order, &format!("env-{i}-{customer}"));
             tasks.spawn(async move {
                 let event = parse_envelope(&text, "race").unwrap().event;
-                let care = Care {
-                    store: store.as_ref(),
-                    mailer: mailer.as_ref(),
-                    settings: &settings,
-                    key: &key,
-                };
-                care.ingest(&event, t(1, 0)).await.unwrap()
+                service.ingest(&event, t(1, 0)).await.unwrap()
             });
         }
     }
@@ -345,6 +438,18 @@ macro_rules! conformance {
             #[tokio::test]
             async fn queued_mail_stays_until_delivered_and_is_queued_once() {
                 super::queued_mail_stays_until_delivered_and_is_queued_once(&$make).await
+            }
+            #[tokio::test]
+            async fn a_postponed_customer_is_due_later_with_its_failures_counted() {
+                super::a_postponed_customer_is_due_later_with_its_failures_counted(&$make).await
+            }
+            #[tokio::test]
+            async fn a_recommitted_message_keeps_its_first_copy() {
+                super::a_recommitted_message_keeps_its_first_copy(&$make).await
+            }
+            #[tokio::test]
+            async fn deferred_mail_waits_and_parked_mail_is_listed_with_its_reason() {
+                super::deferred_mail_waits_and_parked_mail_is_listed_with_its_reason(&$make).await
             }
             #[tokio::test]
             async fn suppression_ignores_case_and_jobs_move_on_once() {

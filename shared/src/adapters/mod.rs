@@ -1,8 +1,6 @@
 //! Adapters: the ports implemented for real systems.
 
 #[cfg(feature = "aws")]
-pub mod aws;
-#[cfg(feature = "aws")]
 pub mod dynamodb;
 pub mod outbox;
 #[cfg(feature = "aws")]
@@ -20,4 +18,16 @@ pub(crate) fn parse_time_text(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// A stored JSON value that does not decode, described without its
+/// content: serde's own message may quote a stored string (a name, a
+/// comment), and this text reaches the logs.
+pub(crate) fn corrupt_json(what: &str, e: &serde_json::Error) -> crate::ports::StoreError {
+    crate::ports::StoreError::Corrupt(format!(
+        "{what}: {:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    ))
 }

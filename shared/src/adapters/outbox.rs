@@ -1,6 +1,7 @@
 //! The local mailer: one real MIME `.eml` file per message in a directory,
 //! named by the message id, so delivering a message twice writes one file.
 
+use crate::domain::keys::MessageId;
 use crate::ports::{MailError, Mailer, Message};
 use async_trait::async_trait;
 use std::path::PathBuf;
@@ -17,8 +18,9 @@ impl OutboxMailer {
     }
 
     /// The file a message is (or will be) written to.
-    pub fn path_of(&self, message_id: &str) -> PathBuf {
+    pub fn path_of(&self, message_id: &MessageId) -> PathBuf {
         let safe: String = message_id
+            .to_string()
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || "-_.".contains(c) {

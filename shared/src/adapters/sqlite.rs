@@ -3,9 +3,13 @@
 
 use super::{parse_time_text, time_text};
 use crate::domain::history::History;
-use crate::domain::ids::{AgentId, CustomerId};
+use crate::domain::ids::{AgentId, CustomerId, EmailAddress};
+use crate::domain::keys::{AttemptKey, Job, MessageId, SurveyKey};
 use crate::domain::kpi::{DayCounters, Metric};
-use crate::ports::{BookResult, Booking, Commit, Message, Store, StoreError};
+use crate::ports::{
+    AgentCalendar, BookResult, Booking, Commit, Counters, Due, DueIndex, Histories, JobSchedule,
+    Message, Outbox, Parked, Queued, StoreError, Suppressions,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -19,7 +23,8 @@ pub struct SqliteStore {
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS customers (
-    id TEXT PRIMARY KEY, version INTEGER NOT NULL, history TEXT NOT NULL, next_due TEXT);
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, history TEXT NOT NULL, next_due TEXT,
+    due_failures INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS customers_next_due ON customers(next_due) WHERE next_due IS NOT NULL;
 CREATE TABLE IF NOT EXISTS claims (subject TEXT PRIMARY KEY, customer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (
@@ -31,8 +36,10 @@ CREATE TABLE IF NOT EXISTS agent_days (
     agent TEXT NOT NULL, day TEXT NOT NULL, calls INTEGER NOT NULL, PRIMARY KEY (agent, day));
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, message TEXT NOT NULL,
-    delivered INTEGER NOT NULL DEFAULT 0);
+    delivered INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, retry_at TEXT,
+    reason TEXT, parked_at TEXT);
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(delivered, seq);
+CREATE INDEX IF NOT EXISTS outbox_parked ON outbox(parked_at) WHERE parked_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS suppressions (address TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, next_at TEXT NOT NULL);
 ";
@@ -60,6 +67,7 @@ impl SqliteStore {
             .map_err(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
+        migrate(&conn)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -73,8 +81,53 @@ impl SqliteStore {
     }
 }
 
+/// Columns added since the first release, added to older files in place
+/// (their defaults mean "as before").
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("customers", "due_failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("outbox", "attempts", "INTEGER NOT NULL DEFAULT 0"),
+    ("outbox", "retry_at", "TEXT"),
+    ("outbox", "reason", "TEXT"),
+    ("outbox", "parked_at", "TEXT"),
+];
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    for (table, column, decl) in ADDED_COLUMNS {
+        let exists: bool = conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(db)?
+            .is_some();
+        if !exists {
+            continue; // a new file: the schema creates it whole
+        }
+        let has: bool = conn
+            .query_row(
+                &format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"),
+                [column],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(db)?
+            .is_some();
+        if !has {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))
+                .map_err(db)?;
+        }
+    }
+    Ok(())
+}
+
+fn corrupt(what: &str) -> impl Fn(crate::domain::ids::InvalidValue) -> StoreError + '_ {
+    move |e| StoreError::Corrupt(format!("{what}: {}", e.0))
+}
+
 fn decode_history(text: &str) -> Result<History, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("customer history: {e}")))
+    serde_json::from_str(text).map_err(|e| super::corrupt_json("customer history", &e))
 }
 
 fn row_time(s: String) -> Result<DateTime<Utc>, StoreError> {
@@ -82,7 +135,7 @@ fn row_time(s: String) -> Result<DateTime<Utc>, StoreError> {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl Histories for SqliteStore {
     async fn load(&self, customer: &CustomerId) -> Result<Option<History>, StoreError> {
         let conn = self.conn();
         let text: Option<String> = conn
@@ -109,13 +162,14 @@ impl Store for SqliteStore {
             .optional()
             .map_err(db)?;
         if stored.unwrap_or(0) as u64 != c.expected_version {
-            return Err(StoreError::Conflict(id.to_string()));
+            return Err(StoreError::Conflict(c.history.customer_id.clone()));
         }
         for subject in &c.claims {
+            let subject_text = subject.to_string();
             let owner: Option<String> = tx
                 .query_row(
                     "SELECT customer FROM claims WHERE subject = ?1",
-                    [subject],
+                    [&subject_text],
                     |r| r.get(0),
                 )
                 .optional()
@@ -130,7 +184,7 @@ impl Store for SqliteStore {
                 None => {
                     tx.execute(
                         "INSERT INTO claims (subject, customer) VALUES (?1, ?2)",
-                        params![subject, id],
+                        params![subject_text, id],
                     )
                     .map_err(db)?;
                 }
@@ -139,8 +193,9 @@ impl Store for SqliteStore {
         let text =
             serde_json::to_string(&c.history).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         tx.execute(
-            "INSERT INTO customers (id, version, history, next_due) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(id) DO UPDATE SET version = excluded.version, history = excluded.history, next_due = excluded.next_due",
+            "INSERT INTO customers (id, version, history, next_due, due_failures) VALUES (?1, ?2, ?3, ?4, 0)
+             ON CONFLICT(id) DO UPDATE SET version = excluded.version, history = excluded.history,
+                 next_due = excluded.next_due, due_failures = 0",
             params![id, c.history.version as i64, text, c.next_due.map(time_text)],
         )
         .map_err(db)?;
@@ -161,42 +216,68 @@ impl Store for SqliteStore {
             for m in &c.messages {
                 let text =
                     serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                put.execute(params![m.id, text]).map_err(db)?;
+                put.execute(params![m.id.to_string(), text]).map_err(db)?;
             }
         }
         tx.commit().map_err(db)
     }
 
-    async fn owner(&self, subject: &str) -> Result<Option<CustomerId>, StoreError> {
+    async fn owner(&self, subject: &SurveyKey) -> Result<Option<CustomerId>, StoreError> {
         let conn = self.conn();
         let owner: Option<String> = conn
             .query_row(
                 "SELECT customer FROM claims WHERE subject = ?1",
-                [subject],
+                [subject.to_string()],
                 |r| r.get(0),
             )
             .optional()
             .map_err(db)?;
         owner
-            .map(|o| CustomerId::parse(&o).map_err(|e| StoreError::Corrupt(e.0)))
+            .map(|o| CustomerId::parse(&o).map_err(corrupt("claim owner")))
             .transpose()
     }
+}
 
-    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<CustomerId>, StoreError> {
+#[async_trait]
+impl DueIndex for SqliteStore {
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Due>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached("SELECT id FROM customers WHERE next_due IS NOT NULL AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2")
+            .prepare_cached("SELECT id, next_due, due_failures FROM customers WHERE next_due IS NOT NULL AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2")
             .map_err(db)?;
         let rows = stmt
             .query_map(params![time_text(now), limit as i64], |r| {
-                r.get::<_, String>(0)
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })
             .map_err(db)?;
         rows.map(|r| {
-            r.map_err(db)
-                .and_then(|s| CustomerId::parse(&s).map_err(|e| StoreError::Corrupt(e.0)))
+            let (id, at, failures) = r.map_err(db)?;
+            Ok(Due {
+                customer: CustomerId::parse(&id).map_err(corrupt("due customer"))?,
+                at: row_time(at)?,
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+            })
         })
         .collect()
+    }
+
+    async fn postpone(
+        &self,
+        customer: &CustomerId,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE customers SET next_due = ?2, due_failures = due_failures + 1
+                 WHERE id = ?1 AND next_due IS NOT NULL",
+                params![customer.as_str(), time_text(until)],
+            )
+            .map_err(db)?;
+        Ok(())
     }
 
     async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -210,7 +291,10 @@ impl Store for SqliteStore {
             .map_err(db)?;
         t.map(row_time).transpose()
     }
+}
 
+#[async_trait]
+impl Counters for SqliteStore {
     async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError> {
         let conn = self.conn();
         let mut out = DayCounters::default();
@@ -241,7 +325,10 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+}
 
+#[async_trait]
+impl AgentCalendar for SqliteStore {
     async fn bookings(
         &self,
         agent: &AgentId,
@@ -265,33 +352,33 @@ impl Store for SqliteStore {
             )
             .map_err(db)?;
         rows.map(|r| {
-            let (slot, call_key, customer) = r.map_err(db)?;
+            let (slot, attempt, customer) = r.map_err(db)?;
             Ok(Booking {
                 agent: agent.clone(),
                 slot: row_time(slot)?,
-                call_key,
-                customer: CustomerId::parse(&customer).map_err(|e| StoreError::Corrupt(e.0))?,
+                attempt: attempt.parse().map_err(corrupt("booking attempt"))?,
+                customer: CustomerId::parse(&customer).map_err(corrupt("booking customer"))?,
             })
         })
         .collect()
     }
 
-    async fn booking_for(&self, call_key: &str) -> Result<Option<Booking>, StoreError> {
+    async fn booking_for(&self, attempt: &AttemptKey) -> Result<Option<Booking>, StoreError> {
         let conn = self.conn();
         let row: Option<(String, String, String)> = conn
             .query_row(
                 "SELECT agent, slot, customer FROM bookings WHERE call_key = ?1",
-                [call_key],
+                [attempt.to_string()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(db)?;
         row.map(|(agent, slot, customer)| {
             Ok(Booking {
-                agent: AgentId::parse(&agent).map_err(|e| StoreError::Corrupt(e.0))?,
+                agent: AgentId::parse(&agent).map_err(corrupt("booking agent"))?,
                 slot: row_time(slot)?,
-                call_key: call_key.to_string(),
-                customer: CustomerId::parse(&customer).map_err(|e| StoreError::Corrupt(e.0))?,
+                attempt: attempt.clone(),
+                customer: CustomerId::parse(&customer).map_err(corrupt("booking customer"))?,
             })
         })
         .transpose()
@@ -305,7 +392,7 @@ impl Store for SqliteStore {
         let n = tx
             .execute(
                 "INSERT OR IGNORE INTO bookings (agent, slot, call_key, customer) VALUES (?1, ?2, ?3, ?4)",
-                params![b.agent.as_str(), time_text(b.slot), b.call_key, b.customer.as_str()],
+                params![b.agent.as_str(), time_text(b.slot), b.attempt.to_string(), b.customer.as_str()],
             )
             .map_err(db)?;
         if n == 0 {
@@ -348,7 +435,14 @@ impl Store for SqliteStore {
         })
         .collect()
     }
+}
 
+fn decode_message(text: &str) -> Result<Message, StoreError> {
+    serde_json::from_str(text).map_err(|e| super::corrupt_json("outbox message", &e))
+}
+
+#[async_trait]
+impl Outbox for SqliteStore {
     async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(db)?;
@@ -356,45 +450,124 @@ impl Store for SqliteStore {
             let text = serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             tx.execute(
                 "INSERT OR IGNORE INTO outbox (id, message) VALUES (?1, ?2)",
-                params![m.id, text],
+                params![m.id.to_string(), text],
             )
             .map_err(db)?;
         }
         tx.commit().map_err(db)
     }
 
-    async fn undelivered(&self, limit: usize) -> Result<Vec<Message>, StoreError> {
+    async fn undelivered(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Queued>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached("SELECT message FROM outbox WHERE delivered = 0 ORDER BY seq LIMIT ?1")
+            .prepare_cached(
+                "SELECT message, attempts FROM outbox
+                 WHERE delivered = 0 AND parked_at IS NULL AND (retry_at IS NULL OR retry_at <= ?1)
+                 ORDER BY seq LIMIT ?2",
+            )
             .map_err(db)?;
         let rows = stmt
-            .query_map([limit as i64], |r| r.get::<_, String>(0))
+            .query_map(params![time_text(now), limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
             .map_err(db)?;
         rows.map(|r| {
-            let text = r.map_err(db)?;
-            serde_json::from_str(&text)
-                .map_err(|e| StoreError::Corrupt(format!("outbox message: {e}")))
+            let (text, attempts) = r.map_err(db)?;
+            Ok(Queued {
+                message: decode_message(&text)?,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            })
         })
         .collect()
     }
 
-    async fn mark_delivered(&self, message_id: &str) -> Result<(), StoreError> {
+    async fn mark_delivered(&self, id: &MessageId) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE outbox SET delivered = 1 WHERE id = ?1",
-                [message_id],
+                "UPDATE outbox SET delivered = 1, retry_at = NULL WHERE id = ?1",
+                [id.to_string()],
             )
             .map_err(db)?;
         Ok(())
     }
 
-    async fn is_suppressed(&self, address: &str) -> Result<bool, StoreError> {
+    async fn defer(
+        &self,
+        id: &MessageId,
+        until: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1, retry_at = ?2, reason = ?3
+                 WHERE id = ?1 AND delivered = 0",
+                params![id.to_string(), time_text(until), reason],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn park(
+        &self,
+        id: &MessageId,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1, parked_at = ?2, reason = ?3
+                 WHERE id = ?1 AND delivered = 0",
+                params![id.to_string(), time_text(at), reason],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn parked(&self, limit: usize) -> Result<Vec<Parked>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT message, attempts, reason, parked_at FROM outbox
+                 WHERE parked_at IS NOT NULL ORDER BY parked_at, seq LIMIT ?1",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (text, attempts, reason, at) = r.map_err(db)?;
+            let m = decode_message(&text)?;
+            Ok(Parked {
+                id: m.id,
+                recipients: m.to.len(),
+                reason: reason.unwrap_or_default(),
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                at: row_time(at)?,
+            })
+        })
+        .collect()
+    }
+}
+
+#[async_trait]
+impl Suppressions for SqliteStore {
+    async fn is_suppressed(&self, address: &EmailAddress) -> Result<bool, StoreError> {
         let conn = self.conn();
         let found: Option<i64> = conn
             .query_row(
                 "SELECT 1 FROM suppressions WHERE address = ?1",
-                [address.to_lowercase()],
+                [address.normalized()],
                 |r| r.get(0),
             )
             .optional()
@@ -404,25 +577,30 @@ impl Store for SqliteStore {
 
     async fn suppress(
         &self,
-        address: &str,
+        address: &EmailAddress,
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "INSERT OR IGNORE INTO suppressions (address, reason, at) VALUES (?1, ?2, ?3)",
-                params![address.to_lowercase(), reason, time_text(at)],
+                params![address.normalized(), reason, time_text(at)],
             )
             .map_err(db)?;
         Ok(())
     }
+}
 
-    async fn job_next_run(&self, job: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+#[async_trait]
+impl JobSchedule for SqliteStore {
+    async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError> {
         let conn = self.conn();
         let t: Option<String> = conn
-            .query_row("SELECT next_at FROM jobs WHERE name = ?1", [job], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT next_at FROM jobs WHERE name = ?1",
+                [job.to_string()],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db)?;
         t.map(row_time).transpose()
@@ -430,11 +608,12 @@ impl Store for SqliteStore {
 
     async fn advance_job(
         &self,
-        job: &str,
+        job: &Job,
         expected: Option<DateTime<Utc>>,
         next: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let conn = self.conn();
+        let job = job.to_string();
         let n = match expected {
             None => conn
                 .execute(

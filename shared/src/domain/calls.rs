@@ -8,24 +8,17 @@ use super::contact::{round_up_to_slot, start_of_next_local_day, WeeklyHours};
 use super::event::{CallOutcomeRecorded, Event, Outcome, Satisfaction};
 use super::history::History;
 use super::ids::Locale;
+use super::keys::{AttemptKey, CallId, ReasonKey, SurveyKey};
+use super::policy::Policy;
 use super::surveys::Answers;
-use crate::config::Settings;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReasonKind {
-    Order(String),
-    Ticket(String),
-    /// A low survey score: the survey key.
-    LowScore(String),
-}
-
 /// A reason to call the customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
-    pub kind: ReasonKind,
+    pub kind: ReasonKey,
     pub at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
     /// The earliest moment a call for this reason may be placed.
@@ -36,12 +29,9 @@ pub struct Reason {
 }
 
 impl Reason {
+    /// The reason's text key (`order:o-1`): reasons at one instant fold in its order.
     pub fn key(&self) -> String {
-        match &self.kind {
-            ReasonKind::Order(o) => format!("order:{o}"),
-            ReasonKind::Ticket(t) => format!("ticket:{t}"),
-            ReasonKind::LowScore(s) => format!("low:{s}"),
-        }
+        self.kind.to_string()
     }
 }
 
@@ -70,7 +60,7 @@ pub struct Attempt {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
-    pub id: String,
+    pub id: CallId,
     pub created_at: DateTime<Utc>,
     pub reasons: Vec<Reason>,
     /// The earliest deadline of its reasons.
@@ -87,7 +77,7 @@ impl Call {
     pub fn priority(&self) -> bool {
         self.reasons
             .iter()
-            .any(|r| matches!(r.kind, ReasonKind::LowScore(_)))
+            .any(|r| matches!(r.kind, ReasonKey::LowScore(_)))
     }
     pub fn locale(&self) -> Locale {
         self.reasons[0].locale
@@ -102,24 +92,34 @@ impl Call {
         }
     }
     /// The key under which attempt `n` (1-based) is booked.
-    pub fn attempt_key(&self, n: usize) -> String {
-        format!("{}#{}", self.id, n)
+    pub fn attempt_key(&self, n: u32) -> AttemptKey {
+        self.id.attempt(n)
+    }
+    /// The number of the attempt to place next.
+    pub fn next_attempt_number(&self) -> u32 {
+        u32::try_from(self.attempts.len()).unwrap_or(u32::MAX - 1) + 1
+    }
+    /// Whether this call was opened for a low score of this survey.
+    pub fn is_for_low_score(&self, survey: &SurveyKey) -> bool {
+        self.reasons
+            .iter()
+            .any(|r| matches!(&r.kind, ReasonKey::LowScore(s) if s == survey))
     }
     /// The next attempt to place, if the call is still open.
-    pub fn next_attempt(&self, settings: &Settings) -> Option<(usize, DateTime<Utc>)> {
+    pub fn next_attempt(&self, policy: &Policy) -> Option<(u32, DateTime<Utc>)> {
         if !self.is_open() {
             return None;
         }
-        let n = self.attempts.len() + 1;
+        let n = self.next_attempt_number();
         match self.attempts.last() {
             None => Some((n, self.earliest)),
             Some(last) => Some((
                 n,
                 first_slot(
-                    &settings.contact_hours,
+                    &policy.contact_hours,
                     self.tz(),
-                    last.at + settings.callbacks.retry_after,
-                    settings.callbacks.slot_minutes,
+                    last.at + policy.callbacks.retry_after,
+                    policy.callbacks.slot_minutes,
                 ),
             )),
         }
@@ -153,25 +153,25 @@ pub fn first_slot(
 /// ticket's first close, and each survey's first low score.
 pub fn reasons(
     history: &History,
-    answers: &BTreeMap<String, Answers>,
-    settings: &Settings,
+    answers: &BTreeMap<SurveyKey, Answers>,
+    policy: &Policy,
 ) -> Vec<Reason> {
-    let cb = &settings.callbacks;
+    let cb = &policy.callbacks;
     let mut out = Vec::new();
     let mut closed = BTreeSet::new();
     for e in &history.events {
         let (kind, customer) = match e {
-            Event::PurchaseCompleted(p) => (ReasonKind::Order(p.order_id.to_string()), &p.customer),
+            Event::PurchaseCompleted(p) => (ReasonKey::Order(p.order_id.clone()), &p.customer),
             Event::TicketClosed(c) if closed.insert(c.ticket_id.clone()) => {
-                (ReasonKind::Ticket(c.ticket_id.to_string()), &c.customer)
+                (ReasonKey::Ticket(c.ticket_id.clone()), &c.customer)
             }
             _ => continue,
         };
         let at = e.occurred_at();
-        let tz = settings.zone_or_default(customer.time_zone);
+        let tz = policy.zone_or_default(customer.time_zone);
         // The next-day revisit: the customer's next local day, in contact hours.
         let earliest = first_slot(
-            &settings.contact_hours,
+            &policy.contact_hours,
             tz,
             start_of_next_local_day(tz, at),
             cb.slot_minutes,
@@ -189,12 +189,12 @@ pub fn reasons(
     for (key, a) in answers {
         let Some(at) = a.became_low_at else { continue };
         let profile = history.profile_at(at);
-        let tz = settings.zone_or_default(profile.and_then(|c| c.time_zone));
+        let tz = policy.zone_or_default(profile.and_then(|c| c.time_zone));
         out.push(Reason {
-            kind: ReasonKind::LowScore(key.clone()),
+            kind: ReasonKey::LowScore(key.clone()),
             at,
             deadline: at + cb.priority_deadline,
-            earliest: first_slot(&settings.contact_hours, tz, at, cb.slot_minutes),
+            earliest: first_slot(&policy.contact_hours, tz, at, cb.slot_minutes),
             has_phone: profile.is_some_and(|c| c.phone.is_some()),
             locale: profile.map(|c| c.locale).unwrap_or_default(),
             tz,
@@ -230,7 +230,7 @@ enum Step<'a> {
 
 /// Folds reasons and outcomes in time order (reasons before outcomes at the
 /// same instant, so an outcome can apply to a call created at that instant).
-pub fn fold(history: &History, reasons: Vec<Reason>, settings: &Settings) -> CallFold {
+pub fn fold(history: &History, reasons: Vec<Reason>, policy: &Policy) -> CallFold {
     let mut steps: Vec<(DateTime<Utc>, u8, String, Step)> = reasons
         .into_iter()
         .map(|r| (r.at, 0, r.key(), Step::Reason(r)))
@@ -264,7 +264,7 @@ pub fn fold(history: &History, reasons: Vec<Reason>, settings: &Settings) -> Cal
                 }
                 let n = out.calls.len();
                 out.calls.push(Call {
-                    id: format!("{}/{}", history.customer_id, r.key()),
+                    id: CallId::new(history.customer_id.clone(), r.kind.clone()),
                     created_at: r.at,
                     reasons: vec![r.clone()],
                     deadline: r.deadline,
@@ -298,7 +298,7 @@ pub fn fold(history: &History, reasons: Vec<Reason>, settings: &Settings) -> Cal
                         Some(CallState::Unreached { at: o.occurred_at })
                     }
                     (Outcome::NoAnswer | Outcome::Busy, _)
-                        if call.attempts.len() as u32 >= settings.callbacks.max_attempts =>
+                        if call.attempts.len() as u32 >= policy.callbacks.max_attempts =>
                     {
                         Some(CallState::Unreached { at: o.occurred_at })
                     }

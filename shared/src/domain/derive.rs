@@ -9,9 +9,10 @@ use super::calls::{self, Call, CallFold, CallState, ReasonFate};
 use super::contact::local_day;
 use super::event::{Event, Satisfaction, Score, SurveyKind};
 use super::history::{History, SendOutcome};
+use super::keys::{AlertKey, CallId, SurveyKey};
 use super::kpi::{Contributions, Metric};
+use super::policy::Policy;
 use super::surveys::{self, Answers, PlannedSurvey};
-use crate::config::Settings;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -25,17 +26,17 @@ pub struct Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionKind {
     /// Decide (send, throttle or suppress) the survey with this key.
-    SendSurvey(String),
-    SendReminder(String),
-    /// Alert the managers to a low score (survey key).
-    LowScoreAlert(String),
-    /// Alert the managers to an unsatisfied reached customer (call id).
-    EscalationAlert(String),
+    SendSurvey(SurveyKey),
+    SendReminder(SurveyKey),
+    /// Alert the managers to a low score.
+    LowScoreAlert(SurveyKey),
+    /// Alert the managers to an unsatisfied reached customer.
+    EscalationAlert(CallId),
     /// Book a slot for attempt `attempt` of call number `call` (an index
     /// into [`Derived::calls`]), not before `earliest`.
     Book {
         call: usize,
-        attempt: usize,
+        attempt: u32,
         earliest: DateTime<Utc>,
     },
 }
@@ -43,7 +44,7 @@ pub enum ActionKind {
 #[derive(Debug, Clone)]
 pub struct Derived {
     pub surveys: Vec<PlannedSurvey>,
-    pub answers: BTreeMap<String, Answers>,
+    pub answers: BTreeMap<SurveyKey, Answers>,
     pub calls: CallFold,
     pub contributions: Contributions,
     /// Pending work, earliest first.
@@ -54,11 +55,11 @@ impl Derived {
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
         self.actions.first().map(|a| a.at)
     }
-    pub fn survey(&self, key: &str) -> Option<&PlannedSurvey> {
-        self.surveys.iter().find(|s| s.key == key)
+    pub fn survey(&self, key: &SurveyKey) -> Option<&PlannedSurvey> {
+        self.surveys.iter().find(|s| &s.key == key)
     }
-    pub fn call(&self, id: &str) -> Option<&Call> {
-        self.calls.calls.iter().find(|c| c.id == id)
+    pub fn call(&self, id: &CallId) -> Option<&Call> {
+        self.calls.calls.iter().find(|c| &c.id == id)
     }
     /// The customer's open call now (the last call, if still open).
     pub fn open_call(&self) -> Option<&Call> {
@@ -66,13 +67,13 @@ impl Derived {
     }
 }
 
-pub fn derive(history: &History, settings: &Settings) -> Derived {
-    let surveys = surveys::plan(history, settings);
-    let answers = surveys::answers(history, settings);
-    let reasons = calls::reasons(history, &answers, settings);
-    let calls = calls::fold(history, reasons, settings);
-    let contributions = contributions(history, &surveys, &answers, &calls, settings);
-    let actions = actions(history, &surveys, &answers, &calls, settings);
+pub fn derive(history: &History, policy: &Policy) -> Derived {
+    let surveys = surveys::plan(history, policy);
+    let answers = surveys::answers(history, policy);
+    let reasons = calls::reasons(history, &answers, policy);
+    let calls = calls::fold(history, reasons, policy);
+    let contributions = contributions(history, &surveys, &answers, &calls, policy);
+    let actions = actions(history, &surveys, &answers, &calls, policy);
     Derived {
         surveys,
         answers,
@@ -85,9 +86,9 @@ pub fn derive(history: &History, settings: &Settings) -> Derived {
 fn actions(
     history: &History,
     surveys: &[PlannedSurvey],
-    answers: &BTreeMap<String, Answers>,
+    answers: &BTreeMap<SurveyKey, Answers>,
     fold: &CallFold,
-    settings: &Settings,
+    policy: &Policy,
 ) -> Vec<Action> {
     let facts = &history.facts;
     let mut out = Vec::new();
@@ -103,11 +104,11 @@ fn actions(
                     && !facts.reminders.contains_key(&s.key) =>
             {
                 let at = surveys::out_of_quiet_time(
-                    &settings.contact_hours,
+                    &policy.contact_hours,
                     s.tz,
-                    d.at + settings.surveys.reminder_after,
+                    d.at + policy.surveys.reminder_after,
                 );
-                if at <= d.at + settings.surveys.link_valid {
+                if at <= d.at + policy.surveys.link_valid {
                     out.push(Action {
                         at,
                         kind: ActionKind::SendReminder(s.key.clone()),
@@ -119,7 +120,7 @@ fn actions(
     }
     for (key, a) in answers {
         if let Some(at) = a.became_low_at {
-            if !facts.alerts.contains_key(&format!("low:{key}")) {
+            if !facts.alerts.contains_key(&AlertKey::LowScore(key.clone())) {
                 out.push(Action {
                     at,
                     kind: ActionKind::LowScoreAlert(key.clone()),
@@ -133,14 +134,17 @@ fn actions(
             satisfaction: Satisfaction::Unsatisfied,
         } = call.state
         {
-            if !facts.alerts.contains_key(&format!("esc:{}", call.id)) {
+            if !facts
+                .alerts
+                .contains_key(&AlertKey::Escalation(call.id.clone()))
+            {
                 out.push(Action {
                     at,
                     kind: ActionKind::EscalationAlert(call.id.clone()),
                 });
             }
         }
-        if let Some((n, earliest)) = call.next_attempt(settings) {
+        if let Some((n, earliest)) = call.next_attempt(policy) {
             if !facts.assignments.contains_key(&call.attempt_key(n)) {
                 let at = call
                     .attempts
@@ -165,11 +169,11 @@ fn actions(
 fn contributions(
     history: &History,
     surveys: &[PlannedSurvey],
-    answers: &BTreeMap<String, Answers>,
+    answers: &BTreeMap<SurveyKey, Answers>,
     fold: &CallFold,
-    settings: &Settings,
+    policy: &Policy,
 ) -> Contributions {
-    let tz = settings.report_time_zone;
+    let tz = policy.report_time_zone;
     let day = |t: DateTime<Utc>| local_day(tz, t);
     let mut c = Contributions::default();
 
@@ -279,7 +283,7 @@ fn contributions(
                 c.add(d, Metric::EscalationsOpened, 1);
                 c.add(d, Metric::EscalationsOpenDelta, 1);
                 if let Some(resolved) = history.facts.escalations_resolved.get(&call.id) {
-                    c.add(day(*resolved).max(d), Metric::EscalationsOpenDelta, -1);
+                    c.add(day(resolved.at).max(d), Metric::EscalationsOpenDelta, -1);
                 }
             }
         }

@@ -2,11 +2,12 @@
 //! family. Times are UTC; Seoul is UTC+9 (no DST), New York UTC−5 in November.
 
 use super::derive::{derive, ActionKind};
-use super::event::{parse_envelope, Event};
+use super::event::Event;
 use super::history::{Assignment, History, SendOutcome, SurveyDecision};
 use super::ids::CustomerId;
 use super::kpi::Metric as M;
-use crate::config::Settings;
+use super::policy::Policy;
+use crate::inbound::eventbridge::parse_envelope;
 use chrono::{DateTime, NaiveDate, Utc};
 
 fn utc(s: &str) -> DateTime<Utc> {
@@ -64,13 +65,16 @@ fn history(events: Vec<Event>) -> History {
     h
 }
 
-fn seoul_settings() -> Settings {
-    Settings::from_toml("agents = []\n[business]\nreport_time_zone = \"Asia/Seoul\"\n").unwrap()
+fn seoul_policy() -> Policy {
+    Policy {
+        report_time_zone: chrono_tz::Asia::Seoul,
+        ..Policy::default()
+    }
 }
 
 #[test]
 fn a_purchase_schedules_a_call_due_72_hours_later_from_the_next_local_morning() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     // Fri 2026-11-20 22:00 Seoul.
     let h = history(vec![purchase("o-1", "2026-11-20T13:00:00Z", SEOUL)]);
     let out = derive(&h, &s);
@@ -91,13 +95,13 @@ fn a_purchase_schedules_a_call_due_72_hours_later_from_the_next_local_morning() 
 
 #[test]
 fn a_second_reason_before_the_deadline_merges_and_a_low_score_brings_the_deadline_forward() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let mut h = history(vec![
         purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
         purchase("o-2", "2026-11-21T01:00:00Z", SEOUL),
     ]);
     h.facts.surveys.insert(
-        "nps:o-1".into(),
+        "nps:o-1".parse().unwrap(),
         SurveyDecision {
             at: utc("2026-11-27T01:00:00Z"),
             outcome: SendOutcome::Sent,
@@ -123,16 +127,14 @@ fn a_second_reason_before_the_deadline_merges_and_a_low_score_brings_the_deadlin
     assert_eq!(out.calls.calls[1].earliest, utc("2026-11-27T03:00:00Z"));
     assert_eq!(out.contributions.get(d("2026-11-27"), M::CallsScheduled), 1);
     assert_eq!(out.contributions.get(d("2026-11-27"), M::NpsDetractors), 1);
-    assert!(out
-        .actions
-        .iter()
-        .any(|a| a.kind == ActionKind::LowScoreAlert("nps:o-1".into())
-            && a.at == utc("2026-11-27T03:00:00Z")));
+    assert!(out.actions.iter().any(|a| a.kind
+        == ActionKind::LowScoreAlert("nps:o-1".parse().unwrap())
+        && a.at == utc("2026-11-27T03:00:00Z")));
 }
 
 #[test]
 fn a_low_score_while_a_call_is_open_merges_with_the_earlier_deadline() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let mut h = history(vec![
         closed(
             "t-1",
@@ -144,7 +146,7 @@ fn a_low_score_while_a_call_is_open_merges_with_the_earlier_deadline() {
         purchase("o-1", "2026-11-21T01:00:00Z", SEOUL),
     ]);
     h.facts.surveys.insert(
-        "csat:t-1".into(),
+        "csat:t-1".parse().unwrap(),
         SurveyDecision {
             at: utc("2026-11-20T03:00:00Z"),
             outcome: SendOutcome::Sent,
@@ -161,7 +163,7 @@ fn a_low_score_while_a_call_is_open_merges_with_the_earlier_deadline() {
 
 #[test]
 fn a_customer_without_a_phone_is_skipped_and_gets_no_call() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let h = history(vec![purchase(
         "o-1",
         "2026-11-20T01:00:00Z",
@@ -175,7 +177,7 @@ fn a_customer_without_a_phone_is_skipped_and_gets_no_call() {
 
 #[test]
 fn three_unanswered_attempts_close_the_call_and_retries_wait_three_hours() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let mut h = history(vec![
         purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
         outcome("2026-11-21T10:50:00Z", "no_answer", None),
@@ -210,7 +212,7 @@ fn three_unanswered_attempts_close_the_call_and_retries_wait_three_hours() {
 
 #[test]
 fn reaching_an_unsatisfied_customer_opens_an_escalation_until_resolved() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let mut h = history(vec![
         purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
         outcome("2026-11-21T02:00:00Z", "reached", Some("unsatisfied")),
@@ -228,9 +230,14 @@ fn reaching_an_unsatisfied_customer_opens_an_escalation_until_resolved() {
         .iter()
         .any(|a| matches!(&a.kind, ActionKind::EscalationAlert(_))));
     let id = out.calls.calls[0].id.clone();
-    h.facts
-        .escalations_resolved
-        .insert(id, utc("2026-11-24T02:00:00Z"));
+    h.facts.escalations_resolved.insert(
+        id,
+        super::history::Resolution {
+            at: utc("2026-11-24T02:00:00Z"),
+            by: "manager".into(),
+            note: None,
+        },
+    );
     assert_eq!(
         derive(&h, &s)
             .contributions
@@ -241,7 +248,7 @@ fn reaching_an_unsatisfied_customer_opens_an_escalation_until_resolved() {
 
 #[test]
 fn a_survey_due_in_quiet_time_moves_to_the_next_contact_hours_start() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     // Closed Sat 21st 19:30 Seoul; +2 h = 21:30 Seoul: quiet; Sunday closed; Mon 09:00 Seoul.
     let h = history(vec![closed(
         "t-1",
@@ -255,7 +262,7 @@ fn a_survey_due_in_quiet_time_moves_to_the_next_contact_hours_start() {
     assert_eq!(
         out.actions
             .iter()
-            .find(|a| a.kind == ActionKind::SendSurvey("csat:t-1".into()))
+            .find(|a| a.kind == ActionKind::SendSurvey("csat:t-1".parse().unwrap()))
             .map(|a| a.at),
         Some(utc("2026-11-23T00:00:00Z"))
     );
@@ -263,7 +270,7 @@ fn a_survey_due_in_quiet_time_moves_to_the_next_contact_hours_start() {
 
 #[test]
 fn survey_counts_follow_the_send_day_and_answers_the_first_answer_day() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let mut h = history(vec![closed(
         "t-1",
         "2026-11-20T01:00:00Z",
@@ -272,7 +279,7 @@ fn survey_counts_follow_the_send_day_and_answers_the_first_answer_day() {
         1,
     )]);
     h.facts.surveys.insert(
-        "csat:t-1".into(),
+        "csat:t-1".parse().unwrap(),
         SurveyDecision {
             at: utc("2026-11-20T03:00:00Z"),
             outcome: SendOutcome::Sent,
@@ -296,7 +303,7 @@ fn survey_counts_follow_the_send_day_and_answers_the_first_answer_day() {
 
 #[test]
 fn ticket_kpis_use_the_first_close_and_backlog_deltas_span_open_to_close() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let h = history(vec![
         ev(
             "TicketOpened",
@@ -357,7 +364,7 @@ fn ticket_kpis_use_the_first_close_and_backlog_deltas_span_open_to_close() {
 
 #[test]
 fn a_second_order_the_same_day_makes_a_repeat_customer() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let c = derive(
         &history(vec![
             purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
@@ -381,7 +388,7 @@ fn a_second_order_the_same_day_makes_a_repeat_customer() {
 
 #[test]
 fn an_at_risk_booking_counts_on_the_reasons_day() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let mut h = history(vec![purchase("o-1", "2026-11-20T01:00:00Z", SEOUL)]);
     let call = derive(&h, &s).calls.calls[0].attempt_key(1);
     h.facts.assignments.insert(
@@ -399,7 +406,7 @@ fn an_at_risk_booking_counts_on_the_reasons_day() {
 
 #[test]
 fn of_two_surveys_due_at_once_the_earlier_purchase_is_sent_and_the_other_throttled() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     // Purchases Sat 7th 00:42 and 05:18 Seoul; + 7 days is Sat 14th before
     // 09:00, so both surveys move to Sat 14th 09:00 Seoul.
     let h = history(vec![
@@ -407,16 +414,16 @@ fn of_two_surveys_due_at_once_the_earlier_purchase_is_sent_and_the_other_throttl
         purchase("o-a", "2026-11-06T20:18:00Z", SEOUL),
     ]);
     let out = derive(&h, &s);
-    let due: Vec<(&str, DateTime<Utc>)> = out
+    let due: Vec<(String, DateTime<Utc>)> = out
         .surveys
         .iter()
-        .map(|p| (p.key.as_str(), p.due_at))
+        .map(|p| (p.key.to_string(), p.due_at))
         .collect();
     assert_eq!(
         due,
         vec![
-            ("nps:o-b", utc("2026-11-14T00:00:00Z")),
-            ("nps:o-a", utc("2026-11-14T00:00:00Z"))
+            ("nps:o-b".to_string(), utc("2026-11-14T00:00:00Z")),
+            ("nps:o-a".to_string(), utc("2026-11-14T00:00:00Z"))
         ]
     );
     assert_eq!(
@@ -424,13 +431,13 @@ fn of_two_surveys_due_at_once_the_earlier_purchase_is_sent_and_the_other_throttl
             .iter()
             .find(|a| matches!(a.kind, ActionKind::SendSurvey(_)))
             .map(|a| &a.kind),
-        Some(&ActionKind::SendSurvey("nps:o-b".into()))
+        Some(&ActionKind::SendSurvey("nps:o-b".parse().unwrap()))
     );
 }
 
 #[test]
 fn durations_keep_their_fractions_of_a_second() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let h = history(vec![closed(
         "t-1",
         "2026-10-20T11:00:00Z",
@@ -449,7 +456,7 @@ fn durations_keep_their_fractions_of_a_second() {
 
 #[test]
 fn the_order_events_arrive_in_changes_nothing() {
-    let s = seoul_settings();
+    let s = seoul_policy();
     let events = vec![
         purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
         closed(

@@ -5,6 +5,7 @@
 
 use super::event::{Customer, Event};
 use super::ids::{AgentId, CustomerId};
+use super::keys::{AlertKey, AttemptKey, CallId, SurveyKey};
 use super::kpi::Contributions;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,21 +30,37 @@ pub struct History {
 pub struct Facts {
     /// Survey key → what happened when it came due.
     #[serde(default)]
-    pub surveys: BTreeMap<String, SurveyDecision>,
+    pub surveys: BTreeMap<SurveyKey, SurveyDecision>,
     /// Survey key → when its reminder went out.
     #[serde(default)]
-    pub reminders: BTreeMap<String, DateTime<Utc>>,
-    /// Alert id → when the managers were alerted.
+    pub reminders: BTreeMap<SurveyKey, DateTime<Utc>>,
+    /// Alert → when the managers were alerted.
     #[serde(default)]
-    pub alerts: BTreeMap<String, DateTime<Utc>>,
-    /// `call id#attempt` → the slot booked for that attempt.
+    pub alerts: BTreeMap<AlertKey, DateTime<Utc>>,
+    /// Call attempt → the slot booked for it.
     #[serde(default)]
-    pub assignments: BTreeMap<String, Assignment>,
+    pub assignments: BTreeMap<AttemptKey, Assignment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribed_at: Option<DateTime<Utc>>,
-    /// Escalation id → when a manager resolved it.
+    /// Escalated call → how a manager resolved it.
     #[serde(default)]
-    pub escalations_resolved: BTreeMap<String, DateTime<Utc>>,
+    pub escalations_resolved: BTreeMap<CallId, Resolution>,
+}
+
+/// A manager closing an escalation.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub at: DateTime<Utc>,
+    /// Who resolved it, as they gave it (personal data: never logged).
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl std::fmt::Debug for Resolution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Resolution({}, <redacted>)", self.at)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

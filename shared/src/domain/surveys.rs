@@ -4,7 +4,8 @@ use super::contact::WeeklyHours;
 use super::event::{Event, Score, SurveyFor, SurveyKind};
 use super::history::{Facts, History, SendOutcome, SurveyDecision};
 use super::ids::{EmailAddress, Locale};
-use crate::config::Settings;
+use super::keys::SurveyKey;
+use super::policy::Policy;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 /// A survey the history calls for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedSurvey {
-    pub key: String,
+    pub key: SurveyKey,
     pub subject: SurveyFor,
     pub trigger_at: DateTime<Utc>,
     /// When the first email is due: the delay, moved out of quiet time.
@@ -36,14 +37,14 @@ pub fn out_of_quiet_time(hours: &WeeklyHours, tz: Tz, t: DateTime<Utc>) -> DateT
 
 /// One NPS per order, one CSAT per ticket (for its first close only), and
 /// none for a customer without an email at the trigger.
-pub fn plan(history: &History, settings: &Settings) -> Vec<PlannedSurvey> {
+pub fn plan(history: &History, policy: &Policy) -> Vec<PlannedSurvey> {
     let mut out = Vec::new();
     let mut seen_tickets = std::collections::BTreeSet::new();
     for e in &history.events {
         let (subject, delay, customer) = match e {
             Event::PurchaseCompleted(p) => (
                 SurveyFor::Order(p.order_id.clone()),
-                settings.surveys.nps_delay,
+                policy.surveys.nps_delay,
                 &p.customer,
             ),
             Event::TicketClosed(c) => {
@@ -52,7 +53,7 @@ pub fn plan(history: &History, settings: &Settings) -> Vec<PlannedSurvey> {
                 }
                 (
                     SurveyFor::Ticket(c.ticket_id.clone()),
-                    settings.surveys.csat_delay,
+                    policy.surveys.csat_delay,
                     &c.customer,
                 )
             }
@@ -61,13 +62,13 @@ pub fn plan(history: &History, settings: &Settings) -> Vec<PlannedSurvey> {
         let Some(email) = customer.email.clone() else {
             continue;
         };
-        let tz = settings.zone_or_default(customer.time_zone);
+        let tz = policy.zone_or_default(customer.time_zone);
         let trigger_at = e.occurred_at();
         out.push(PlannedSurvey {
             key: subject.key(),
             subject,
             trigger_at,
-            due_at: out_of_quiet_time(&settings.contact_hours, tz, trigger_at + delay),
+            due_at: out_of_quiet_time(&policy.contact_hours, tz, trigger_at + delay),
             email,
             locale: customer.locale,
             tz,
@@ -87,33 +88,22 @@ pub fn decide(
     at: DateTime<Utc>,
     facts: &Facts,
     suppressed: bool,
-    settings: &Settings,
+    policy: &Policy,
 ) -> SendOutcome {
     if suppressed {
         return SendOutcome::Suppressed;
     }
     let window = match kind {
-        SurveyKind::Csat => settings.surveys.csat_throttle,
-        SurveyKind::Nps => settings.surveys.nps_throttle,
+        SurveyKind::Csat => policy.surveys.csat_throttle,
+        SurveyKind::Nps => policy.surveys.nps_throttle,
     };
     let recently_sent = facts.surveys.iter().any(|(key, d)| {
-        d.outcome == SendOutcome::Sent
-            && kind_of_key(key) == Some(kind)
-            && d.at <= at
-            && at - d.at < window
+        d.outcome == SendOutcome::Sent && key.kind() == kind && d.at <= at && at - d.at < window
     });
     if recently_sent {
         SendOutcome::Throttled
     } else {
         SendOutcome::Sent
-    }
-}
-
-pub fn kind_of_key(key: &str) -> Option<SurveyKind> {
-    match key.split_once(':')?.0 {
-        "csat" => Some(SurveyKind::Csat),
-        "nps" => Some(SurveyKind::Nps),
-        _ => None,
     }
 }
 
@@ -161,8 +151,8 @@ pub struct Answers {
 
 /// Survey key → its folded answers, counting only answers that pass
 /// [`check_answer`].
-pub fn answers(history: &History, settings: &Settings) -> BTreeMap<String, Answers> {
-    let mut out: BTreeMap<String, Answers> = BTreeMap::new();
+pub fn answers(history: &History, policy: &Policy) -> BTreeMap<SurveyKey, Answers> {
+    let mut out: BTreeMap<SurveyKey, Answers> = BTreeMap::new();
     for e in &history.events {
         let Event::SurveyAnswered(a) = e else {
             continue;
@@ -171,7 +161,7 @@ pub fn answers(history: &History, settings: &Settings) -> BTreeMap<String, Answe
         if check_answer(
             history.facts.surveys.get(&key),
             a.occurred_at,
-            settings.surveys.link_valid,
+            policy.surveys.link_valid,
         )
         .is_err()
         {
@@ -205,7 +195,7 @@ mod tests {
     fn facts_with(key: &str, at: &str) -> Facts {
         let mut f = Facts::default();
         f.surveys.insert(
-            key.into(),
+            key.parse().unwrap(),
             SurveyDecision {
                 at: utc(at),
                 outcome: SendOutcome::Sent,
@@ -216,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_csat_within_seven_days_of_the_last_is_throttled() {
-        let s = Settings::default();
+        let s = Policy::default();
         let f = facts_with("csat:t-1", "2026-11-01T10:00:00Z");
         // 6 days 23 hours later: throttled; exactly 7 × 24 hours later: sent.
         assert_eq!(
@@ -236,7 +226,7 @@ mod tests {
 
     #[test]
     fn suppression_wins_over_throttling() {
-        let s = Settings::default();
+        let s = Policy::default();
         let f = facts_with("nps:o-1", "2026-11-01T10:00:00Z");
         assert_eq!(
             decide(SurveyKind::Nps, utc("2026-11-02T10:00:00Z"), &f, true, &s),

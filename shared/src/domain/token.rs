@@ -13,7 +13,10 @@ type HmacSha256 = Hmac<Sha256>;
 pub enum Purpose {
     Survey,
     Unsubscribe,
+    /// An agent's outcome form for one call attempt.
     Call,
+    /// A manager's escalation page.
+    Escalation,
 }
 
 impl Purpose {
@@ -22,6 +25,7 @@ impl Purpose {
             Purpose::Survey => "s",
             Purpose::Unsubscribe => "u",
             Purpose::Call => "c",
+            Purpose::Escalation => "e",
         }
     }
 }

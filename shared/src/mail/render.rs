@@ -1,80 +1,116 @@
-//! The messages aftercare sends, rendered to MIME.
+//! The messages aftercare sends: a view per message kind, rendered by its
+//! templates (`shared/templates/mail/`, HTML escaped automatically) in the
+//! reader's language, then built into MIME.
 
-use super::escape_html;
 use super::i18n::{fill, texts};
-use super::mime::Email;
-use crate::config::{Agent, Settings};
-use crate::domain::event::{Score, SurveyKind};
+use super::mime::{Email, Inline};
+use crate::config::Settings;
+use crate::domain::event::{Score, SurveyFor, SurveyKind};
 use crate::domain::ids::{CustomerId, Locale};
+use crate::domain::keys::{CallId, MessageId, SurveyKey};
 use crate::domain::report::DailyReport;
+use crate::domain::roster::Agent;
 use crate::domain::surveys::PlannedSurvey;
 use crate::domain::token::{Purpose, TokenKey};
 use crate::ports::Message;
-use chrono::{DateTime, NaiveDate, Utc};
+use askama::Template;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-/// A message before it gets its sender and date.
-struct Draft<'a> {
-    id: String,
+/// A template failed to render (a bug, never the reader's input).
+#[derive(Debug, thiserror::Error)]
+#[error("rendering a message: {0}")]
+pub struct RenderError(#[from] askama::Error);
+
+/// An unsubscribe link works this long after the email that carries it
+/// (SPEC 6 asks for at least 30 days), whatever the survey link's expiry.
+pub const UNSUBSCRIBE_VALID_DAYS: i64 = 90;
+
+struct Parts<'a> {
+    id: MessageId,
     to: Vec<String>,
     subject: &'a str,
     text: &'a str,
     html: &'a str,
-    headers: &'a [(&'a str, String)],
+    unsubscribe: Option<&'a str>,
+    inline: &'a [Inline<'a>],
 }
 
-fn message(settings: &Settings, now: DateTime<Utc>, d: Draft<'_>) -> Message {
-    let from = settings.from.as_str();
-    let email = Email {
-        id: &d.id,
-        from,
-        to: &d.to,
-        subject: d.subject,
+fn message(settings: &Settings, now: DateTime<Utc>, p: Parts<'_>) -> Message {
+    let from = settings.business.from.as_str();
+    let raw = Email {
+        id: &p.id,
+        from: (&settings.business.name, from),
+        to: &p.to,
+        subject: p.subject,
         date: now,
-        text: d.text,
-        html: d.html,
-        headers: d.headers,
-    };
-    let raw = email.to_mime();
+        text: p.text,
+        html: p.html,
+        unsubscribe: p.unsubscribe,
+        inline: p.inline,
+    }
+    .to_mime();
     Message {
-        id: d.id,
+        id: p.id,
         from: from.to_string(),
-        to: d.to,
+        to: p.to,
         raw,
     }
 }
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title></head>\
-<body style=\"font-family:system-ui,sans-serif;max-width:640px;margin:auto;padding:16px;color:#222\">{}</body></html>",
-        escape_html(title),
-        body
-    )
-}
-
 /// The survey subject used in tokens: which customer, which survey.
-pub fn survey_subject(customer: &CustomerId, survey_key: &str) -> String {
-    format!("{customer}\n{survey_key}")
+pub fn survey_subject(customer: &CustomerId, survey: &SurveyKey) -> String {
+    format!("{customer}\n{survey}")
 }
 
-/// A survey email (or its reminder): one button per score, each a link to
-/// the survey page with that score chosen, and RFC 8058 unsubscribe headers.
+struct ScoreButton {
+    score: u8,
+    url: String,
+}
+
+struct SurveyView<'a> {
+    lang: &'a str,
+    title: String,
+    hello: String,
+    question: String,
+    choose: &'a str,
+    buttons: Vec<ScoreButton>,
+    low: &'a str,
+    high: &'a str,
+    signature: String,
+    unsubscribe: &'a str,
+    unsubscribe_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/survey.html")]
+struct SurveyHtml<'a> {
+    v: &'a SurveyView<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/survey.txt")]
+struct SurveyText<'a> {
+    v: &'a SurveyView<'a>,
+}
+
 /// Which survey email to write, to whom.
 pub struct SurveyMail<'a> {
     pub customer: &'a CustomerId,
     pub name: Option<&'a str>,
     pub survey: &'a PlannedSurvey,
-    /// When the first email went out: links expire from then.
+    /// When the first email went out: survey links expire from then.
     pub first_sent: DateTime<Utc>,
     pub reminder: bool,
 }
 
+/// A survey email (or its reminder): one button per score, each a link to
+/// the survey page with that score chosen, and RFC 8058 unsubscribe headers.
 pub fn survey_email(
     settings: &Settings,
     key: &TokenKey,
     mail: &SurveyMail<'_>,
     now: DateTime<Utc>,
-) -> Message {
+) -> Result<Message, RenderError> {
     let SurveyMail {
         customer,
         name,
@@ -82,221 +118,294 @@ pub fn survey_email(
         first_sent,
         reminder,
     } = *mail;
-    let t = texts(survey.locale);
-    let business = &settings.business_name;
-    let expires = first_sent + settings.surveys.link_valid;
+    let t = &texts(survey.locale).survey;
+    let business = [("business", settings.business.name.as_str())];
+    let expires = first_sent + settings.policy.surveys.link_valid;
     let token = key.sign(
         Purpose::Survey,
         &survey_subject(customer, &survey.key),
         expires,
     );
-    let unsubscribe = key.sign(Purpose::Unsubscribe, customer.as_str(), expires);
-    let unsubscribe_url = format!("{}/u/{}", settings.base_url, unsubscribe);
+    let unsubscribe = key.sign(
+        Purpose::Unsubscribe,
+        customer.as_str(),
+        now + Duration::days(UNSUBSCRIBE_VALID_DAYS),
+    );
+    let unsubscribe_url = format!("{}/u/{}", settings.business.base_url, unsubscribe);
     let (subject, question, scores, low, high) = match survey.kind() {
         SurveyKind::Csat => (
-            t.csat_subject,
-            t.csat_question,
+            &t.csat_subject,
+            &t.csat_question,
             1..=5u8,
-            t.csat_low,
-            t.csat_high,
+            &t.csat_low,
+            &t.csat_high,
         ),
         SurveyKind::Nps => (
-            t.nps_subject,
-            t.nps_question,
+            &t.nps_subject,
+            &t.nps_question,
             0..=10u8,
-            t.nps_low,
-            t.nps_high,
+            &t.nps_low,
+            &t.nps_high,
         ),
     };
-    let mut subject = fill(subject, "", business);
+    let mut subject = fill(subject, &business);
     if reminder {
         subject = format!("{}{}", t.reminder_prefix, subject);
     }
-    let hello = fill(t.hello, name.unwrap_or(""), business)
-        .replace(" ,", ",")
-        .replace("  ", " ");
-    let question = fill(question, "", business);
-    let signature = fill(t.thanks_signature, "", business);
-    let mut text = format!("{hello}\n\n{question}\n({low}, {high})\n\n");
-    let mut buttons = String::new();
-    for s in scores {
-        let url = format!("{}/s/{}?score={}", settings.base_url, token, s);
-        text.push_str(&format!("{s}: {url}\n"));
-        buttons.push_str(&format!(
-            "<a href=\"{}\" style=\"display:inline-block;min-width:36px;padding:10px 0;margin:2px;text-align:center;border:1px solid #888;border-radius:6px;text-decoration:none;color:#222\">{}</a>",
-            escape_html(&url),
-            s
-        ));
-    }
-    text.push_str(&format!(
-        "\n{signature}\n\n{}: {unsubscribe_url}\n",
-        t.unsubscribe
-    ));
-    let html = page(
-        &subject,
-        &format!(
-            "<p>{}</p><p><strong>{}</strong></p><div>{}</div><p style=\"font-size:small\">{} · {}</p><p>{}</p><p style=\"font-size:small\"><a href=\"{}\">{}</a></p>",
-            escape_html(&hello),
-            escape_html(&question),
-            buttons,
-            escape_html(low),
-            escape_html(high),
-            escape_html(&signature),
-            escape_html(&unsubscribe_url),
-            escape_html(t.unsubscribe)
-        ),
+    let hello = match name.filter(|n| !n.trim().is_empty()) {
+        Some(n) => fill(&t.hello, &[("name", n)]),
+        None => t.hello_anonymous.clone(),
+    };
+    let v = SurveyView {
+        lang: survey.locale.code(),
+        title: subject.clone(),
+        hello,
+        question: fill(question, &business),
+        choose: &t.choose,
+        buttons: scores
+            .map(|score| ScoreButton {
+                score,
+                url: format!("{}/s/{}?score={}", settings.business.base_url, token, score),
+            })
+            .collect(),
+        low,
+        high,
+        signature: fill(&t.signature, &business),
+        unsubscribe: &t.unsubscribe,
+        unsubscribe_url,
+    };
+    let (html, text) = (
+        SurveyHtml { v: &v }.render()?,
+        SurveyText { v: &v }.render()?,
     );
-    let headers = [
-        ("List-Unsubscribe", format!("<{unsubscribe_url}>")),
-        (
-            "List-Unsubscribe-Post",
-            "List-Unsubscribe=One-Click".to_string(),
-        ),
-    ];
-    let kind = if reminder { "reminder" } else { "survey" };
-    message(
+    let id = if reminder {
+        MessageId::Reminder {
+            customer: customer.clone(),
+            survey: survey.key.clone(),
+        }
+    } else {
+        MessageId::Survey {
+            customer: customer.clone(),
+            survey: survey.key.clone(),
+        }
+    };
+    Ok(message(
         settings,
         now,
-        Draft {
-            id: format!("{kind}-{}-{}", customer, survey.key),
+        Parts {
+            id,
             to: vec![survey.email.as_str().to_string()],
             subject: &subject,
             text: &text,
             html: &html,
-            headers: &headers,
+            unsubscribe: Some(&v.unsubscribe_url),
+            inline: &[],
         },
-    )
+    ))
 }
 
 fn managers(settings: &Settings) -> Vec<String> {
     settings
+        .business
         .managers
         .iter()
         .map(|m| m.as_str().to_string())
         .collect()
 }
 
-/// Immediate alert: a low CSAT or NPS answer, with its priority call.
+/// An alert for the managers: what happened and what happens next.
+struct NoticeView<'a> {
+    lang: &'a str,
+    title: String,
+    intro: String,
+    details: Vec<(&'a str, String)>,
+    footer: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct NoticeHtml<'a> {
+    v: &'a NoticeView<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct NoticeText<'a> {
+    v: &'a NoticeView<'a>,
+}
+
+fn notice(
+    settings: &Settings,
+    now: DateTime<Utc>,
+    id: MessageId,
+    v: &NoticeView<'_>,
+) -> Result<Message, RenderError> {
+    let (html, text) = (NoticeHtml { v }.render()?, NoticeText { v }.render()?);
+    Ok(message(
+        settings,
+        now,
+        Parts {
+            id,
+            to: managers(settings),
+            subject: &v.title,
+            text: &text,
+            html: &html,
+            unsubscribe: None,
+            inline: &[],
+        },
+    ))
+}
+
+/// A time as the managers read it: in the report time zone, named.
+fn report_time(settings: &Settings, t: DateTime<Utc>) -> String {
+    let tz = settings.policy.report_time_zone;
+    format!(
+        "{} ({})",
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        tz.name()
+    )
+}
+
 /// A low answer, for the managers' alert.
 pub struct LowScore<'a> {
     pub customer: &'a CustomerId,
     pub name: Option<&'a str>,
-    pub survey_key: &'a str,
+    pub survey: &'a SurveyKey,
     pub score: Score,
     pub comment: Option<&'a str>,
     /// The priority call's deadline, when a call could be made.
     pub call_deadline: Option<DateTime<Utc>>,
 }
 
-pub fn low_score_alert(settings: &Settings, low: &LowScore<'_>, now: DateTime<Utc>) -> Message {
-    let LowScore {
-        customer,
-        name,
-        survey_key,
-        score,
-        comment,
-        call_deadline,
-    } = *low;
-    let kind = match score {
+/// Immediate alert: a low CSAT or NPS answer, with its priority call.
+pub fn low_score_alert(
+    settings: &Settings,
+    low: &LowScore<'_>,
+    now: DateTime<Utc>,
+) -> Result<Message, RenderError> {
+    let locale = settings.business.locale;
+    let t = &texts(locale).alert;
+    let kind = match low.score {
         Score::Csat(_) => "CSAT",
         Score::Nps(_) => "NPS",
     };
-    let subject = format!(
-        "Unhappy customer: {kind} {} from {}",
-        score.value(),
-        name.unwrap_or(customer.as_str())
-    );
-    let call = call_deadline
-        .map(|d| {
-            format!(
-                "A priority call is scheduled, due by {} UTC.",
-                d.format("%Y-%m-%d %H:%M")
-            )
-        })
-        .unwrap_or_else(|| "No call is possible: the customer has no phone number.".into());
-    let text = format!(
-        "Customer {customer} ({}) answered the {kind} survey {survey_key} with {}.\nComment: {}\n{call}\n",
-        name.unwrap_or("-"),
-        score.value(),
-        comment.unwrap_or("(none)")
-    );
-    let html = page(
-        &subject,
-        &format!(
-            "<pre style=\"white-space:pre-wrap\">{}</pre>",
-            escape_html(&text)
-        ),
-    );
-    message(
-        settings,
-        now,
-        Draft {
-            id: format!("alert-low-{customer}-{survey_key}"),
-            to: managers(settings),
-            subject: &subject,
-            text: &text,
-            html: &html,
-            headers: &[],
-        },
-    )
+    let name = low.name.unwrap_or(low.customer.as_str());
+    let score = low.score.value().to_string();
+    let subject = match low.survey.subject() {
+        SurveyFor::Order(o) => o.to_string(),
+        SurveyFor::Ticket(t) => t.to_string(),
+    };
+    let values = [
+        ("kind", kind),
+        ("score", score.as_str()),
+        ("name", name),
+        ("customer", low.customer.as_str()),
+        ("subject", subject.as_str()),
+    ];
+    let footer = match low.call_deadline {
+        Some(d) => fill(&t.priority_call, &[("deadline", &report_time(settings, d))]),
+        None => t.no_call.clone(),
+    };
+    let v = NoticeView {
+        lang: locale.code(),
+        title: fill(&t.low_subject, &values),
+        intro: fill(&t.low_intro, &values),
+        details: vec![(
+            &t.comment,
+            low.comment
+                .map_or_else(|| t.no_comment.clone(), str::to_string),
+        )],
+        footer,
+    };
+    let id = MessageId::LowScoreAlert {
+        customer: low.customer.clone(),
+        survey: low.survey.clone(),
+    };
+    notice(settings, now, id, &v)
 }
 
 /// Immediate alert: a reached customer said they were unsatisfied.
 pub fn escalation_alert(
     settings: &Settings,
-    customer: &CustomerId,
+    call: &CallId,
     name: Option<&str>,
-    call_id: &str,
     notes: Option<&str>,
     now: DateTime<Utc>,
-) -> Message {
-    let subject = format!(
-        "Escalation: {} was unsatisfied on the follow-up call",
-        name.unwrap_or(customer.as_str())
-    );
-    let text = format!(
-        "The follow-up call {call_id} reached customer {customer} ({}), who was unsatisfied.\nAgent notes: {}\nThe escalation stays open in the daily email until a manager resolves it.\n",
-        name.unwrap_or("-"),
-        notes.unwrap_or("(none)")
-    );
-    let html = page(
-        &subject,
-        &format!(
-            "<pre style=\"white-space:pre-wrap\">{}</pre>",
-            escape_html(&text)
+) -> Result<Message, RenderError> {
+    let locale = settings.business.locale;
+    let t = &texts(locale).alert;
+    let customer = call.customer();
+    let values = [
+        ("name", name.unwrap_or(customer.as_str())),
+        ("customer", customer.as_str()),
+    ];
+    let v = NoticeView {
+        lang: locale.code(),
+        title: fill(&t.escalation_subject, &values),
+        intro: fill(&t.escalation_intro, &values),
+        details: vec![(
+            &t.notes,
+            notes.map_or_else(|| t.no_notes.clone(), str::to_string),
+        )],
+        footer: t.stays_open.clone(),
+    };
+    notice(settings, now, MessageId::EscalationAlert(call.clone()), &v)
+}
+
+struct ReportView<'a> {
+    lang: &'a str,
+    title: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/report.html")]
+struct ReportHtml<'a> {
+    v: &'a ReportView<'a>,
+}
+
+fn report_view(settings: &Settings, report: &DailyReport) -> ReportView<'static> {
+    let locale = settings.business.locale;
+    let date = report.date.to_string();
+    ReportView {
+        lang: locale.code(),
+        title: fill(
+            &texts(locale).report.subject,
+            &[("business", &settings.business.name), ("date", &date)],
         ),
-    );
-    message(
-        settings,
-        now,
-        Draft {
-            id: format!("alert-esc-{call_id}"),
-            to: managers(settings),
-            subject: &subject,
-            text: &text,
-            html: &html,
-            headers: &[],
-        },
-    )
+        text: report.to_text(),
+    }
 }
 
 /// The morning KPI email (the full manager email is built on this).
-pub fn daily_report(settings: &Settings, report: &DailyReport, now: DateTime<Utc>) -> Message {
-    let subject = format!("{} KPIs for {}", settings.business_name, report.date);
-    let text = report.to_text();
-    let html = page(&subject, &format!("<pre>{}</pre>", escape_html(&text)));
-    message(
+pub fn daily_report(
+    settings: &Settings,
+    report: &DailyReport,
+    now: DateTime<Utc>,
+) -> Result<Message, RenderError> {
+    let v = report_view(settings, report);
+    let html = ReportHtml { v: &v }.render()?;
+    Ok(message(
         settings,
         now,
-        Draft {
-            id: format!("report-{}", report.date),
+        Parts {
+            id: MessageId::Report(report.date),
             to: managers(settings),
-            subject: &subject,
-            text: &text,
+            subject: &v.title,
+            text: &v.text,
             html: &html,
-            headers: &[],
+            unsubscribe: None,
+            inline: &[],
         },
-    )
+    ))
+}
+
+/// A day's KPIs as a standalone HTML page.
+pub fn report_html(settings: &Settings, report: &DailyReport) -> Result<String, RenderError> {
+    Ok(ReportHtml {
+        v: &report_view(settings, report),
+    }
+    .render()?)
 }
 
 /// One line of an agent's call sheet.
@@ -310,96 +419,127 @@ pub struct SheetEntry {
     pub outcome_url: String,
 }
 
-/// An agent's call sheet for one working day, with the scripts.
+struct SheetRow {
+    time: String,
+    name: String,
+    phone: String,
+    language: &'static str,
+    reason: String,
+    url: String,
+}
+
+struct ScriptView {
+    language: &'static str,
+    lines: Vec<String>,
+}
+
+struct SheetView<'a> {
+    lang: &'a str,
+    title: String,
+    heading: String,
+    labels: &'a super::i18n::SheetTexts,
+    rows: Vec<SheetRow>,
+    scripts: Vec<ScriptView>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/call_sheet.html")]
+struct SheetHtml<'a> {
+    v: &'a SheetView<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/call_sheet.txt")]
+struct SheetText<'a> {
+    v: &'a SheetView<'a>,
+}
+
+/// An agent's call sheet for one working day, with the scripts, in the
+/// agent's first language.
 pub fn call_sheet(
     settings: &Settings,
     agent: &Agent,
     day: NaiveDate,
     entries: &[SheetEntry],
     now: DateTime<Utc>,
-) -> Message {
-    let subject = format!("Your calls for {day}: {}", entries.len());
-    let mut text = format!(
-        "Calls for {} on {day} ({})\n\n",
-        agent.name, agent.time_zone
-    );
-    let mut rows = String::new();
-    for e in entries {
-        let local = e.slot.with_timezone(&agent.time_zone).format("%H:%M");
-        let name = e.name.as_deref().unwrap_or(e.customer.as_str());
-        text.push_str(&format!(
-            "{local}  {name}  {}  [{}]  {}\n  record the outcome: {}\n",
-            e.phone.as_deref().unwrap_or("-"),
-            e.locale.code(),
-            e.reason,
-            e.outcome_url
-        ));
-        rows.push_str(&format!(
-            "<tr><td>{local}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"{}\">record outcome</a></td></tr>",
-            escape_html(name),
-            escape_html(e.phone.as_deref().unwrap_or("-")),
-            e.locale.code(),
-            escape_html(&e.reason),
-            escape_html(&e.outcome_url)
-        ));
-    }
-    let mut scripts = String::new();
+) -> Result<Message, RenderError> {
+    let locale = agent.languages.first().copied().unwrap_or_default();
+    let t = &texts(locale).sheet;
+    let day_text = day.to_string();
+    let count = entries.len().to_string();
+    let values = [
+        ("day", day_text.as_str()),
+        ("count", count.as_str()),
+        ("agent", agent.name.as_str()),
+        ("zone", agent.time_zone.name()),
+    ];
+    let rows = entries
+        .iter()
+        .map(|e| SheetRow {
+            time: e
+                .slot
+                .with_timezone(&agent.time_zone)
+                .format("%H:%M")
+                .to_string(),
+            name: e.name.clone().unwrap_or_else(|| e.customer.to_string()),
+            phone: e.phone.clone().unwrap_or_else(|| "-".into()),
+            language: e.locale.code(),
+            reason: e.reason.clone(),
+            url: e.outcome_url.clone(),
+        })
+        .collect();
     let mut locales: Vec<Locale> = entries.iter().map(|e| e.locale).collect();
     locales.sort();
     locales.dedup();
-    for l in locales {
-        let s = &texts(l).script;
-        let lines = [
-            s.greeting,
-            s.thanks_order,
-            s.thanks_ticket,
-            s.question,
-            s.if_satisfied,
-            s.if_unsatisfied,
-            s.closing,
-        ]
-        .map(|line| fill(line, "…", &settings.business_name).replace("{agent}", &agent.name));
-        text.push_str(&format!(
-            "\nScript ({}):\n  {}\n",
-            l.code(),
-            lines.join("\n  ")
-        ));
-        scripts.push_str(&format!(
-            "<h3>Script ({})</h3><ol>{}</ol>",
-            l.code(),
-            lines
+    let scripts = locales
+        .into_iter()
+        .map(|l| {
+            let s = &texts(l).script;
+            let values = [
+                ("name", "…"),
+                ("business", settings.business.name.as_str()),
+                ("agent", agent.name.as_str()),
+            ];
+            ScriptView {
+                language: l.code(),
+                lines: [
+                    &s.greeting,
+                    &s.thanks_order,
+                    &s.thanks_ticket,
+                    &s.question,
+                    &s.if_satisfied,
+                    &s.if_unsatisfied,
+                    &s.closing,
+                ]
                 .iter()
-                .map(|x| format!("<li>{}</li>", escape_html(x)))
-                .collect::<String>()
-        ));
-    }
-    let html = page(
-        &subject,
-        &format!("<h2>{}</h2><table border=\"1\" cellpadding=\"4\" style=\"border-collapse:collapse\"><tr><th>time</th><th>customer</th><th>phone</th><th>language</th><th>reason</th><th></th></tr>{rows}</table>{scripts}", escape_html(&subject)),
-    );
-    message(
+                .map(|line| fill(line, &values))
+                .collect(),
+            }
+        })
+        .collect();
+    let v = SheetView {
+        lang: locale.code(),
+        title: fill(&t.subject, &values),
+        heading: fill(&t.title, &values),
+        labels: t,
+        rows,
+        scripts,
+    };
+    let (html, text) = (SheetHtml { v: &v }.render()?, SheetText { v: &v }.render()?);
+    Ok(message(
         settings,
         now,
-        Draft {
-            id: format!("sheet-{}-{day}", agent.id),
+        Parts {
+            id: MessageId::CallSheet {
+                agent: agent.id.clone(),
+                day,
+            },
             to: vec![agent.email.as_str().to_string()],
-            subject: &subject,
+            subject: &v.title,
             text: &text,
             html: &html,
-            headers: &[],
+            unsubscribe: None,
+            inline: &[],
         },
-    )
-}
-
-/// A day's KPIs as a standalone HTML page.
-pub fn report_html(settings: &Settings, report: &DailyReport) -> String {
-    let title = format!("{} KPIs for {}", settings.business_name, report.date);
-    page(
-        &title,
-        &format!(
-            "<h1>{}</h1><pre>{}</pre>",
-            escape_html(&title),
-            escape_html(&report.to_text())
-        ),
-    )
+    ))
 }

@@ -4,12 +4,14 @@
 //! Among agents free on the earliest possible day, the one with the fewest
 //! calls that day wins; ties go to the earlier slot, then the agent id.
 
-use crate::config::{Agent, Settings};
 use crate::domain::calls::first_slot;
 use crate::domain::contact::{local_day, local_to_utc};
 use crate::domain::history::Assignment;
 use crate::domain::ids::{CustomerId, Locale};
-use crate::ports::{BookResult, Booking, Store, StoreError};
+use crate::domain::keys::AttemptKey;
+use crate::domain::policy::Policy;
+use crate::domain::roster::Agent;
+use crate::ports::{AgentCalendar, BookResult, Booking, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,7 +21,7 @@ const HORIZON_DAYS: i64 = 21;
 
 pub struct CallRequest<'a> {
     pub customer: &'a CustomerId,
-    pub call_key: &'a str,
+    pub attempt: &'a AttemptKey,
     pub locale: Locale,
     pub tz: Tz,
     pub earliest: DateTime<Utc>,
@@ -39,7 +41,7 @@ struct AgentPlan<'a> {
 
 impl<'a> AgentPlan<'a> {
     async fn load(
-        store: &dyn Store,
+        store: &dyn AgentCalendar,
         agent: &'a Agent,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
@@ -60,7 +62,7 @@ impl<'a> AgentPlan<'a> {
 
     async fn taken_on(
         &mut self,
-        store: &dyn Store,
+        store: &dyn AgentCalendar,
         day: NaiveDate,
     ) -> Result<&BTreeSet<DateTime<Utc>>, StoreError> {
         if !self.taken.contains_key(&day) {
@@ -82,26 +84,26 @@ impl<'a> AgentPlan<'a> {
     /// customer's contact hours.
     async fn first_free(
         &mut self,
-        store: &dyn Store,
-        settings: &Settings,
+        store: &dyn AgentCalendar,
+        policy: &Policy,
         tz: Tz,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let minutes = settings.callbacks.slot_minutes;
+        let minutes = policy.callbacks.slot_minutes;
         let slot = Duration::minutes(minutes.into());
         let (hours, agent_tz) = (&self.agent.hours, self.agent.time_zone);
         let mut t = from;
         while t < until {
-            let c = first_slot(&settings.contact_hours, tz, t, minutes);
+            let c = first_slot(&policy.contact_hours, tz, t, minutes);
             let s = first_slot(hours, agent_tz, c, minutes);
             if s != c {
                 t = s;
                 continue;
             }
             // Both grids are local quarter-hours; a customer slot must also fit.
-            if !(settings.contact_hours.contains(tz, s)
-                && s + slot <= settings.contact_hours.close_of(tz, s))
+            if !(policy.contact_hours.contains(tz, s)
+                && s + slot <= policy.contact_hours.close_of(tz, s))
             {
                 t = s + slot;
                 continue;
@@ -126,12 +128,13 @@ impl<'a> AgentPlan<'a> {
 
 /// Finds and books a slot for one call attempt. Idempotent per `call_key`.
 pub async fn assign(
-    store: &dyn Store,
-    settings: &Settings,
+    store: &dyn AgentCalendar,
+    policy: &Policy,
+    agents: &[Agent],
     req: &CallRequest<'_>,
     now: DateTime<Utc>,
 ) -> Result<Assignment, StoreError> {
-    if let Some(b) = store.booking_for(req.call_key).await? {
+    if let Some(b) = store.booking_for(req.attempt).await? {
         return Ok(Assignment {
             at_risk: b.slot >= req.deadline,
             agent: Some(b.agent),
@@ -142,28 +145,21 @@ pub async fn assign(
         req.earliest
     } else {
         first_slot(
-            &settings.contact_hours,
+            &policy.contact_hours,
             req.tz,
             now,
-            settings.callbacks.slot_minutes,
+            policy.callbacks.slot_minutes,
         )
     };
     let until = start + Duration::days(HORIZON_DAYS);
-    let eligible: Vec<&Agent> = settings
-        .agents
-        .iter()
-        .filter(|a| a.languages.contains(&req.locale))
-        .collect();
+    let eligible: Vec<&Agent> = agents.iter().filter(|a| a.speaks(req.locale)).collect();
     for _ in 0..8 {
         // A slot before the deadline beats any later one: a call is at risk
         // only when no eligible agent has one.
         let mut best: Option<(bool, NaiveDate, u32, DateTime<Utc>, &Agent)> = None;
         for agent in &eligible {
             let mut plan = AgentPlan::load(store, agent, start, until).await?;
-            let Some(slot) = plan
-                .first_free(store, settings, req.tz, start, until)
-                .await?
-            else {
+            let Some(slot) = plan.first_free(store, policy, req.tz, start, until).await? else {
                 continue;
             };
             let customer_day = local_day(req.tz, slot);
@@ -190,7 +186,7 @@ pub async fn assign(
         let booking = Booking {
             agent: agent.id.clone(),
             slot,
-            call_key: req.call_key.to_string(),
+            attempt: req.attempt.clone(),
             customer: req.customer.clone(),
         };
         match store
@@ -206,7 +202,7 @@ pub async fn assign(
             }
             // Someone else took the slot (or this attempt) meanwhile: look again.
             BookResult::SlotTaken => {
-                if let Some(b) = store.booking_for(req.call_key).await? {
+                if let Some(b) = store.booking_for(req.attempt).await? {
                     return Ok(Assignment {
                         at_risk: b.slot >= req.deadline,
                         agent: Some(b.agent),
@@ -227,6 +223,7 @@ pub async fn assign(
 mod tests {
     use super::*;
     use crate::adapters::sqlite::SqliteStore;
+    use crate::config::Settings;
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -259,14 +256,14 @@ capacity = 1
 
     fn request<'a>(
         customer: &'a CustomerId,
-        key: &'a str,
+        key: &'a AttemptKey,
         locale: Locale,
         deadline: &str,
     ) -> CallRequest<'a> {
         // Mon 2026-11-23 09:00 Seoul.
         CallRequest {
             customer,
-            call_key: key,
+            attempt: key,
             locale,
             tz: chrono_tz::Asia::Seoul,
             earliest: utc("2026-11-23T00:00:00Z"),
@@ -283,10 +280,12 @@ capacity = 1
         deadline: &str,
     ) -> Assignment {
         let c = CustomerId::parse("c-1").unwrap();
+        let key: AttemptKey = key.parse().unwrap();
         assign(
             store,
-            settings,
-            &request(&c, key, locale, deadline),
+            &settings.policy,
+            &settings.agents,
+            &request(&c, &key, locale, deadline),
             utc("2026-11-20T00:00:00Z"),
         )
         .await
@@ -298,7 +297,14 @@ capacity = 1
         let store = SqliteStore::in_memory().unwrap();
         let s = settings();
         // Both free at 09:00 with no calls: the tie goes to the lower id.
-        let first = book(&store, &s, "c-1/x#1", Locale::Ko, "2026-11-25T00:00:00Z").await;
+        let first = book(
+            &store,
+            &s,
+            "c-1/order:x#1",
+            Locale::Ko,
+            "2026-11-25T00:00:00Z",
+        )
+        .await;
         assert_eq!(
             (
                 first.agent.as_ref().map(|a| a.as_str()),
@@ -308,19 +314,40 @@ capacity = 1
             (Some("a-1"), utc("2026-11-23T00:00:00Z"), false)
         );
         // a-1 is at capacity (1) on Monday: a-2 takes the next call, same slot.
-        let second = book(&store, &s, "c-2/x#1", Locale::Ko, "2026-11-25T00:00:00Z").await;
+        let second = book(
+            &store,
+            &s,
+            "c-2/order:x#1",
+            Locale::Ko,
+            "2026-11-25T00:00:00Z",
+        )
+        .await;
         assert_eq!(
             (second.agent.as_ref().map(|a| a.as_str()), second.slot),
             (Some("a-2"), utc("2026-11-23T00:00:00Z"))
         );
         // Both full on Monday: Tuesday 09:00, past a Monday-noon deadline: at risk.
-        let third = book(&store, &s, "c-3/x#1", Locale::Ko, "2026-11-23T03:00:00Z").await;
+        let third = book(
+            &store,
+            &s,
+            "c-3/order:x#1",
+            Locale::Ko,
+            "2026-11-23T03:00:00Z",
+        )
+        .await;
         assert_eq!(
             (third.slot, third.at_risk),
             (utc("2026-11-24T00:00:00Z"), true)
         );
         // Asking again for the same attempt returns the same booking.
-        let again = book(&store, &s, "c-3/x#1", Locale::Ko, "2026-11-23T03:00:00Z").await;
+        let again = book(
+            &store,
+            &s,
+            "c-3/order:x#1",
+            Locale::Ko,
+            "2026-11-23T03:00:00Z",
+        )
+        .await;
         assert_eq!(again, third);
     }
 
@@ -330,7 +357,7 @@ capacity = 1
         let a = book(
             &store,
             &settings(),
-            "c-1/x#1",
+            "c-1/order:x#1",
             Locale::Vi,
             "2026-11-25T00:00:00Z",
         )
@@ -362,11 +389,25 @@ hours = "09:00-10:00"
         )
         .unwrap();
         // Only a-2 works at 09:00 Seoul: it takes the first call.
-        let first = book(&store, &s, "c-1/x#1", Locale::Ko, "2026-11-23T00:30:00Z").await;
+        let first = book(
+            &store,
+            &s,
+            "c-1/order:x#1",
+            Locale::Ko,
+            "2026-11-23T00:30:00Z",
+        )
+        .await;
         assert_eq!(first.agent.as_ref().map(|a| a.as_str()), Some("a-2"));
         // Deadline 10:00 Seoul: a-1 has fewer calls but only from 14:00, so
         // the busier a-2 takes it at 09:15 and the call is not at risk.
-        let second = book(&store, &s, "c-2/x#1", Locale::Ko, "2026-11-23T01:00:00Z").await;
+        let second = book(
+            &store,
+            &s,
+            "c-2/order:x#1",
+            Locale::Ko,
+            "2026-11-23T01:00:00Z",
+        )
+        .await;
         assert_eq!(
             (
                 second.agent.as_ref().map(|a| a.as_str()),

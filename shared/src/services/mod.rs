@@ -1,26 +1,148 @@
-//! Services: the use cases, over the ports. Lambda handlers and the local
-//! runner call these and nothing else.
+//! The service facade: [`Aftercare`], built once from a store, a mailer,
+//! the settings and the link key, and its named use cases. Every entry
+//! point (the CLI, each Lambda, the web pages, the demo) calls these and
+//! nothing else; nothing outside this module edits a customer's history.
+//!
+//! | use case | file |
+//! |---|---|
+//! | [`Aftercare::ingest`] (an event) | `care.rs`, with the unit of work every change goes through |
+//! | [`Aftercare::run_due`] (due customer work, then mail) | `due.rs` |
+//! | delivery of committed mail, parking refusals | `delivery.rs` |
+//! | [`Aftercare::record_answer`], [`Aftercare::unsubscribe`], [`Aftercare::suppress`] | `customers.rs` |
+//! | [`Aftercare::record_outcome`], [`Aftercare::resolve_escalation`], [`Aftercare::agent_calls`] | `calls.rs` |
+//! | [`Aftercare::call_sheets`], [`Aftercare::morning_report`] | `jobs.rs` |
+//! | slot search and booking | `booking.rs` |
 
-pub mod booking;
-pub mod care;
-pub mod jobs;
+mod booking;
+mod calls;
+mod care;
+mod customers;
+mod delivery;
+mod due;
+mod jobs;
+
+pub use calls::{EscalationRef, OutcomeReceipt, ScheduledCall};
+pub use care::Ingested;
+pub use customers::{AnswerReceipt, UnsubscribeBy};
+pub use delivery::Delivered;
+pub use due::{Budget, DueRun};
 
 use crate::config::Settings;
+use crate::domain::ids::CustomerId;
 use crate::domain::report::DailyReport;
-use crate::ports::{Store, StoreError};
-use chrono::NaiveDate;
+use crate::domain::surveys::AnswerRejection;
+use crate::domain::token::{TokenError, TokenKey};
+use crate::mail::render::RenderError;
+use crate::ports::{Mailer, Parked, Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
 
-/// Reads one day's KPI report: a constant number of store reads, whatever
-/// the volume behind it.
-pub async fn read_report(
-    store: &dyn Store,
-    settings: &Settings,
-    date: NaiveDate,
-) -> Result<DailyReport, StoreError> {
-    let counters = store.day(date).await?;
-    Ok(DailyReport::from_counters(
-        date,
-        settings.report_time_zone.name(),
-        &counters,
-    ))
+/// How often a unit of work is retried after losing a race.
+const MAX_RETRIES: usize = 16;
+
+/// Why a request cannot apply: the caller's input, never our fault. It is
+/// shown to whoever asked (a page says why; a rejected event is kept with
+/// this text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// An event that is well-formed but cannot apply (names the event).
+    #[error("{0}")]
+    Event(String),
+    #[error(transparent)]
+    Link(#[from] TokenError),
+    #[error(transparent)]
+    Answer(#[from] AnswerRejection),
+    /// A form value out of range or missing (names the field).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the call is already closed")]
+    CallClosed,
+    #[error("this attempt's outcome is already recorded")]
+    AttemptRecorded,
+    #[error("there is no such call")]
+    NoSuchCall,
+    #[error("there is no open escalation for this call")]
+    NoSuchEscalation,
+    #[error("the escalation was already resolved")]
+    AlreadyResolved,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("customer {0}: gave up after {MAX_RETRIES} concurrent changes")]
+    Contended(CustomerId),
+}
+
+impl ServiceError {
+    /// The caller's fault: retrying the same request cannot help.
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, ServiceError::Rejected(_))
+    }
+}
+
+impl From<TokenError> for ServiceError {
+    fn from(e: TokenError) -> ServiceError {
+        ServiceError::Rejected(Rejection::Link(e))
+    }
+}
+
+/// aftercare's use cases over one store and one mailer.
+pub struct Aftercare {
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    settings: Settings,
+    key: TokenKey,
+}
+
+impl Aftercare {
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        settings: Settings,
+        key: TokenKey,
+    ) -> Aftercare {
+        Aftercare {
+            store,
+            mailer,
+            settings,
+            key,
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// One day's KPIs (SPEC 7): a constant number of store reads, whatever
+    /// the volume behind it.
+    pub async fn report(&self, date: NaiveDate) -> Result<DailyReport, ServiceError> {
+        let counters = self.store.day(date).await?;
+        Ok(DailyReport::from_counters(
+            date,
+            self.settings.policy.report_time_zone.name(),
+            &counters,
+        ))
+    }
+
+    /// Mail the transport refused for good, oldest first.
+    pub async fn parked_mail(&self, limit: usize) -> Result<Vec<Parked>, ServiceError> {
+        Ok(self.store.parked(limit).await?)
+    }
+
+    /// When the next piece of scheduled work (a customer's, or a job's)
+    /// is due: what a clock driving aftercare waits for.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, ServiceError> {
+        let customers = self.store.next_due().await?;
+        let jobs = self.jobs_next_due().await?;
+        Ok(match (customers, jobs) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
 }

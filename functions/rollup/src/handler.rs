@@ -1,0 +1,54 @@
+//! The morning rollup: yesterday's KPIs to the managers, once per day
+//! however often it is invoked. Invoked daily at the report hour in the
+//! report time zone.
+
+use aftercare_lambda::{scheduled_now, HandlerError};
+use aftercare_shared::services::Aftercare;
+use lambda_runtime::LambdaEvent;
+use serde_json::{json, Value};
+
+pub async fn handle(service: &Aftercare, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
+    let now = scheduled_now(&event.payload)?;
+    let sent = service.morning_report(now).await?;
+    tracing::info!(sent, "rollup done");
+    Ok(json!({ "reports_sent": sent }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aftercare_lambda::testing::{local_service, outbox_files};
+    use aftercare_shared::config::Settings;
+    use lambda_runtime::{Context, Diagnostic};
+
+    #[tokio::test]
+    async fn the_morning_report_goes_out_once_per_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = local_service(dir.path(), Settings::from_toml("agents = []").unwrap());
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-20T07:00:00Z").unwrap();
+        service.schedule_jobs(start.into()).await.unwrap();
+        let tick = json!({"now": "2026-11-20T08:00:00Z"});
+        let out = handle(&service, LambdaEvent::new(tick.clone(), Context::default()))
+            .await
+            .unwrap();
+        assert_eq!(out, json!({"reports_sent": 1}));
+        let again = handle(&service, LambdaEvent::new(tick, Context::default()))
+            .await
+            .unwrap();
+        assert_eq!(again, json!({"reports_sent": 0}));
+        assert_eq!(outbox_files(dir.path()), vec!["report-2026-11-19.eml"]);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_schedule_input_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = local_service(dir.path(), Settings::default());
+        let err = handle(
+            &service,
+            LambdaEvent::new(json!({"now": 8}), Context::default()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(Diagnostic::from(err).error_type, "Rejected");
+    }
+}

@@ -1,0 +1,206 @@
+//! One customer's change in one `TransactWriteItems`: the history guarded
+//! by its version, the claims, the counter deltas and the outbox messages.
+
+use super::items::{self, key, n, s, Item};
+use super::{keys, DynamoStore};
+use crate::domain::ids::CustomerId;
+use crate::domain::kpi::{Contributions, Metric};
+use crate::ports::{Commit, StoreError};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use chrono::Utc;
+use std::collections::{BTreeMap, HashMap};
+
+/// DynamoDB's limit on the items of one transaction.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// What a transaction's position stands for, to read its cancellation.
+#[derive(Clone, Copy, PartialEq)]
+enum Part {
+    History,
+    Claim(usize),
+    Counter,
+    Message(usize),
+}
+
+impl DynamoStore {
+    pub(super) fn put(
+        &self,
+        item: Item,
+        condition: Option<(&str, Item)>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        if let Some((expr, values)) = condition {
+            put = put.condition_expression(expr);
+            if !values.is_empty() {
+                put = put.set_expression_attribute_values(Some(values));
+            }
+        }
+        Ok(TransactWriteItem::builder()
+            .put(super::build(put.build())?)
+            .build())
+    }
+
+    pub(super) fn add_counters(
+        &self,
+        item_key: (String, &str),
+        metrics: &BTreeMap<Metric, i64>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut parts = Vec::new();
+        for (i, (m, v)) in metrics.iter().enumerate() {
+            names.insert(format!("#m{i}"), m.name().to_string());
+            values.insert(format!(":v{i}"), n(*v));
+            parts.push(format!("#m{i} :v{i}"));
+        }
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(item_key)))
+            .update_expression(format!("ADD {}", parts.join(", ")))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build();
+        Ok(TransactWriteItem::builder()
+            .update(super::build(update)?)
+            .build())
+    }
+
+    fn counter_writes(
+        &self,
+        customer: &CustomerId,
+        delta: &Contributions,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let shard = keys::kpi_shard(customer);
+        let mut out = Vec::new();
+        for (day, metrics) in delta.days() {
+            let (levels, plain): (BTreeMap<Metric, i64>, BTreeMap<Metric, i64>) = metrics
+                .iter()
+                .map(|(m, v)| (*m, *v))
+                .partition(|(m, _)| m.is_delta());
+            if !plain.is_empty() {
+                out.push(self.add_counters(keys::kpi_day(day, shard), &plain)?);
+            }
+            if !levels.is_empty() {
+                let sk = day.to_string();
+                out.push(self.add_counters((keys::kpi_deltas(shard), &sk), &levels)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn history_item(c: &Commit) -> Result<Item, StoreError> {
+        let id = &c.history.customer_id;
+        let mut item = key(keys::customer(id));
+        item.insert("version".into(), n(c.history.version as i64));
+        item.insert("history".into(), items::to_json(&c.history)?);
+        if let Some(due) = c.next_due {
+            item.insert("due_pk".into(), s(keys::due_shard(id)));
+            item.insert("due_at".into(), s(items::due_at(due, id)));
+        }
+        Ok(item)
+    }
+
+    /// Applies the commit. A message id already in the outbox fails its
+    /// condition; the transaction is then tried again without it (the
+    /// stored copy is kept: the outbox rule of the `Histories` port).
+    pub(super) async fn commit_change(&self, c: &Commit) -> Result<(), StoreError> {
+        let mut skip: Vec<usize> = Vec::new();
+        loop {
+            match self.try_commit(c, &skip).await? {
+                None => return Ok(()),
+                Some(already_queued) if !already_queued.is_empty() => skip.extend(already_queued),
+                Some(_) => return Err(StoreError::Conflict(c.history.customer_id.clone())),
+            }
+        }
+    }
+
+    /// `Ok(None)` when committed; `Ok(Some(messages))` when cancelled, with
+    /// the messages that were already queued (empty: the version moved).
+    async fn try_commit(
+        &self,
+        c: &Commit,
+        skip: &[usize],
+    ) -> Result<Option<Vec<usize>>, StoreError> {
+        let id = &c.history.customer_id;
+        let mut writes = Vec::new();
+        let mut parts = Vec::new();
+        let history = Self::history_item(c)?;
+        writes.push(if c.expected_version == 0 {
+            self.put(history, Some(("attribute_not_exists(pk)", HashMap::new())))?
+        } else {
+            let v = HashMap::from([(":v".to_string(), n(c.expected_version as i64))]);
+            self.put(history, Some(("version = :v", v)))?
+        });
+        parts.push(Part::History);
+        for (i, subject) in c.claims.iter().enumerate() {
+            let mut claim = key(keys::claim(subject));
+            claim.insert("customer".into(), s(id.as_str()));
+            let me = HashMap::from([(":me".to_string(), s(id.as_str()))]);
+            writes.push(self.put(
+                claim,
+                Some(("attribute_not_exists(pk) OR customer = :me", me)),
+            )?);
+            parts.push(Part::Claim(i));
+        }
+        for w in self.counter_writes(id, &c.delta)? {
+            writes.push(w);
+            parts.push(Part::Counter);
+        }
+        let now = Utc::now();
+        for (i, m) in c.messages.iter().enumerate() {
+            if skip.contains(&i) {
+                continue;
+            }
+            let item = Self::outbox_item(m, now)?;
+            writes.push(self.put(item, Some(("attribute_not_exists(pk)", HashMap::new())))?);
+            parts.push(Part::Message(i));
+        }
+        if writes.len() > MAX_TRANSACTION_ITEMS {
+            return Err(StoreError::Corrupt(format!(
+                "customer {id}: one change touches {} items, over DynamoDB's {MAX_TRANSACTION_ITEMS}",
+                writes.len()
+            )));
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await;
+        let cancelled = match result {
+            Ok(_) => return Ok(None),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(t) => t,
+                other => return Err(StoreError::unavailable(other)),
+            },
+            Err(e) => return Err(super::sdk(e)),
+        };
+        let failed: Vec<Part> = cancelled
+            .cancellation_reasons()
+            .iter()
+            .zip(&parts)
+            .filter(|(r, _)| r.code() == Some("ConditionalCheckFailed"))
+            .map(|(_, p)| *p)
+            .collect();
+        if let Some(Part::Claim(i)) = failed.iter().find(|p| matches!(p, Part::Claim(_))) {
+            return Err(StoreError::ClaimedByOther {
+                subject: c.claims[*i].clone(),
+            });
+        }
+        if failed.contains(&Part::History) {
+            return Ok(Some(Vec::new()));
+        }
+        // Only messages failed (or a racing writer's transaction,
+        // `TransactionConflict`, which has no failed condition): retry.
+        let queued: Vec<usize> = failed
+            .iter()
+            .filter_map(|p| match p {
+                Part::Message(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        Ok(Some(queued))
+    }
+}

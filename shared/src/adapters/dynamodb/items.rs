@@ -1,0 +1,95 @@
+//! Attribute values in and out: the adapter's mapping between items and
+//! the ports' types. A malformed item is `StoreError::Corrupt`, named.
+
+use super::super::{parse_time_text, time_text};
+use crate::domain::ids::InvalidValue;
+use crate::domain::kpi::{DayCounters, Metric};
+use crate::ports::{Message, StoreError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub fn key((pk, sk): (String, &str)) -> Item {
+    HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
+}
+
+pub fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Ok(v),
+        _ => Err(StoreError::Corrupt(format!(
+            "item lacks string attribute {name}"
+        ))),
+    }
+}
+
+pub fn get_n(item: &Item, name: &str) -> i64 {
+    match item.get(name) {
+        Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+pub fn get_time(item: &Item, name: &str) -> Result<DateTime<Utc>, StoreError> {
+    let t = get_s(item, name)?;
+    parse_time_text(t).ok_or_else(|| StoreError::Corrupt(format!("bad time {t:?} in {name}")))
+}
+
+/// A typed value from a string attribute.
+pub fn get_parsed<T>(item: &Item, name: &str) -> Result<T, StoreError>
+where
+    T: std::str::FromStr<Err = InvalidValue>,
+{
+    get_s(item, name)?
+        .parse()
+        .map_err(|e: InvalidValue| StoreError::Corrupt(format!("{name}: {}", e.0)))
+}
+
+/// The `due_at` sort key: a time, then the item's own id so equal times
+/// stay distinct and ordered.
+pub fn due_at(t: DateTime<Utc>, id: &impl std::fmt::Display) -> String {
+    format!("{}#{id}", time_text(t))
+}
+
+/// The time part of a `due_at`.
+pub fn due_time(item: &Item) -> Result<DateTime<Utc>, StoreError> {
+    let text = get_s(item, "due_at")?;
+    parse_time_text(text.split('#').next().unwrap_or(text))
+        .ok_or_else(|| StoreError::Corrupt(format!("bad due_at {text:?}")))
+}
+
+/// "Send now": sorts before every time, so a fresh message is due
+/// whatever the clock says (the simulated clock runs in the past).
+pub fn fresh_due_at(committed: DateTime<Utc>, id: &impl std::fmt::Display) -> String {
+    format!("0#{}#{id}", time_text(committed))
+}
+
+pub fn message(item: &Item) -> Result<Message, StoreError> {
+    serde_json::from_str(get_s(item, "message")?)
+        .map_err(|e| super::super::corrupt_json("outbox message", &e))
+}
+
+pub fn to_json<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
+    serde_json::to_string(v)
+        .map(s)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn add_metrics(out: &mut DayCounters, item: &Item, keep: impl Fn(Metric) -> bool) {
+    for (name, value) in item {
+        if let (Some(m), AttributeValue::N(v)) = (Metric::from_name(name), value) {
+            if keep(m) {
+                out.add(m, v.parse().unwrap_or(0));
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The table's keys, one function per item kind (see the table in
+//! [`super`]). Every key the adapter reads or writes is built here.
+
+use crate::domain::ids::{AgentId, CustomerId, EmailAddress};
+use crate::domain::keys::{AttemptKey, Job, MessageId, SurveyKey};
+use chrono::NaiveDate;
+
+/// Counters are spread over this many items per day, by customer.
+pub const KPI_SHARDS: u64 = 8;
+/// Customers' due work is spread over this many index partitions.
+pub const DUE_SHARDS: u64 = 4;
+pub const DUE_INDEX: &str = "due";
+/// The `due` index partition of undelivered mail.
+pub const OUTBOX_DUE: &str = "OUTBOX";
+/// The `due` index partition of parked mail.
+pub const PARKED_DUE: &str = "PARKED";
+
+/// FNV-1a: a stable hash (the std hasher may change between releases).
+pub fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+pub fn customer(id: &CustomerId) -> (String, &'static str) {
+    (format!("CUST#{id}"), "H")
+}
+
+pub fn due_shard(id: &CustomerId) -> String {
+    format!("DUE#{}", stable_hash(id.as_str()) % DUE_SHARDS)
+}
+
+pub fn claim(subject: &SurveyKey) -> (String, &'static str) {
+    (format!("CLAIM#{subject}"), "C")
+}
+
+pub fn kpi_shard(customer: &CustomerId) -> u64 {
+    stable_hash(customer.as_str()) % KPI_SHARDS
+}
+
+pub fn kpi_day(date: NaiveDate, shard: u64) -> (String, &'static str) {
+    (format!("KPI#{date}#{shard}"), "D")
+}
+
+pub fn kpi_deltas(shard: u64) -> String {
+    format!("KPIDELTA#{shard}")
+}
+
+pub fn agent(agent: &AgentId) -> String {
+    format!("AGENT#{agent}")
+}
+
+pub fn agent_day(day: NaiveDate) -> String {
+    format!("DAY#{day}")
+}
+
+pub fn booking(attempt: &AttemptKey) -> (String, &'static str) {
+    (format!("BOOKING#{attempt}"), "B")
+}
+
+pub fn outbox(id: &MessageId) -> (String, &'static str) {
+    (format!("OUTBOX#{id}"), "M")
+}
+
+pub fn suppression(address: &EmailAddress) -> (String, &'static str) {
+    (format!("SUPPRESS#{}", address.normalized()), "S")
+}
+
+pub fn job(job: &Job) -> (String, &'static str) {
+    (format!("JOB#{job}"), "J")
+}

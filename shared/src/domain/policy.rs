@@ -1,0 +1,70 @@
+//! The rules the domain applies (SPEC 4, 5, 7): report days, contact hours,
+//! survey and callback policy. Validated values only: reading them from a
+//! file or the environment is `crate::config`'s job, never the domain's.
+
+use super::contact::WeeklyHours;
+use chrono::{Duration, NaiveTime, Weekday};
+use chrono_tz::Tz;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Days of SPEC 7 are calendar days in this zone.
+    pub report_time_zone: Tz,
+    /// The customers' contact hours, in each customer's own zone.
+    pub contact_hours: WeeklyHours,
+    pub surveys: SurveyPolicy,
+    pub callbacks: CallbackPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyPolicy {
+    pub csat_delay: Duration,
+    pub nps_delay: Duration,
+    pub csat_throttle: Duration,
+    pub nps_throttle: Duration,
+    pub reminder_after: Duration,
+    pub link_valid: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallbackPolicy {
+    pub deadline: Duration,
+    pub priority_deadline: Duration,
+    pub retry_after: Duration,
+    pub max_attempts: u32,
+    pub slot_minutes: u32,
+}
+
+impl Policy {
+    /// A customer's time zone, or the business's when the customer has none.
+    pub fn zone_or_default(&self, tz: Option<Tz>) -> Tz {
+        tz.unwrap_or(self.report_time_zone)
+    }
+}
+
+/// The defaults SPEC 10 lists.
+impl Default for Policy {
+    fn default() -> Self {
+        use Weekday::*;
+        let at = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
+        Policy {
+            report_time_zone: chrono_tz::UTC,
+            contact_hours: WeeklyHours::new(at(9), at(20), vec![Mon, Tue, Wed, Thu, Fri, Sat]),
+            surveys: SurveyPolicy {
+                csat_delay: Duration::hours(2),
+                nps_delay: Duration::days(7),
+                csat_throttle: Duration::days(7),
+                nps_throttle: Duration::days(90),
+                reminder_after: Duration::days(3),
+                link_valid: Duration::days(28),
+            },
+            callbacks: CallbackPolicy {
+                deadline: Duration::hours(72),
+                priority_deadline: Duration::hours(24),
+                retry_after: Duration::hours(3),
+                max_attempts: 3,
+                slot_minutes: 15,
+            },
+        }
+    }
+}

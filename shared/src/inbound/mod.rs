@@ -1,0 +1,4 @@
+//! The inbound edge: outside wire formats parsed into the domain's
+//! validated types. Nothing past this module sees JSON.
+
+pub mod eventbridge;

@@ -1,0 +1,246 @@
+//! The store, split by capability. A use case asks only for what it uses;
+//! [`Store`] is the sum that the adapters implement.
+
+use super::mail::Message;
+use crate::domain::history::History;
+use crate::domain::ids::{AgentId, CustomerId, EmailAddress};
+use crate::domain::keys::{AttemptKey, Job, MessageId, SurveyKey};
+use crate::domain::kpi::{Contributions, DayCounters};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer changed the customer first: reload and try again.
+    #[error("customer {0} was changed concurrently")]
+    Conflict(CustomerId),
+    /// The order or ticket already belongs to another customer.
+    #[error("{subject} already belongs to another customer")]
+    ClaimedByOther { subject: SurveyKey },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("store unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+        StoreError::Unavailable(Box::new(e))
+    }
+}
+
+/// One atomic change to one customer, with everything that must move with it.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    /// The new history; its `version` must be `expected_version + 1`.
+    pub history: History,
+    /// The version read (0: the customer must not exist yet).
+    pub expected_version: u64,
+    /// Added to the shared daily counters, atomically with the history.
+    pub delta: Contributions,
+    /// Orders and tickets (by survey key) claimed by this customer.
+    pub claims: Vec<SurveyKey>,
+    /// When this customer next has due work.
+    pub next_due: Option<DateTime<Utc>>,
+    /// Mail to deliver once the commit has landed (the outbox).
+    pub messages: Vec<Message>,
+}
+
+/// Customers' histories and who owns each order and ticket.
+#[async_trait]
+pub trait Histories: Send + Sync {
+    /// The customer's history, or `None` if never stored.
+    async fn load(&self, customer: &CustomerId) -> Result<Option<History>, StoreError>;
+
+    /// Applies a [`Commit`] atomically: all of it or none of it. Fails with
+    /// [`StoreError::Conflict`] if the stored version is not
+    /// `expected_version`, and with [`StoreError::ClaimedByOther`] if a claim
+    /// is held by another customer. Messages join the [`Outbox`] under its
+    /// rule: a message id already there (delivered or not) is kept as it
+    /// is and the re-committed copy is dropped. The commit clears the
+    /// customer's due failures ([`DueIndex::postpone`]).
+    async fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
+
+    /// Who claimed an order or ticket.
+    async fn owner(&self, subject: &SurveyKey) -> Result<Option<CustomerId>, StoreError>;
+}
+
+/// A customer with due work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub customer: CustomerId,
+    pub at: DateTime<Utc>,
+    /// Settling this customer failed this many times in a row.
+    pub failures: u32,
+}
+
+/// Which customers have work due, and when.
+#[async_trait]
+pub trait DueIndex: Send + Sync {
+    /// Customers with due work at or before `now`, earliest first (ties by
+    /// customer id), at most `limit`.
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Due>, StoreError>;
+
+    /// The earliest due time of any customer.
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// After a failed attempt to settle a customer: moves its due time to
+    /// `until` and counts one more failure, without touching its history.
+    /// Does nothing for a customer with no due work.
+    async fn postpone(&self, customer: &CustomerId, until: DateTime<Utc>)
+        -> Result<(), StoreError>;
+}
+
+/// The daily KPI counters.
+#[async_trait]
+pub trait Counters: Send + Sync {
+    /// A day's counters: plain metrics for that day, delta metrics summed
+    /// over every day up to and including it.
+    async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError>;
+}
+
+/// An agent's slot booked for one attempt of one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    pub agent: AgentId,
+    pub slot: DateTime<Utc>,
+    pub attempt: AttemptKey,
+    pub customer: CustomerId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookResult {
+    Booked,
+    /// The agent already has a call in that slot, or the attempt is
+    /// already booked.
+    SlotTaken,
+}
+
+/// The agents' booked slots.
+#[async_trait]
+pub trait AgentCalendar: Send + Sync {
+    /// An agent's bookings with `from <= slot < to`, by slot.
+    async fn bookings(
+        &self,
+        agent: &AgentId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, StoreError>;
+
+    /// The booking already made for a call attempt, if any.
+    async fn booking_for(&self, attempt: &AttemptKey) -> Result<Option<Booking>, StoreError>;
+
+    /// Books a slot unless the agent already has one then, or the attempt
+    /// is already booked (then the earlier booking stands: `SlotTaken`).
+    /// `agent_day` is the slot's day in the agent's time zone: a booking
+    /// counts towards that day's load, atomically with the booking.
+    async fn book(&self, booking: &Booking, agent_day: NaiveDate)
+        -> Result<BookResult, StoreError>;
+
+    /// How many calls an agent has booked on each of their local days in
+    /// `from..=to` (days without bookings are absent).
+    async fn agent_loads(
+        &self,
+        agent: &AgentId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, u32>, StoreError>;
+}
+
+/// A message waiting for delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    pub message: Message,
+    /// Failed deliveries so far.
+    pub attempts: u32,
+}
+
+/// A message the transport refused for good, kept for a person to look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parked {
+    pub id: MessageId,
+    pub recipients: usize,
+    pub reason: String,
+    pub attempts: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// Mail committed but not yet delivered.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Queues messages that belong to no customer (reports, call sheets).
+    /// The same rule as [`Histories::commit`]: an id already queued or
+    /// delivered is kept as it is.
+    async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError>;
+
+    /// Messages to try now: neither delivered nor parked, and not deferred
+    /// past `now`; fresh ones in the order they were committed.
+    async fn undelivered(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Queued>, StoreError>;
+
+    async fn mark_delivered(&self, id: &MessageId) -> Result<(), StoreError>;
+
+    /// A failed delivery that may work later: counts the attempt and keeps
+    /// the message out of [`Outbox::undelivered`] until `until`.
+    async fn defer(
+        &self,
+        id: &MessageId,
+        until: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<(), StoreError>;
+
+    /// A refusal for good: the message leaves the queue with its reason.
+    async fn park(&self, id: &MessageId, reason: &str, at: DateTime<Utc>)
+        -> Result<(), StoreError>;
+
+    /// Parked messages, oldest first.
+    async fn parked(&self, limit: usize) -> Result<Vec<Parked>, StoreError>;
+}
+
+/// Addresses that must never get survey mail.
+#[async_trait]
+pub trait Suppressions: Send + Sync {
+    /// Whether an address is on the list (bounce, complaint, unsubscribe).
+    /// Addresses compare case-insensitively.
+    async fn is_suppressed(&self, address: &EmailAddress) -> Result<bool, StoreError>;
+
+    /// Adds an address; one already there keeps its first reason.
+    async fn suppress(
+        &self,
+        address: &EmailAddress,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
+/// When each scheduled job next runs.
+#[async_trait]
+pub trait JobSchedule: Send + Sync {
+    async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Moves a job on, only if it still is at `expected` (`None`: not yet
+    /// scheduled), so two runners never both run it: false when another
+    /// runner moved it first.
+    async fn advance_job(
+        &self,
+        job: &Job,
+        expected: Option<DateTime<Utc>>,
+        next: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Everything a store offers.
+pub trait Store:
+    Histories + DueIndex + Counters + AgentCalendar + Outbox + Suppressions + JobSchedule
+{
+}
+
+impl<T> Store for T where
+    T: Histories + DueIndex + Counters + AgentCalendar + Outbox + Suppressions + JobSchedule
+{
+}

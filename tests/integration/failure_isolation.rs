@@ -1,0 +1,159 @@
+//! One failure never blocks the rest: a customer whose stored history is
+//! corrupt, a message the mailer refuses for good and one it fails on once
+//! do not stop the other customers or the other mail.
+
+use aftercare_shared::adapters::outbox::OutboxMailer;
+use aftercare_shared::adapters::sqlite::SqliteStore;
+use aftercare_shared::config::Settings;
+use aftercare_shared::domain::token::TokenKey;
+use aftercare_shared::inbound::eventbridge::parse_envelope_value;
+use aftercare_shared::ports::{MailError, Mailer, Message};
+use aftercare_shared::services::{Aftercare, Budget};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// The outbox directory, except that it refuses `refused@…` for good and
+/// is unavailable the first time it sees `flaky@…`.
+struct Unreliable {
+    inner: OutboxMailer,
+    flaked: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Unreliable {
+    async fn send(&self, m: &Message) -> Result<(), MailError> {
+        if m.to.iter().any(|t| t.starts_with("refused@")) {
+            return Err(MailError::Refused {
+                id: m.id.clone(),
+                reason: "MessageRejected: Address blacklisted.".into(),
+            });
+        }
+        if m.to.iter().any(|t| t.starts_with("flaky@")) && !self.flaked.swap(true, Ordering::SeqCst)
+        {
+            return Err(MailError::Unavailable("TooManyRequestsException".into()));
+        }
+        self.inner.send(m).await
+    }
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn files(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn a_due_run_settles_and_delivers_everything_but_the_broken_customer_and_the_refused_message()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("aftercare.sqlite");
+    let outbox = dir.path().join("outbox");
+    let service = Aftercare::new(
+        Arc::new(SqliteStore::open(&db).unwrap()),
+        Arc::new(Unreliable {
+            inner: OutboxMailer::new(&outbox).unwrap(),
+            flaked: AtomicBool::new(false),
+        }),
+        Settings::from_toml("agents = []").unwrap(),
+        TokenKey::new(b"isolation-test-key-123").unwrap(),
+    );
+    // Fri 2026-11-20 10:00 UTC: five tickets close; each CSAT is due at 12:00.
+    for who in ["good-1", "good-2", "refused", "flaky", "corrupt"] {
+        let envelope = json!({"id": format!("ev-{who}"), "detail-type": "TicketClosed", "detail": {
+            "ticket_id": format!("t-{who}"), "occurred_at": "2026-11-20T10:00:00Z",
+            "opened_at": "2026-11-20T09:00:00Z", "resolved": true,
+            "customer": {"id": format!("c-{who}"), "email": format!("{who}@example.com")}}});
+        let event = parse_envelope_value(&envelope, "test").unwrap().event;
+        service
+            .ingest(&event, utc("2026-11-20T10:00:00Z"))
+            .await
+            .unwrap();
+    }
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE customers SET history = '{not json' WHERE id = 'c-corrupt'",
+            [],
+        )
+        .unwrap();
+
+    let noon = utc("2026-11-20T12:00:00Z");
+    let run = service.run_due(noon, Budget::unlimited()).await.unwrap();
+    assert_eq!((run.settled, run.failed), (4, 1));
+    assert_eq!(
+        files(&outbox),
+        vec![
+            "survey-c-good-1-csat_t-good-1.eml",
+            "survey-c-good-2-csat_t-good-2.eml"
+        ]
+    );
+    let parked = service.parked_mail(10).await.unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].id.to_string(), "survey-c-refused-csat:t-refused");
+    assert!(
+        parked[0].reason.contains("MessageRejected"),
+        "{}",
+        parked[0].reason
+    );
+
+    // Before the backoff is over nothing is retried; after it the flaky
+    // message goes out, the refused one never does, and the broken
+    // customer is tried again (and postponed again) without blocking.
+    let soon = service
+        .run_due(noon + Duration::seconds(30), Budget::unlimited())
+        .await
+        .unwrap();
+    assert_eq!((soon.settled, soon.failed, soon.mail.sent), (0, 0, 0));
+    let later = service
+        .run_due(noon + Duration::minutes(2), Budget::unlimited())
+        .await
+        .unwrap();
+    assert_eq!((later.mail.sent, later.failed), (1, 1));
+    assert!(files(&outbox).contains(&"survey-c-flaky-csat_t-flaky.eml".to_string()));
+    assert!(!files(&outbox).iter().any(|f| f.contains("refused")));
+    assert_eq!(service.parked_mail(10).await.unwrap().len(), 1);
+    let report = service.report("2026-11-20".parse().unwrap()).await.unwrap();
+    assert_eq!(
+        report.csat.sent, 4,
+        "the corrupt customer's survey was never decided"
+    );
+}
+
+#[tokio::test]
+async fn a_spent_budget_stops_the_run_and_leaves_the_work_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = Aftercare::new(
+        Arc::new(SqliteStore::in_memory().unwrap()),
+        Arc::new(OutboxMailer::new(dir.path()).unwrap()),
+        Settings::from_toml("agents = []").unwrap(),
+        TokenKey::new(b"isolation-test-key-123").unwrap(),
+    );
+    let envelope = json!({"id": "ev-1", "detail-type": "TicketClosed", "detail": {
+        "ticket_id": "t-1", "occurred_at": "2026-11-20T10:00:00Z", "opened_at": "2026-11-20T09:00:00Z",
+        "resolved": true, "customer": {"id": "c-1", "email": "c1@example.com"}}});
+    let event = parse_envelope_value(&envelope, "test").unwrap().event;
+    service
+        .ingest(&event, utc("2026-11-20T10:00:00Z"))
+        .await
+        .unwrap();
+    let noon = utc("2026-11-20T12:00:00Z");
+    let spent = Budget::until(std::time::Instant::now());
+    let run = service.run_due(noon, spent).await.unwrap();
+    assert!(run.out_of_time);
+    assert_eq!(run.settled, 0);
+    assert_eq!(
+        service.next_due().await.unwrap().map(|t| t <= noon),
+        Some(true)
+    );
+    let run = service.run_due(noon, Budget::unlimited()).await.unwrap();
+    assert_eq!(run.settled, 1);
+}
