@@ -438,6 +438,28 @@ mod tests {
     }
 
     #[test]
+    fn a_deployment_that_names_no_agents_has_none() {
+        // Locally the defaults carry an example agent; on AWS they never do.
+        assert_eq!(Settings::default().agents.len(), 1);
+        let aws = Settings::from_env(|_| None).unwrap();
+        assert!(aws.agents.is_empty());
+        let named = Settings::from_env(|k| {
+            (k == "AFTERCARE_SETTINGS").then(|| {
+                "[[agents]]\nid = \"a-9\"\nname = \"N\"\nemail = \"n@example.com\"\nlanguages = [\"en\"]\ntime_zone = \"UTC\"\n".to_string()
+            })
+        })
+        .unwrap();
+        assert_eq!(named.agents.len(), 1);
+    }
+
+    #[test]
+    fn the_managers_language_is_read_and_falls_back_to_english() {
+        let s = Settings::from_toml("[business]\nlocale = \"ko\"\n").unwrap();
+        assert_eq!(s.business.locale, Locale::Ko);
+        assert_eq!(Settings::default().business.locale, Locale::En);
+    }
+
+    #[test]
     fn bad_values_name_their_field() {
         let err = Settings::from_toml("[contact_hours]\nstart = \"9am\"\n").unwrap_err();
         assert!(err.to_string().contains("contact_hours.start"), "{err}");
