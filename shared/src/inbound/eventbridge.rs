@@ -89,10 +89,10 @@ impl Text {
     }
 }
 
+/// The envelope fields aftercare reads (its `id` names the event and is
+/// read before, so that even a malformed envelope is named).
 #[derive(Deserialize)]
 struct Envelope {
-    #[serde(default)]
-    id: Option<Value>,
     #[serde(rename = "detail-type", default)]
     detail_type: Option<Text>,
     #[serde(default)]
@@ -298,7 +298,6 @@ pub fn parse_envelope_value(value: &Value, label: &str) -> Result<Parsed, EventE
         return Err(cx.err("(envelope)", "must be a JSON object"));
     }
     let envelope: Envelope = cx.read("", value)?;
-    let _ = envelope.id;
     let kind = cx.required("detail-type", envelope.detail_type)?.0;
     cx.kind = Some(kind.clone());
     let detail = cx.required("detail", envelope.detail)?;

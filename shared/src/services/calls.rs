@@ -3,12 +3,12 @@
 
 use super::{Aftercare, Ingested, Rejection, ServiceError};
 use crate::domain::calls::{Call, CallState};
-use crate::domain::contact::{local_day, local_to_utc};
+use crate::domain::contact::local_to_utc;
 use crate::domain::derive::derive;
 use crate::domain::event::{CallOutcomeRecorded, Event, Outcome, Satisfaction};
 use crate::domain::history::{History, Resolution};
 use crate::domain::ids::{CustomerId, Locale};
-use crate::domain::keys::{AttemptKey, CallId, ReasonKey};
+use crate::domain::keys::{AttemptKey, CallId};
 use crate::domain::roster::Agent;
 use crate::domain::token::{Purpose, TokenError};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -55,11 +55,7 @@ fn describe_reasons(call: &Call) -> String {
         .map(|r| r.kind.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    if call
-        .reasons
-        .iter()
-        .any(|r| matches!(r.kind, ReasonKey::LowScore(_)))
-    {
+    if call.priority() {
         format!("PRIORITY {reasons}")
     } else {
         reasons
@@ -221,10 +217,5 @@ impl Aftercare {
             Ok(())
         })
         .await
-    }
-
-    /// The local day of an agent at `t`.
-    pub(super) fn agent_day(agent: &Agent, t: DateTime<Utc>) -> NaiveDate {
-        local_day(agent.time_zone, t)
     }
 }

@@ -135,7 +135,7 @@ impl Aftercare {
                 let Some(agent) = self.agent(id) else {
                     return Ok(Vec::new());
                 };
-                let day = Self::agent_day(agent, at);
+                let day = local_day(agent.time_zone, at);
                 let calls = self.agent_calls(agent, day).await?;
                 // No calls that day: no sheet (an empty email is noise).
                 if calls.is_empty() {
