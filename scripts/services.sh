@@ -99,11 +99,33 @@ install_moto() {
     [[ -x "$VENV/bin/moto_server" ]] || die "moto installed but $VENV/bin/moto_server is missing"
 }
 
+# Headless Chromium and its WebDriver for the page tests (the tests start
+# chromedriver themselves, on a free 127.0.0.1 port), with CJK fonts so the
+# Korean and Chinese pages render as a customer sees them. Debian packages:
+# the one install step that is not under .tools/.
+install_browser() {
+    if command -v chromedriver >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 \
+        && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+        return 0
+    fi
+    need apt-get "install chromium, chromium-driver and fonts-noto-cjk with your package manager"
+    local sudo=""
+    if [[ "$(id -u)" != 0 ]]; then
+        need sudo "run as root, or install chromium, chromium-driver and fonts-noto-cjk"
+        sudo="sudo"
+    fi
+    log "installing chromium, chromium-driver and fonts-noto-cjk (apt-get)"
+    $sudo apt-get update -qq >&2 || log "warning: apt-get update failed; trying the install anyway"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        chromium chromium-driver fonts-noto-cjk >&2 || die "installing chromium failed"
+}
+
 install_all() {
     need python3 "install Python 3"
     need java "install a Java runtime (17+)"
     install_ddb
     install_moto
+    install_browser
 }
 
 # --- process helpers -------------------------------------------------------

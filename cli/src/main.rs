@@ -3,6 +3,7 @@
 mod demo;
 mod local;
 mod run;
+mod serve;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -70,6 +71,36 @@ enum Command {
         #[arg(long)]
         parked: bool,
     },
+    /// Serve the survey and unsubscribe pages and run the scheduled work on
+    /// the real clock.
+    Serve {
+        #[arg(long)]
+        data: PathBuf,
+        /// The address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
+    /// The suppression list: addresses that get no survey mail.
+    Suppress {
+        #[arg(long)]
+        data: PathBuf,
+        #[command(subcommand)]
+        action: SuppressAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum SuppressAction {
+    /// Stop survey mail to an address.
+    Add {
+        address: String,
+        #[arg(long, default_value = "operator")]
+        reason: String,
+    },
+    /// Let survey mail reach an address again.
+    Remove { address: String },
+    /// Print the list: address, since when, why.
+    List,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -88,10 +119,14 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    // `serve` answers pages while due work runs: it gets worker threads.
+    let runtime = match cli.command {
+        Command::Serve { .. } => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    }
+    .enable_all()
+    .build()
+    .context("starting the runtime")?;
     runtime.block_on(async move {
         match cli.command {
             Command::Demo {
@@ -169,6 +204,55 @@ fn main() -> Result<()> {
                 }
                 Ok(())
             }
+            Command::Serve { data, listen } => {
+                let settings = local::settings(cli.config.as_deref())?;
+                let service = local::open(&data, &settings, |m| m)?;
+                serve::serve(service, listen, &data).await
+            }
+            Command::Suppress { data, action } => {
+                let settings = local::settings(cli.config.as_deref())?;
+                let service = local::open(&data, &settings, |m| m)?;
+                suppress(&service, action).await
+            }
         }
     })
+}
+
+async fn suppress(
+    service: &aftercare_shared::services::Aftercare,
+    action: SuppressAction,
+) -> Result<()> {
+    use aftercare_shared::domain::ids::EmailAddress;
+    let parse =
+        |a: &str| EmailAddress::parse(a).map_err(|e| anyhow::anyhow!("address {a:?} {}", e.0));
+    match action {
+        SuppressAction::Add { address, reason } => {
+            service
+                .suppress(&parse(&address)?, &reason, chrono::Utc::now())
+                .await?;
+            println!("suppressed {address}");
+        }
+        SuppressAction::Remove { address } => {
+            if service.unsuppress(&parse(&address)?).await? {
+                println!("removed {address}");
+            } else {
+                println!("{address} was not on the list");
+            }
+        }
+        SuppressAction::List => {
+            let list = service.suppressions(usize::MAX).await?;
+            if list.is_empty() {
+                println!("no suppressed addresses");
+            }
+            for s in list {
+                println!(
+                    "{}  {}  {}",
+                    s.address.as_str(),
+                    s.at.to_rfc3339(),
+                    s.reason
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -11,12 +11,16 @@
 //! - [`adapters`]: the ports implemented (SQLite, DynamoDB, outbox
 //!   directory, SES).
 //! - edges: [`config`] (TOML / environment → settings), [`inbound`]
-//!   (EventBridge envelopes → events), [`mail`] (MIME and templates).
+//!   (EventBridge envelopes → events), [`mail`] (MIME and templates),
+//!   [`i18n`] (the texts of mail and pages, as data).
 
 pub mod adapters;
 pub mod config;
 pub mod domain;
+pub mod i18n;
 pub mod inbound;
 pub mod mail;
 pub mod ports;
 pub mod services;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

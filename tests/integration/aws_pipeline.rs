@@ -6,16 +6,12 @@ use aftercare_shared::adapters::ses::SesMailer;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::kpi::Metric;
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::inbound::eventbridge::parse_envelope;
 use aftercare_shared::ports::{Counters, DueIndex, Histories, Outbox};
 use aftercare_shared::services::{Aftercare, Budget, Ingested};
-use chrono::{DateTime, Utc};
+use aftercare_shared::testing::{envelope, event, seoul_customer, utc};
 use mail_parser::MessageParser;
+use serde_json::json;
 use std::sync::Arc;
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 async fn raw_messages() -> Vec<String> {
     let data: serde_json::Value = reqwest::get(format!(
@@ -66,8 +62,13 @@ async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_repo
     let service = Aftercare::new(store.clone(), Arc::new(mailer), settings, key);
 
     // Wed 2026-11-18 10:00 Seoul, a Korean speaker: the default agent speaks Korean.
-    let text = r#"{"id":"aws-1","detail-type":"PurchaseCompleted","detail":{"order_id":"o-aws-1","occurred_at":"2026-11-18T01:00:00Z","customer":{"id":"c-aws-1","name":"Kim Minji","email":"minji.aws@example.com","phone":"+821012345678","locale":"ko","time_zone":"Asia/Seoul"}}}"#;
-    let event = parse_envelope(text, "aws").unwrap().event;
+    let mut customer = seoul_customer("c-aws-1", "minji.aws@example.com");
+    customer["name"] = json!("Kim Minji");
+    let event = event(&envelope(
+        "PurchaseCompleted",
+        "aws-1",
+        json!({"order_id": "o-aws-1", "occurred_at": "2026-11-18T01:00:00Z", "customer": customer}),
+    ));
     let now = utc("2026-11-18T01:00:00Z");
     service.schedule_jobs(now).await.unwrap();
     assert_eq!(

@@ -6,10 +6,10 @@ use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::inbound::eventbridge::parse_envelope_value;
 use aftercare_shared::ports::{MailError, Mailer, Message};
 use aftercare_shared::services::{Aftercare, Budget};
-use chrono::{DateTime, Duration, Utc};
+use aftercare_shared::testing::{envelope, event, utc};
+use chrono::Duration;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -38,10 +38,6 @@ impl Mailer for Unreliable {
     }
 }
 
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
 fn files(dir: &std::path::Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -68,13 +64,15 @@ async fn a_due_run_settles_and_delivers_everything_but_the_broken_customer_and_t
     );
     // Fri 2026-11-20 10:00 UTC: five tickets close; each CSAT is due at 12:00.
     for who in ["good-1", "good-2", "refused", "flaky", "corrupt"] {
-        let envelope = json!({"id": format!("ev-{who}"), "detail-type": "TicketClosed", "detail": {
-            "ticket_id": format!("t-{who}"), "occurred_at": "2026-11-20T10:00:00Z",
-            "opened_at": "2026-11-20T09:00:00Z", "resolved": true,
-            "customer": {"id": format!("c-{who}"), "email": format!("{who}@example.com")}}});
-        let event = parse_envelope_value(&envelope, "test").unwrap().event;
+        let closed = envelope(
+            "TicketClosed",
+            &format!("ev-{who}"),
+            json!({"ticket_id": format!("t-{who}"), "occurred_at": "2026-11-20T10:00:00Z",
+                   "opened_at": "2026-11-20T09:00:00Z", "resolved": true,
+                   "customer": {"id": format!("c-{who}"), "email": format!("{who}@example.com")}}),
+        );
         service
-            .ingest(&event, utc("2026-11-20T10:00:00Z"))
+            .ingest(&event(&closed), utc("2026-11-20T10:00:00Z"))
             .await
             .unwrap();
     }
@@ -137,12 +135,14 @@ async fn a_spent_budget_stops_the_run_and_leaves_the_work_due() {
         Settings::from_toml("agents = []").unwrap(),
         TokenKey::new(b"isolation-test-key-123").unwrap(),
     );
-    let envelope = json!({"id": "ev-1", "detail-type": "TicketClosed", "detail": {
-        "ticket_id": "t-1", "occurred_at": "2026-11-20T10:00:00Z", "opened_at": "2026-11-20T09:00:00Z",
-        "resolved": true, "customer": {"id": "c-1", "email": "c1@example.com"}}});
-    let event = parse_envelope_value(&envelope, "test").unwrap().event;
+    let closed = envelope(
+        "TicketClosed",
+        "ev-1",
+        json!({"ticket_id": "t-1", "occurred_at": "2026-11-20T10:00:00Z", "opened_at": "2026-11-20T09:00:00Z",
+               "resolved": true, "customer": {"id": "c-1", "email": "c1@example.com"}}),
+    );
     service
-        .ingest(&event, utc("2026-11-20T10:00:00Z"))
+        .ingest(&event(&closed), utc("2026-11-20T10:00:00Z"))
         .await
         .unwrap();
     let noon = utc("2026-11-20T12:00:00Z");

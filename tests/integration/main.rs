@@ -7,5 +7,6 @@ mod failure_isolation;
 mod helpers;
 mod mail_standards;
 mod oracle;
+mod pages;
 mod ses_mailer;
 mod store_conformance;

@@ -8,9 +8,9 @@ use aftercare_shared::domain::ids::{AgentId, CustomerId, EmailAddress};
 use aftercare_shared::domain::keys::{Job, MessageId};
 use aftercare_shared::domain::kpi::{Contributions, Metric};
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::inbound::eventbridge::parse_envelope;
 use aftercare_shared::ports::{BookResult, Booking, Commit, Message, Store, StoreError};
 use aftercare_shared::services::{Aftercare, Ingested};
+use aftercare_shared::testing::{envelope, event, seoul_customer};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use std::sync::Arc;
 
@@ -363,9 +363,12 @@ pub async fn suppression_ignores_case_and_jobs_move_on_once(store: &dyn Store) {
     assert_eq!(store.job_next_run(&job).await.unwrap(), Some(t(9, 0)));
 }
 
-fn purchase(customer: &str, order: &str, envelope: &str) -> String {
-    format!(
-        r#"{{"id":"{envelope}","detail-type":"PurchaseCompleted","detail":{{"order_id":"{order}","occurred_at":"2026-11-20T01:00:00Z","customer":{{"id":"{customer}","email":"{customer}@example.com","phone":"+821012345678","locale":"ko","time_zone":"Asia/Seoul"}}}}}}"#
+fn purchase(customer: &str, order: &str, envelope_id: &str) -> serde_json::Value {
+    let customer = seoul_customer(customer, &format!("{customer}@example.com"));
+    envelope(
+        "PurchaseCompleted",
+        envelope_id,
+        serde_json::json!({"order_id": order, "occurred_at": "2026-11-20T01:00:00Z", "customer": customer}),
     )
 }
 
@@ -386,9 +389,9 @@ pub async fn racing_writers_count_each_event_exactly_once(store: Arc<dyn Store>)
             (format!("c-{i}"), format!("o-{i}")),
         ] {
             let service = service.clone();
-            let text = purchase(&customer, &order, &format!("env-{i}-{customer}"));
+            let delivery = purchase(&customer, &order, &format!("env-{i}-{customer}"));
             tasks.spawn(async move {
-                let event = parse_envelope(&text, "race").unwrap().event;
+                let event = event(&delivery);
                 service.ingest(&event, t(1, 0)).await.unwrap()
             });
         }

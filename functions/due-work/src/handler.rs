@@ -34,19 +34,23 @@ mod tests {
     use super::*;
     use aftercare_lambda::testing::{local_service, outbox_files};
     use aftercare_shared::config::Settings;
-    use aftercare_shared::inbound::eventbridge::parse_envelope_value;
+    use aftercare_shared::testing::{envelope, event, utc};
     use lambda_runtime::{Context, Diagnostic};
 
     #[tokio::test]
     async fn due_surveys_go_out_once_however_often_the_schedule_fires() {
         let dir = tempfile::tempdir().unwrap();
         let service = local_service(dir.path(), Settings::from_toml("agents = []").unwrap());
-        let closed = json!({"id": "ev-1", "detail-type": "TicketClosed", "detail": {
-            "ticket_id": "t-1", "occurred_at": "2026-11-20T10:00:00Z", "opened_at": "2026-11-20T09:00:00Z",
-            "resolved": true, "customer": {"id": "c-1", "email": "c1@example.com"}}});
-        let event = parse_envelope_value(&closed, "test").unwrap().event;
-        let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap();
-        service.ingest(&event, at.into()).await.unwrap();
+        let closed = envelope(
+            "TicketClosed",
+            "ev-1",
+            json!({"ticket_id": "t-1", "occurred_at": "2026-11-20T10:00:00Z", "opened_at": "2026-11-20T09:00:00Z",
+                   "resolved": true, "customer": {"id": "c-1", "email": "c1@example.com"}}),
+        );
+        service
+            .ingest(&event(&closed), utc("2026-11-20T10:00:00Z"))
+            .await
+            .unwrap();
         // The CSAT is due at 12:00 (UTC contact hours, a Friday).
         let tick = json!({"now": "2026-11-20T12:00:00Z"});
         let out = handle(&service, LambdaEvent::new(tick.clone(), Context::default()))

@@ -21,13 +21,17 @@ mod tests {
     use super::*;
     use aftercare_lambda::testing::{local_service, outbox_files};
     use aftercare_shared::config::Settings;
+    use aftercare_shared::testing::envelope;
     use lambda_runtime::{Context, Diagnostic};
 
     fn purchase(envelope_id: &str) -> Value {
         let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
-        json!({"id": envelope_id, "detail-type": "PurchaseCompleted", "source": "shop",
-               "detail": {"order_id": "o-1", "occurred_at": at,
-                          "customer": {"id": "c-1", "email": "c1@example.com", "phone": "+15550000001"}}})
+        envelope(
+            "PurchaseCompleted",
+            envelope_id,
+            json!({"order_id": "o-1", "occurred_at": at,
+                   "customer": {"id": "c-1", "email": "c1@example.com", "phone": "+15550000001"}}),
+        )
     }
 
     #[tokio::test]

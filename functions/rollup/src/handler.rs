@@ -19,14 +19,17 @@ mod tests {
     use super::*;
     use aftercare_lambda::testing::{local_service, outbox_files};
     use aftercare_shared::config::Settings;
+    use aftercare_shared::testing::utc;
     use lambda_runtime::{Context, Diagnostic};
 
     #[tokio::test]
     async fn the_morning_report_goes_out_once_per_day() {
         let dir = tempfile::tempdir().unwrap();
         let service = local_service(dir.path(), Settings::from_toml("agents = []").unwrap());
-        let start = chrono::DateTime::parse_from_rfc3339("2026-11-20T07:00:00Z").unwrap();
-        service.schedule_jobs(start.into()).await.unwrap();
+        service
+            .schedule_jobs(utc("2026-11-20T07:00:00Z"))
+            .await
+            .unwrap();
         let tick = json!({"now": "2026-11-20T08:00:00Z"});
         let out = handle(&service, LambdaEvent::new(tick.clone(), Context::default()))
             .await

@@ -8,7 +8,7 @@ use crate::domain::keys::{AttemptKey, Job, MessageId, SurveyKey};
 use crate::domain::kpi::{DayCounters, Metric};
 use crate::ports::{
     AgentCalendar, BookResult, Booking, Commit, Counters, Due, DueIndex, Histories, JobSchedule,
-    Message, Outbox, Parked, Queued, StoreError, Suppressions,
+    Message, Outbox, Parked, Queued, StoreError, Suppression, Suppressions,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -536,7 +536,7 @@ impl Outbox for SqliteStore {
             )
             .map_err(db)?;
         let rows = stmt
-            .query_map([limit as i64], |r| {
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, i64>(1)?,
@@ -588,6 +588,43 @@ impl Suppressions for SqliteStore {
             )
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn unsuppress(&self, address: &EmailAddress) -> Result<bool, StoreError> {
+        let removed = self
+            .conn()
+            .execute(
+                "DELETE FROM suppressions WHERE address = ?1",
+                [address.normalized()],
+            )
+            .map_err(db)?;
+        Ok(removed > 0)
+    }
+
+    async fn suppressions(&self, limit: usize) -> Result<Vec<Suppression>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT address, reason, at FROM suppressions ORDER BY address LIMIT ?1")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (address, reason, at) = row.map_err(db)?;
+            out.push(Suppression {
+                address: EmailAddress::try_from(address).map_err(corrupt("suppression address"))?,
+                reason,
+                at: row_time(at)?,
+            });
+        }
+        Ok(out)
     }
 }
 

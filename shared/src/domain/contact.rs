@@ -126,6 +126,7 @@ pub fn local_day(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::utc;
     use chrono_tz::{America, Asia};
 
     fn hours() -> WeeklyHours {
@@ -135,10 +136,6 @@ mod tests {
             NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
             vec![Mon, Tue, Wed, Thu, Fri, Sat],
         )
-    }
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
     #[test]

@@ -7,53 +7,46 @@ use super::history::{Assignment, History, SendOutcome, SurveyDecision};
 use super::ids::CustomerId;
 use super::kpi::Metric as M;
 use super::policy::Policy;
-use crate::inbound::eventbridge::parse_envelope;
+use crate::testing::{envelope, event, seoul_customer, utc};
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{json, Value};
 
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-const SEOUL: &str = r#""id":"c-1","email":"minji@example.com","phone":"+821012345678","locale":"ko","time_zone":"Asia/Seoul""#;
-
-fn ev(kind: &str, detail: String) -> Event {
-    parse_envelope(
-        &format!(r#"{{"detail-type":"{kind}","detail":{detail}}}"#),
-        "test",
-    )
-    .unwrap()
-    .event
+/// Customer c-1, with every contact detail.
+fn seoul() -> Value {
+    seoul_customer("c-1", "minji@example.com")
 }
-fn purchase(order: &str, at: &str, customer: &str) -> Event {
+
+fn ev(kind: &str, detail: Value) -> Event {
+    event(&envelope(kind, "ev-1", detail))
+}
+fn purchase(order: &str, at: &str, customer: Value) -> Event {
     ev(
         "PurchaseCompleted",
-        format!(r#"{{"order_id":"{order}","occurred_at":"{at}","customer":{{{customer}}}}}"#),
+        json!({"order_id": order, "occurred_at": at, "customer": customer}),
     )
 }
 fn closed(ticket: &str, at: &str, opened: &str, resolved: bool, contacts: u32) -> Event {
     ev(
         "TicketClosed",
-        format!(
-            r#"{{"ticket_id":"{ticket}","occurred_at":"{at}","opened_at":"{opened}","resolved":{resolved},"customer_contacts":{contacts},"first_response_at":"{opened}","customer":{{{SEOUL}}}}}"#
-        ),
+        json!({"ticket_id": ticket, "occurred_at": at, "opened_at": opened, "resolved": resolved,
+               "customer_contacts": contacts, "first_response_at": opened, "customer": seoul()}),
     )
 }
 fn outcome(at: &str, outcome: &str, satisfaction: Option<&str>) -> Event {
-    let s = satisfaction
-        .map(|s| format!(r#","satisfaction":"{s}""#))
-        .unwrap_or_default();
-    ev(
-        "CallOutcomeRecorded",
-        format!(r#"{{"customer_id":"c-1","outcome":"{outcome}","occurred_at":"{at}"{s}}}"#),
-    )
+    let mut detail = json!({"customer_id": "c-1", "outcome": outcome, "occurred_at": at});
+    if let Some(s) = satisfaction {
+        detail["satisfaction"] = json!(s);
+    }
+    ev("CallOutcomeRecorded", detail)
 }
-fn answer(subject: &str, score: i64, at: &str) -> Event {
+fn answer(survey_for: Value, score: i64, at: &str) -> Event {
     ev(
         "SurveyAnswered",
-        format!(r#"{{"survey_for":{{{subject}}},"score":{score},"occurred_at":"{at}"}}"#),
+        json!({"survey_for": survey_for, "score": score, "occurred_at": at}),
     )
 }
 
@@ -76,7 +69,7 @@ fn seoul_policy() -> Policy {
 fn a_purchase_schedules_a_call_due_72_hours_later_from_the_next_local_morning() {
     let s = seoul_policy();
     // Fri 2026-11-20 22:00 Seoul.
-    let h = history(vec![purchase("o-1", "2026-11-20T13:00:00Z", SEOUL)]);
+    let h = history(vec![purchase("o-1", "2026-11-20T13:00:00Z", seoul())]);
     let out = derive(&h, &s);
     let call = &out.calls.calls[0];
     assert_eq!(call.deadline, utc("2026-11-23T13:00:00Z"));
@@ -97,8 +90,8 @@ fn a_purchase_schedules_a_call_due_72_hours_later_from_the_next_local_morning() 
 fn a_second_reason_before_the_deadline_merges_and_a_low_score_brings_the_deadline_forward() {
     let s = seoul_policy();
     let mut h = history(vec![
-        purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
-        purchase("o-2", "2026-11-21T01:00:00Z", SEOUL),
+        purchase("o-1", "2026-11-20T01:00:00Z", seoul()),
+        purchase("o-2", "2026-11-21T01:00:00Z", seoul()),
     ]);
     h.facts.surveys.insert(
         "nps:o-1".parse().unwrap(),
@@ -113,7 +106,11 @@ fn a_second_reason_before_the_deadline_merges_and_a_low_score_brings_the_deadlin
     assert_eq!(out.contributions.get(d("2026-11-21"), M::CallsMerged), 1);
 
     // A detractor answer a week later, after the first call's deadline (23rd 01:00 UTC).
-    h.insert(answer(r#""order_id":"o-1""#, 3, "2026-11-27T03:00:00Z"));
+    h.insert(answer(
+        json!({"order_id": "o-1"}),
+        3,
+        "2026-11-27T03:00:00Z",
+    ));
     let out = derive(&h, &s);
     // The first call was past its deadline by then: missed, and a new priority call.
     assert_eq!(out.calls.calls.len(), 2);
@@ -143,7 +140,7 @@ fn a_low_score_while_a_call_is_open_merges_with_the_earlier_deadline() {
             true,
             1,
         ),
-        purchase("o-1", "2026-11-21T01:00:00Z", SEOUL),
+        purchase("o-1", "2026-11-21T01:00:00Z", seoul()),
     ]);
     h.facts.surveys.insert(
         "csat:t-1".parse().unwrap(),
@@ -152,7 +149,11 @@ fn a_low_score_while_a_call_is_open_merges_with_the_earlier_deadline() {
             outcome: SendOutcome::Sent,
         },
     );
-    h.insert(answer(r#""ticket_id":"t-1""#, 1, "2026-11-21T05:00:00Z"));
+    h.insert(answer(
+        json!({"ticket_id": "t-1"}),
+        1,
+        "2026-11-21T05:00:00Z",
+    ));
     let out = derive(&h, &s);
     assert_eq!(out.calls.calls.len(), 1);
     // min(ticket 23rd 01:00, answer + 24 h = 22nd 05:00).
@@ -167,7 +168,7 @@ fn a_customer_without_a_phone_is_skipped_and_gets_no_call() {
     let h = history(vec![purchase(
         "o-1",
         "2026-11-20T01:00:00Z",
-        r#""id":"c-1","email":"minji@example.com""#,
+        json!({"id": "c-1", "email": "minji@example.com"}),
     )]);
     let out = derive(&h, &s);
     assert!(out.calls.calls.is_empty());
@@ -179,7 +180,7 @@ fn a_customer_without_a_phone_is_skipped_and_gets_no_call() {
 fn three_unanswered_attempts_close_the_call_and_retries_wait_three_hours() {
     let s = seoul_policy();
     let mut h = history(vec![
-        purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
+        purchase("o-1", "2026-11-20T01:00:00Z", seoul()),
         outcome("2026-11-21T10:50:00Z", "no_answer", None),
     ]);
     let out = derive(&h, &s);
@@ -214,7 +215,7 @@ fn three_unanswered_attempts_close_the_call_and_retries_wait_three_hours() {
 fn reaching_an_unsatisfied_customer_opens_an_escalation_until_resolved() {
     let s = seoul_policy();
     let mut h = history(vec![
-        purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
+        purchase("o-1", "2026-11-20T01:00:00Z", seoul()),
         outcome("2026-11-21T02:00:00Z", "reached", Some("unsatisfied")),
     ]);
     let out = derive(&h, &s);
@@ -285,8 +286,16 @@ fn survey_counts_follow_the_send_day_and_answers_the_first_answer_day() {
             outcome: SendOutcome::Sent,
         },
     );
-    h.insert(answer(r#""ticket_id":"t-1""#, 2, "2026-11-21T16:00:00Z"));
-    h.insert(answer(r#""ticket_id":"t-1""#, 5, "2026-11-22T16:00:00Z"));
+    h.insert(answer(
+        json!({"ticket_id": "t-1"}),
+        2,
+        "2026-11-21T16:00:00Z",
+    ));
+    h.insert(answer(
+        json!({"ticket_id": "t-1"}),
+        5,
+        "2026-11-22T16:00:00Z",
+    ));
     let c = derive(&h, &s).contributions;
     assert_eq!(c.get(d("2026-11-20"), M::CsatSent), 1);
     assert_eq!(c.get(d("2026-11-20"), M::CsatAnsweredOfSent), 1);
@@ -307,9 +316,7 @@ fn ticket_kpis_use_the_first_close_and_backlog_deltas_span_open_to_close() {
     let h = history(vec![
         ev(
             "TicketOpened",
-            format!(
-                r#"{{"ticket_id":"t-1","occurred_at":"2026-11-18T01:00:00Z","customer":{{{SEOUL}}}}}"#
-            ),
+            json!({"ticket_id": "t-1", "occurred_at": "2026-11-18T01:00:00Z", "customer": seoul()}),
         ),
         closed(
             "t-1",
@@ -367,9 +374,9 @@ fn a_second_order_the_same_day_makes_a_repeat_customer() {
     let s = seoul_policy();
     let c = derive(
         &history(vec![
-            purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
-            purchase("o-2", "2026-11-20T05:00:00Z", SEOUL),
-            purchase("o-3", "2026-11-22T05:00:00Z", SEOUL),
+            purchase("o-1", "2026-11-20T01:00:00Z", seoul()),
+            purchase("o-2", "2026-11-20T05:00:00Z", seoul()),
+            purchase("o-3", "2026-11-22T05:00:00Z", seoul()),
         ]),
         &s,
     )
@@ -379,7 +386,7 @@ fn a_second_order_the_same_day_makes_a_repeat_customer() {
     assert_eq!(c.get(d("2026-11-20"), M::RepeatCustomers), 1);
     assert_eq!(c.get(d("2026-11-22"), M::RepeatCustomers), 1);
     let single = derive(
-        &history(vec![purchase("o-1", "2026-11-20T01:00:00Z", SEOUL)]),
+        &history(vec![purchase("o-1", "2026-11-20T01:00:00Z", seoul())]),
         &s,
     )
     .contributions;
@@ -389,7 +396,7 @@ fn a_second_order_the_same_day_makes_a_repeat_customer() {
 #[test]
 fn an_at_risk_booking_counts_on_the_reasons_day() {
     let s = seoul_policy();
-    let mut h = history(vec![purchase("o-1", "2026-11-20T01:00:00Z", SEOUL)]);
+    let mut h = history(vec![purchase("o-1", "2026-11-20T01:00:00Z", seoul())]);
     let call = derive(&h, &s).calls.calls[0].attempt_key(1);
     h.facts.assignments.insert(
         call,
@@ -410,8 +417,8 @@ fn of_two_surveys_due_at_once_the_earlier_purchase_is_sent_and_the_other_throttl
     // Purchases Sat 7th 00:42 and 05:18 Seoul; + 7 days is Sat 14th before
     // 09:00, so both surveys move to Sat 14th 09:00 Seoul.
     let h = history(vec![
-        purchase("o-b", "2026-11-06T15:42:00Z", SEOUL),
-        purchase("o-a", "2026-11-06T20:18:00Z", SEOUL),
+        purchase("o-b", "2026-11-06T15:42:00Z", seoul()),
+        purchase("o-a", "2026-11-06T20:18:00Z", seoul()),
     ]);
     let out = derive(&h, &s);
     let due: Vec<(String, DateTime<Utc>)> = out
@@ -458,7 +465,7 @@ fn durations_keep_their_fractions_of_a_second() {
 fn the_order_events_arrive_in_changes_nothing() {
     let s = seoul_policy();
     let events = vec![
-        purchase("o-1", "2026-11-20T01:00:00Z", SEOUL),
+        purchase("o-1", "2026-11-20T01:00:00Z", seoul()),
         closed(
             "t-1",
             "2026-11-20T04:00:00Z",
@@ -467,7 +474,7 @@ fn the_order_events_arrive_in_changes_nothing() {
             1,
         ),
         outcome("2026-11-21T02:00:00Z", "no_answer", None),
-        purchase("o-2", "2026-11-24T01:00:00Z", SEOUL),
+        purchase("o-2", "2026-11-24T01:00:00Z", seoul()),
         outcome("2026-11-25T02:00:00Z", "reached", Some("satisfied")),
     ];
     let forward = derive(&history(events.clone()), &s);

@@ -72,7 +72,41 @@ text_id!(
 pub struct EmailAddress(String);
 
 impl EmailAddress {
+    /// An address from outside (an event, the config, an operator): it
+    /// must be one SES can deliver to, so that nothing undeliverable is
+    /// ever queued: an ASCII local part (SES has no SMTPUTF8) and a domain
+    /// of ASCII letter-digit-hyphen labels (an international domain in its
+    /// `xn--` form).
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let plausible = Self::plausible(raw)?;
+        let (local, domain) = plausible.0.split_once('@').unwrap_or_default();
+        if !local.is_ascii() {
+            return Err(InvalidValue(
+                "is not an address SES can deliver to: its local part (before the @) has non-ASCII characters".into(),
+            ));
+        }
+        let label_ok = |l: &str| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        let tld = domain.rsplit('.').next().unwrap_or("");
+        if !domain.split('.').all(label_ok)
+            || !(tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--"))
+            || tld.len() < 2
+        {
+            return Err(InvalidValue(
+                "is not an address SES can deliver to: its domain is not a valid DNS name (ASCII labels; an international domain in its xn-- form)".into(),
+            ));
+        }
+        Ok(plausible)
+    }
+
+    /// The looser check stored addresses are read back with: one `@`, a
+    /// dotted domain, no spaces. (Histories written before `parse` became
+    /// strict must still load.)
+    fn plausible(raw: &str) -> Result<Self, InvalidValue> {
         let raw = raw.trim();
         let bad = || InvalidValue("is not an email address".into());
         let (local, domain) = raw.split_once('@').ok_or_else(bad)?;
@@ -102,7 +136,7 @@ impl EmailAddress {
 impl TryFrom<String> for EmailAddress {
     type Error = InvalidValue;
     fn try_from(raw: String) -> Result<Self, InvalidValue> {
-        Self::parse(&raw)
+        Self::plausible(&raw)
     }
 }
 impl From<EmailAddress> for String {
@@ -272,6 +306,23 @@ mod tests {
         assert!(EmailAddress::parse("minji@localhost").is_err());
         assert!(EmailAddress::parse("a b@example.com").is_err());
         assert!(EmailAddress::parse("@example.com").is_err());
+    }
+
+    #[test]
+    fn addresses_ses_cannot_deliver_are_refused_with_the_reason() {
+        for (raw, why) in [
+            ("민지@example.com", "local part"),
+            ("minji@exa_mple.com", "domain"),
+            ("minji@-example.com", "domain"),
+            ("minji@example.c0m", "domain"),
+            ("minji@예시.com", "domain"),
+            ("minji@example..com", "domain"),
+        ] {
+            let err = EmailAddress::parse(raw).expect_err(raw);
+            assert!(err.0.contains(why), "{raw}: {}", err.0);
+        }
+        assert!(EmailAddress::parse("minji@xn--9n2bp8q.xn--3e0b707e").is_ok());
+        assert!(EmailAddress::parse("o'brien+care@mail.example.co.uk").is_ok());
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod calls;
 pub mod contact;
 pub mod derive;
 pub mod event;
+pub mod feedback;
 pub mod history;
 pub mod ids;
 pub mod keys;

@@ -187,10 +187,7 @@ pub fn answers(history: &History, policy: &Policy) -> BTreeMap<SurveyKey, Answer
 mod tests {
     use super::*;
     use crate::domain::history::SurveyDecision;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
+    use crate::testing::utc;
 
     fn facts_with(key: &str, at: &str) -> Facts {
         let mut f = Facts::default();

@@ -96,6 +96,11 @@ impl TokenKey {
         let tag = URL_SAFE_NO_PAD
             .decode(t)
             .map_err(|_| TokenError::Malformed)?;
+        // A tag of the wrong length was cut short (a link broken across
+        // lines, a partial copy): incomplete rather than forged.
+        if tag.len() != 32 {
+            return Err(TokenError::Malformed);
+        }
         // `verify_slice` compares in constant time.
         self.mac(&payload)
             .verify_slice(&tag)
@@ -170,6 +175,11 @@ mod tests {
         assert_eq!(
             key().verify(p, Purpose::Survey, now),
             Err(TokenError::Malformed)
+        );
+        assert_eq!(
+            key().verify(&t[..t.len() - 5], Purpose::Survey, now),
+            Err(TokenError::Malformed),
+            "a link cut short is incomplete, not forged"
         );
         assert_eq!(
             key().verify("%%%.###", Purpose::Survey, now),

@@ -2,3 +2,4 @@
 //! validated types. Nothing past this module sees JSON.
 
 pub mod eventbridge;
+pub mod ses_feedback;

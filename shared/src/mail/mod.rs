@@ -1,6 +1,5 @@
-//! Email: MIME building, localized texts, and the messages aftercare sends.
+//! Email: MIME building and the messages aftercare sends.
 
-pub mod i18n;
 pub mod mime;
 pub mod render;
 

@@ -2,7 +2,6 @@
 //! templates (`shared/templates/mail/`, HTML escaped automatically) in the
 //! reader's language, then built into MIME.
 
-use super::i18n::{fill, texts};
 use super::mime::{Email, Inline};
 use crate::config::Settings;
 use crate::domain::event::{Score, SurveyFor, SurveyKind};
@@ -12,6 +11,7 @@ use crate::domain::report::DailyReport;
 use crate::domain::roster::Agent;
 use crate::domain::surveys::PlannedSurvey;
 use crate::domain::token::{Purpose, TokenKey};
+use crate::i18n::{fill, texts};
 use crate::ports::Message;
 use askama::Template;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -437,7 +437,7 @@ struct SheetView<'a> {
     lang: &'a str,
     title: String,
     heading: String,
-    labels: &'a super::i18n::SheetTexts,
+    labels: &'a crate::i18n::SheetTexts,
     rows: Vec<SheetRow>,
     scripts: Vec<ScriptView>,
 }

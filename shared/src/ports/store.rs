@@ -216,6 +216,23 @@ pub trait Suppressions: Send + Sync {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+
+    /// Takes an address off the list (an operator's decision); false when
+    /// it was not on it.
+    async fn unsuppress(&self, address: &EmailAddress) -> Result<bool, StoreError>;
+
+    /// The list in address order, at most `limit` entries. An operator's
+    /// view: it may read the whole list (a scan on DynamoDB).
+    async fn suppressions(&self, limit: usize) -> Result<Vec<Suppression>, StoreError>;
+}
+
+/// One suppressed address, with why and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// Lower-cased, as addresses compare.
+    pub address: EmailAddress,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 /// When each scheduled job next runs.

@@ -224,10 +224,7 @@ mod tests {
     use super::*;
     use crate::adapters::sqlite::SqliteStore;
     use crate::config::Settings;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
+    use crate::testing::utc;
 
     fn settings() -> Settings {
         Settings::from_toml(

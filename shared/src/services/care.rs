@@ -60,7 +60,18 @@ impl Aftercare {
                 })?,
             (None, _) => return Err(rejected(format!("{}: names no customer", event.kind()))),
         };
-        self.apply(&customer, event, now).await
+        self.apply(&customer, event, now)
+            .await
+            .map_err(|e| match (e, event) {
+                // An event's rejection names the event (it is kept with it).
+                (ServiceError::Rejected(Rejection::Answer(why)), Event::SurveyAnswered(a)) => {
+                    rejected(format!(
+                        "SurveyAnswered for {}: {why}",
+                        describe(&a.survey_for)
+                    ))
+                }
+                (e, _) => e,
+            })
     }
 
     /// Adds `event` to `customer`'s history (the one path for events,
@@ -105,12 +116,7 @@ impl Aftercare {
                     a.occurred_at,
                     self.settings.policy.surveys.link_valid,
                 )
-                .map_err(|why| {
-                    rejected(format!(
-                        "SurveyAnswered for {}: {why}",
-                        describe(&a.survey_for)
-                    ))
-                })?;
+                .map_err(Rejection::Answer)?;
             }
             let expected = history.version;
             history.insert(event.clone());

@@ -3,9 +3,13 @@
 
 use super::{Aftercare, Ingested, Rejection, ServiceError};
 use crate::domain::event::{Event, Score, SurveyAnswered};
+use crate::domain::feedback::MailFeedback;
+use crate::domain::ids::Locale;
 use crate::domain::ids::{CustomerId, EmailAddress};
 use crate::domain::keys::SurveyKey;
-use crate::domain::token::Purpose;
+use crate::domain::surveys::{answers, check_answer, AnswerRejection};
+use crate::domain::token::{Purpose, TokenError};
+use crate::ports::Suppression;
 use chrono::{DateTime, Utc};
 
 /// The longest comment kept (the rest is cut, as for events).
@@ -30,7 +34,7 @@ pub enum UnsubscribeBy<'a> {
 
 /// A survey link's subject: `{customer}\n{survey key}`.
 fn survey_link(subject: &str) -> Result<(CustomerId, SurveyKey), Rejection> {
-    let bad = || Rejection::Link(crate::domain::token::TokenError::Malformed);
+    let bad = || Rejection::Link(TokenError::Malformed);
     let (customer, survey) = subject.split_once('\n').ok_or_else(bad)?;
     Ok((
         CustomerId::parse(customer).map_err(|_| bad())?,
@@ -38,10 +42,96 @@ fn survey_link(subject: &str) -> Result<(CustomerId, SurveyKey), Rejection> {
     ))
 }
 
+/// What the survey page shows for a link (read only: opening a link never
+/// records anything).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyPage {
+    pub survey: SurveyKey,
+    pub locale: Locale,
+    pub business: String,
+    /// The customer's name, when the shop gave one.
+    pub name: Option<String>,
+    /// The recorded answer (latest score and comment), if any.
+    pub answer: Option<(u8, Option<String>)>,
+    /// Why an answer cannot be recorded now, if it cannot.
+    pub closed: Option<AnswerRejection>,
+}
+
+/// What the unsubscribe page shows for a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsubscribePage {
+    pub locale: Locale,
+    pub business: String,
+    /// The address, partly masked (`m•••@example.com`): enough for the
+    /// customer to recognize, not enough to harvest.
+    pub masked_address: Option<String>,
+    pub already: bool,
+}
+
+/// `minji@example.com` → `m•••@example.com`.
+fn mask(address: &EmailAddress) -> String {
+    let (local, domain) = address.as_str().split_once('@').unwrap_or(("", ""));
+    let first: String = local.chars().take(1).collect();
+    format!("{first}\u{2022}\u{2022}\u{2022}@{domain}")
+}
+
+fn customer_of(subject: &str) -> Result<CustomerId, Rejection> {
+    CustomerId::parse(subject).map_err(|_| Rejection::Link(TokenError::Malformed))
+}
+
 impl Aftercare {
+    /// The survey page behind `token`, for a GET: the question's kind, the
+    /// customer's language, the answer so far, and whether it is still
+    /// open. A bad token is a [`Rejection::Link`].
+    pub async fn survey_page(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SurveyPage, ServiceError> {
+        let claims = self.key.verify(token, Purpose::Survey, now)?;
+        let (customer, survey) = survey_link(&claims.subject)?;
+        let history = self.store.load(&customer).await?;
+        let profile = history.as_ref().and_then(|h| h.latest_profile());
+        let decision = history
+            .as_ref()
+            .and_then(|h| h.facts.surveys.get(&survey).copied());
+        let closed = check_answer(
+            decision.as_ref(),
+            now,
+            self.settings.policy.surveys.link_valid,
+        )
+        .err();
+        let answer = history.as_ref().and_then(|h| {
+            answers(h, &self.settings.policy)
+                .remove(&survey)
+                .map(|a| (a.current.value(), a.current_comment))
+        });
+        Ok(SurveyPage {
+            survey,
+            locale: profile.map(|p| p.locale).unwrap_or_default(),
+            business: self.settings.business.name.clone(),
+            name: profile.and_then(|p| p.name.clone()),
+            answer,
+            closed,
+        })
+    }
+
+    /// The language of the customer a link of any purpose belongs to, for
+    /// pages that refuse a request: `None` when the link cannot be read.
+    pub async fn link_locale(&self, token: &str, now: DateTime<Utc>) -> Option<Locale> {
+        let claims = [Purpose::Survey, Purpose::Unsubscribe]
+            .into_iter()
+            .find_map(|p| self.key.verify(token, p, now).ok())?;
+        let customer = claims.subject.split('\n').next()?;
+        let customer = CustomerId::parse(customer).ok()?;
+        let history = self.store.load(&customer).await.ok()??;
+        history.latest_profile().map(|p| p.locale)
+    }
+
     /// Records a score (and comment) given on the survey page behind
     /// `token`. A later answer before the link expires updates the
-    /// survey; the KPIs follow.
+    /// survey; the KPIs follow. Why it cannot apply is a typed
+    /// [`Rejection::Answer`].
     pub async fn record_answer(
         &self,
         token: &str,
@@ -57,28 +147,51 @@ impl Aftercare {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(|c| c.chars().take(MAX_COMMENT_CHARS).collect());
-        let history = self.store.load(&customer).await?;
-        let decision = history
-            .as_ref()
-            .and_then(|h| h.facts.surveys.get(&survey).copied());
-        crate::domain::surveys::check_answer(
-            decision.as_ref(),
-            now,
-            self.settings.policy.surveys.link_valid,
-        )
-        .map_err(Rejection::Answer)?;
         let event = Event::SurveyAnswered(SurveyAnswered {
             survey_for: survey.subject().clone(),
             score,
             comment,
             occurred_at: now,
         });
+        // The unit of work checks the answer against the survey as it is
+        // committed (one load, no gap between check and write).
         let outcome = self.apply(&customer, &event, now).await?;
         Ok(AnswerReceipt {
             customer,
             survey,
             score: score.value(),
             duplicate: outcome == Ingested::Duplicate,
+        })
+    }
+
+    /// The unsubscribe page behind `token`, for a GET (changes nothing).
+    pub async fn unsubscribe_page(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UnsubscribePage, ServiceError> {
+        let claims = self.key.verify(token, Purpose::Unsubscribe, now)?;
+        let customer = customer_of(&claims.subject)?;
+        let history = self.store.load(&customer).await?;
+        let email = history
+            .as_ref()
+            .and_then(|h| h.latest_profile())
+            .and_then(|p| p.email.clone());
+        let already = match &email {
+            Some(e) => self.store.is_suppressed(e).await?,
+            None => history
+                .as_ref()
+                .is_some_and(|h| h.facts.unsubscribed_at.is_some()),
+        };
+        Ok(UnsubscribePage {
+            locale: history
+                .as_ref()
+                .and_then(|h| h.latest_profile())
+                .map(|p| p.locale)
+                .unwrap_or_default(),
+            business: self.settings.business.name.clone(),
+            masked_address: email.as_ref().map(mask),
+            already,
         })
     }
 
@@ -94,8 +207,7 @@ impl Aftercare {
             UnsubscribeBy::Address(address) => self.suppress(address, "unsubscribe", now).await,
             UnsubscribeBy::Token(token) => {
                 let claims = self.key.verify(token, Purpose::Unsubscribe, now)?;
-                let customer = CustomerId::parse(&claims.subject)
-                    .map_err(|_| Rejection::Link(crate::domain::token::TokenError::Malformed))?;
+                let customer = customer_of(&claims.subject)?;
                 let history = self.store.load(&customer).await?;
                 if let Some(email) = history
                     .as_ref()
@@ -123,5 +235,39 @@ impl Aftercare {
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
         Ok(self.store.suppress(address, reason, now).await?)
+    }
+
+    /// Applies a transport's feedback about sent mail: a permanent bounce
+    /// or a complaint suppresses every recipient it names (idempotently:
+    /// the transport may deliver a notification more than once); anything
+    /// else changes nothing. Returns how many addresses it suppressed.
+    pub async fn mail_feedback(
+        &self,
+        feedback: &MailFeedback,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ServiceError> {
+        let Some(reason) = feedback.suppression_reason() else {
+            return Ok(0);
+        };
+        for address in &feedback.recipients {
+            self.suppress(address, &reason, now).await?;
+        }
+        Ok(feedback.recipients.len())
+    }
+
+    /// Whether survey mail to `address` is stopped.
+    pub async fn is_suppressed(&self, address: &EmailAddress) -> Result<bool, ServiceError> {
+        Ok(self.store.is_suppressed(address).await?)
+    }
+
+    /// Takes an address off the suppression list (an operator's decision,
+    /// e.g. a bounce that was the receiving server's mistake).
+    pub async fn unsuppress(&self, address: &EmailAddress) -> Result<bool, ServiceError> {
+        Ok(self.store.unsuppress(address).await?)
+    }
+
+    /// The suppression list in address order.
+    pub async fn suppressions(&self, limit: usize) -> Result<Vec<Suppression>, ServiceError> {
+        Ok(self.store.suppressions(limit).await?)
     }
 }

@@ -23,7 +23,7 @@ mod jobs;
 
 pub use calls::{EscalationRef, OutcomeReceipt, ScheduledCall};
 pub use care::Ingested;
-pub use customers::{AnswerReceipt, UnsubscribeBy};
+pub use customers::{AnswerReceipt, SurveyPage, UnsubscribeBy, UnsubscribePage};
 pub use delivery::Delivered;
 pub use due::{Budget, DueRun};
 

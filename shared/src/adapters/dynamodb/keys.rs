@@ -62,8 +62,10 @@ pub fn outbox(id: &MessageId) -> (String, &'static str) {
     (format!("OUTBOX#{id}"), "M")
 }
 
+pub const SUPPRESSION_PREFIX: &str = "SUPPRESS#";
+
 pub fn suppression(address: &EmailAddress) -> (String, &'static str) {
-    (format!("SUPPRESS#{}", address.normalized()), "S")
+    (format!("{SUPPRESSION_PREFIX}{}", address.normalized()), "S")
 }
 
 pub fn job(job: &Job) -> (String, &'static str) {

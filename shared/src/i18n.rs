@@ -14,6 +14,7 @@ pub struct Texts {
     pub alert: AlertTexts,
     pub sheet: SheetTexts,
     pub report: ReportTexts,
+    pub page: PageTexts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,11 +85,47 @@ pub struct ReportTexts {
     pub subject: String,
 }
 
+/// The customer pages (survey, thanks, unsubscribe, refusals).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageTexts {
+    pub survey_title: String,
+    pub comment_label: String,
+    pub submit: String,
+    pub current: String,
+    pub thanks_title: String,
+    pub thanks_score: String,
+    pub thanks_comment: String,
+    pub thanks_low: String,
+    pub change: String,
+    pub choose_score: String,
+    pub unsubscribe_title: String,
+    pub unsubscribe_question: String,
+    pub unsubscribe_question_anonymous: String,
+    pub unsubscribe_button: String,
+    pub unsubscribed_title: String,
+    pub unsubscribed_body: String,
+    pub already_unsubscribed: String,
+    pub refusal_title: String,
+    pub link_malformed: String,
+    pub link_forged: String,
+    pub link_wrong_purpose: String,
+    pub link_expired: String,
+    pub survey_not_sent: String,
+    pub survey_not_asked: String,
+    pub survey_unknown: String,
+    pub too_large: String,
+    pub not_found: String,
+    pub wrong_method: String,
+    pub unavailable: String,
+    pub footer: String,
+}
+
 const SOURCES: [(Locale, &str); 4] = [
-    (Locale::En, include_str!("../../locales/en.toml")),
-    (Locale::Ko, include_str!("../../locales/ko.toml")),
-    (Locale::Vi, include_str!("../../locales/vi.toml")),
-    (Locale::Zh, include_str!("../../locales/zh.toml")),
+    (Locale::En, include_str!("../locales/en.toml")),
+    (Locale::Ko, include_str!("../locales/ko.toml")),
+    (Locale::Vi, include_str!("../locales/vi.toml")),
+    (Locale::Zh, include_str!("../locales/zh.toml")),
 ];
 
 /// Every language's texts, parsed on first use. The files are part of the

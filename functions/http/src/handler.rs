@@ -1,0 +1,131 @@
+//! The HTTP function is the pages' router itself (`aftercare_web`) on the
+//! wall clock: the same routes as `aftercare serve`.
+
+use aftercare_shared::ports::SystemClock;
+use aftercare_shared::services::Aftercare;
+use std::sync::Arc;
+
+pub fn app(service: Aftercare) -> aftercare_web::Router {
+    aftercare_web::router(Arc::new(service), Arc::new(SystemClock))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aftercare_lambda::testing::local_service;
+    use aftercare_shared::config::Settings;
+    use aftercare_shared::services::Budget;
+    use aftercare_shared::testing::{envelope, event};
+    use chrono::{Duration, SecondsFormat, Utc};
+    use http_body_util::BodyExt;
+    use lambda_http::http::StatusCode;
+    use serde_json::json;
+    use tower::ServiceExt;
+
+    /// A service whose CSAT for ticket t-1 went out two days ago; and the
+    /// survey token from that email.
+    async fn sent_survey(outbox: &std::path::Path) -> (Aftercare, String) {
+        let service = local_service(outbox, Settings::from_toml("agents = []").unwrap());
+        let closed_at = Utc::now() - Duration::days(2);
+        let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let closed = envelope(
+            "TicketClosed",
+            "ev-1",
+            json!({"ticket_id": "t-1", "occurred_at": at(closed_at), "opened_at": at(closed_at - Duration::hours(1)),
+                   "resolved": true, "customer": {"id": "c-1", "email": "c1@example.com", "locale": "vi"}}),
+        );
+        service.ingest(&event(&closed), closed_at).await.unwrap();
+        service
+            .run_due(Utc::now(), Budget::unlimited())
+            .await
+            .unwrap();
+        let raw = std::fs::read_to_string(outbox.join("survey-c-1-csat_t-1.eml")).unwrap();
+        // Quoted-printable soft breaks would split the token; the text part is 7-bit here.
+        let unfolded = raw.replace("=\r\n", "").replace("=\n", "");
+        let start = unfolded.find("/s/").expect("a survey link") + 3;
+        let token: String = unfolded[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+            .collect();
+        (service, token)
+    }
+
+    /// An API Gateway HTTP API (payload 2.0) request, as Lambda delivers it.
+    fn request(method: &str, path: &str, query: &str, body: Option<&str>) -> lambda_http::Request {
+        let event = json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+            "headers": {"content-type": "application/x-www-form-urlencoded", "accept-language": "vi-VN,vi;q=0.9,en;q=0.5"},
+            "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": "care.example.com",
+                "domainPrefix": "care", "requestId": "r-1", "routeKey": "$default", "stage": "$default",
+                "time": "02/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_205_600_000_i64,
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "test"}},
+            "body": body, "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 request")
+    }
+
+    async fn send(service: Aftercare, req: lambda_http::Request) -> (StatusCode, String) {
+        let response = app(service).oneshot(req).await.expect("the router answers");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn a_get_shows_the_form_in_the_customers_language_and_records_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (service, token) = sent_survey(dir.path()).await;
+        let (status, page) = send(
+            service,
+            request("GET", &format!("/s/{token}"), "score=4", None),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(r#"lang="vi""#) && page.contains(r#"value="4" required checked"#));
+    }
+
+    #[tokio::test]
+    async fn a_post_records_the_answer_and_thanks() {
+        let dir = tempfile::tempdir().unwrap();
+        let (service, token) = sent_survey(dir.path()).await;
+        let req = request(
+            "POST",
+            &format!("/s/{token}"),
+            "",
+            Some("score=5&comment=Rất+tốt"),
+        );
+        let (status, page) = send(service, req).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains(r#"<p class="big">5</p>"#) && page.contains("Rất tốt"),
+            "{page}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_token_and_a_big_body_get_4xx_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let (service, token) = sent_survey(dir.path()).await;
+        let forged = format!("{}x", &token);
+        let (status, page) = send(service, request("GET", &format!("/s/{forged}"), "", None)).await;
+        assert!(status.is_client_error(), "{status}");
+        // An unreadable link names no customer: the browser's language.
+        assert!(
+            page.contains("Liên kết"),
+            "refused in the browser's language: {page}"
+        );
+        let (service, _) = sent_survey(tempfile::tempdir().unwrap().path()).await;
+        let big = format!("score=5&comment={}", "a".repeat(100_000));
+        let (status, _) = send(
+            service,
+            request("POST", &format!("/s/{token}"), "", Some(&big)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}

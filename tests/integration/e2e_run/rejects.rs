@@ -1,0 +1,111 @@
+//! Malformed lines among good ones: each rejected with its line number and
+//! the field at fault, and nothing else changed.
+
+use super::{
+    clean_run, customers, fail_with, first_differences, rejected, seed, write_lines, Setup,
+};
+use aftercare_shared::testing::envelope;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[test]
+fn malformed_lines_are_rejected_with_their_reason_and_change_nothing_else() {
+    let setup = Setup::new();
+    let clean = clean_run(&setup, seed(), customers());
+    let some_ticket = clean
+        .events
+        .iter()
+        .find(|e| e["detail-type"] == "TicketClosed")
+        .map(|e| e["detail"]["ticket_id"].as_str().unwrap().to_string())
+        .expect("a closed ticket");
+    let at = "2026-10-25T10:00:00+09:00";
+    let customer = json!({"id": "c-bad", "email": "bad@example.com", "phone": "+821099999999"});
+    // A well-formed envelope around a detail that is not.
+    let line =
+        |detail_type: &str, id: &str, detail: Value| envelope(detail_type, id, detail).to_string();
+    // (line, the field its reason must name; None for bad JSON)
+    let bad: Vec<(String, Option<&str>)> = vec![
+        // Cut short: hand-written, as no builder writes broken JSON.
+        (r#"{"version":"0","id":"bad-json","detail-type":"PurchaseCompleted","detail":{"order_id":"o-bad-1""#.to_string(), None),
+        (
+            line("PurchaseCompleted", "bad-no-time", json!({"order_id": "o-bad-2", "customer": customer})),
+            Some("detail.occurred_at"),
+        ),
+        (
+            line("SurveyAnswered", "bad-score", json!({"survey_for": {"ticket_id": some_ticket}, "score": 9, "occurred_at": "2026-10-30T10:00:00Z"})),
+            Some("detail.score"),
+        ),
+        (
+            line("RefundIssued", "bad-type", json!({"order_id": "o-bad-3", "occurred_at": at, "customer": customer})),
+            Some("detail-type"),
+        ),
+        (
+            line("PurchaseCompleted", "bad-time", json!({"order_id": "o-bad-4", "occurred_at": "25/10/2026 10:00", "customer": customer})),
+            Some("detail.occurred_at"),
+        ),
+        (
+            line("TicketOpened", "bad-customer", json!({"ticket_id": "t-bad-5", "occurred_at": at, "customer": {"email": "bad@example.com"}})),
+            Some("detail.customer.id"),
+        ),
+    ];
+    // Spread them through the clean file.
+    let mut lines = clean.lines.clone();
+    let mut rng = SmallRng::seed_from_u64(seed() ^ 0xbad);
+    for (line, _) in &bad {
+        let at = rng.gen_range(0..=lines.len());
+        lines.insert(at, line.clone());
+    }
+    let file = setup.path("with-bad-lines.jsonl");
+    write_lines(&file, &lines);
+    let data = setup.path("bad");
+    let (accepted, _, rejected_count) = setup.run(&data, &file, clean.until);
+    assert_eq!(accepted, clean.counts.0, "accepted events");
+    assert_eq!(
+        rejected_count,
+        clean.counts.2 + bad.len(),
+        "rejected events: the clean run's and the malformed lines"
+    );
+
+    let clean_raws: BTreeSet<String> = rejected(&clean.data)
+        .iter()
+        .map(|r| r["raw"].as_str().unwrap().to_string())
+        .collect();
+    let mut injected: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    for r in rejected(&data) {
+        let raw = r["raw"].as_str().expect("raw").to_string();
+        if !clean_raws.contains(&raw) {
+            injected.insert(
+                raw,
+                (
+                    r["line"].as_u64().expect("line"),
+                    r["reason"].as_str().expect("reason").to_string(),
+                ),
+            );
+        }
+    }
+    let bad_lines: BTreeSet<&String> = bad.iter().map(|(l, _)| l).collect();
+    let kept: BTreeSet<&String> = injected.keys().collect();
+    assert_eq!(
+        kept, bad_lines,
+        "rejected.jsonl beyond the clean run's rejects should hold exactly the malformed lines"
+    );
+    for (line, field) in &bad {
+        let (number, reason) = &injected[line];
+        let position = lines.iter().position(|l| l == line).unwrap() as u64 + 1;
+        assert_eq!(*number, position, "line number of {line}");
+        if let Some(field) = field {
+            assert!(
+                reason.contains(field),
+                "the reason for {line} should name {field}: {reason:?}"
+            );
+        }
+    }
+
+    let reports = setup.reports(&data, clean.reports.keys().copied());
+    fail_with(
+        "malformed lines changed the reports",
+        &first_differences(&clean.reports, &reports),
+    );
+}

@@ -1,0 +1,214 @@
+//! The customer's pages against a real `aftercare serve` on 127.0.0.1
+//! (SPEC 5, 6): links taken from the emails in the outbox, requests over
+//! HTTP, counts read back through `aftercare report` and `aftercare
+//! suppress list`.
+
+mod browser;
+mod reminders;
+mod security;
+
+use crate::helpers::aftercare_bin;
+use aftercare_shared::testing::envelope;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use mail_parser::MessageParser;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The link key the runs and the server share, so a test can sign tokens
+/// the server accepts (expired ones, ones of another purpose).
+pub const SECRET: &str = "pages-test-secret-0123456789abcdef";
+/// Where the emails' links point by default.
+const DEFAULT_ORIGIN: &str = "http://127.0.0.1:8080";
+
+/// A token signed with the servers' key.
+pub fn sign(
+    purpose: aftercare_shared::domain::token::Purpose,
+    subject: &str,
+    expires: DateTime<Utc>,
+) -> String {
+    aftercare_shared::domain::token::TokenKey::new(SECRET.as_bytes())
+        .expect("a long enough key")
+        .sign(purpose, subject, expires)
+}
+
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A customer in UTC (contact hours are then easy to reason about).
+pub fn customer(id: &str, locale: &str, name: &str) -> Value {
+    json!({"id": id, "name": name, "email": format!("{id}@example.com"),
+           "phone": "+821012345678", "locale": locale, "time_zone": "UTC"})
+}
+
+/// A `TicketClosed` envelope for `customer`, closed at `at`.
+pub fn ticket_closed(ticket: &str, customer: Value, at: DateTime<Utc>) -> Value {
+    envelope(
+        "TicketClosed",
+        &format!("ev-{ticket}"),
+        json!({"ticket_id": ticket, "customer": customer, "occurred_at": rfc3339(at),
+               "opened_at": rfc3339(at - Duration::hours(5)), "resolved": true, "contacts": 1,
+               "first_response_at": rfc3339(at - Duration::hours(4))}),
+    )
+}
+
+/// A data directory filled by `aftercare run` up to now, and `aftercare
+/// serve` over it on a free port.
+pub struct Served {
+    pub dir: tempfile::TempDir,
+    pub base: String,
+    child: Child,
+}
+
+impl Served {
+    pub fn start(events: &[Value]) -> Served {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = dir.path().join("events.jsonl");
+        let lines: Vec<String> = events.iter().map(Value::to_string).collect();
+        std::fs::write(&file, lines.join("\n") + "\n").expect("writing events");
+        let data = dir.path().join("data");
+        let out = Command::new(aftercare_bin())
+            .env("AFTERCARE_SECRET", SECRET)
+            .args(["run", "--quiet", "--data"])
+            .arg(&data)
+            .arg("--events")
+            .arg(&file)
+            .args(["--until", &rfc3339(Utc::now())])
+            .output()
+            .expect("running aftercare run");
+        assert!(
+            out.status.success(),
+            "aftercare run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut child = Command::new(aftercare_bin())
+            .env("AFTERCARE_SECRET", SECRET)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(&data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting aftercare serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("serve's stdout"))
+            .read_line(&mut line)
+            .expect("reading serve's first line");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("serve did not say where it listens: {line:?}"))
+            .to_string();
+        Served { dir, base, child }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The email in the outbox whose file name contains every one of `parts`.
+    pub fn email(&self, parts: &[&str]) -> PathBuf {
+        let outbox = self.data().join("outbox");
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&outbox)
+            .expect("the outbox")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                name.is_some_and(|n| parts.iter().all(|part| n.contains(part)))
+            })
+            .collect();
+        names.sort();
+        names
+            .pop()
+            .unwrap_or_else(|| panic!("no email matching {parts:?} in {}", outbox.display()))
+    }
+
+    /// Every link in an email's text part, pointed at this server.
+    pub fn links(&self, eml: &Path) -> Vec<String> {
+        let raw = std::fs::read(eml).expect("reading an email");
+        let message = MessageParser::default()
+            .parse(&raw)
+            .unwrap_or_else(|| panic!("{} does not parse", eml.display()));
+        let text = message.body_text(0).expect("a text part").into_owned();
+        let mut links: Vec<String> = text
+            .split_whitespace()
+            .filter(|w| w.starts_with(DEFAULT_ORIGIN))
+            .map(|w| {
+                w.trim_end_matches(['.', ',', ')'])
+                    .replace(DEFAULT_ORIGIN, &self.base)
+            })
+            .collect();
+        links.dedup();
+        links
+    }
+
+    /// The survey link with `score` chosen, from an email.
+    pub fn survey_link(&self, eml: &Path, score: u8) -> String {
+        let suffix = format!("?score={score}");
+        self.links(eml)
+            .into_iter()
+            .find(|l| l.contains("/s/") && l.ends_with(&suffix))
+            .unwrap_or_else(|| panic!("no survey link with {suffix} in {}", eml.display()))
+    }
+
+    pub fn unsubscribe_link(&self, eml: &Path) -> String {
+        self.links(eml)
+            .into_iter()
+            .find(|l| l.contains("/u/"))
+            .unwrap_or_else(|| panic!("no unsubscribe link in {}", eml.display()))
+    }
+
+    fn aftercare(&self, args: &[&str]) -> String {
+        let out = Command::new(aftercare_bin())
+            .env("AFTERCARE_SECRET", SECRET)
+            .arg(args[0])
+            .arg("--data")
+            .arg(self.data())
+            .args(&args[1..])
+            .output()
+            .expect("running aftercare");
+        assert!(
+            out.status.success(),
+            "aftercare {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A KPI (`csat.responses`) summed over the last five days.
+    pub fn total(&self, section: &str, field: &str) -> f64 {
+        let today = Utc::now().date_naive();
+        (0..5)
+            .map(|back| {
+                let date = (today - Duration::days(back)).to_string();
+                let json = self.aftercare(&["report", "--format", "json", "--date", &date]);
+                let report: Value = serde_json::from_str(&json).expect("report JSON");
+                report[section][field].as_f64().unwrap_or(0.0)
+            })
+            .sum()
+    }
+
+    pub fn unsubscribes(&self) -> f64 {
+        let today = Utc::now().date_naive();
+        (0..5)
+            .map(|back| {
+                let date = (today - Duration::days(back)).to_string();
+                let json = self.aftercare(&["report", "--format", "json", "--date", &date]);
+                let report: Value = serde_json::from_str(&json).expect("report JSON");
+                report["unsubscribes"].as_f64().unwrap_or(0.0)
+            })
+            .sum()
+    }
+
+    pub fn suppressed(&self) -> String {
+        self.aftercare(&["suppress", "list"])
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
