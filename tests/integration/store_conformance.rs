@@ -363,6 +363,49 @@ pub async fn suppression_ignores_case_and_jobs_move_on_once(store: &dyn Store) {
     assert_eq!(store.job_next_run(&job).await.unwrap(), Some(t(9, 0)));
 }
 
+pub async fn the_suppression_list_is_listed_in_order_keeps_the_first_reason_and_can_be_undone(
+    store: &dyn Store,
+) {
+    let address = |a: &str| EmailAddress::parse(a).unwrap();
+    store
+        .suppress(&address("zed@example.com"), "complaint (abuse)", t(9, 0))
+        .await
+        .unwrap();
+    store
+        .suppress(&address("Ann@Example.com"), "unsubscribe", t(9, 5))
+        .await
+        .unwrap();
+    // SNS delivers at least once: the same address again keeps its first reason.
+    store
+        .suppress(
+            &address("ann@example.com"),
+            "bounce: permanent (General)",
+            t(9, 10),
+        )
+        .await
+        .unwrap();
+    let listed = store.suppressions(100).await.unwrap();
+    let rows: Vec<(&str, &str, DateTime<Utc>)> = listed
+        .iter()
+        .map(|s| (s.address.as_str(), s.reason.as_str(), s.at))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("ann@example.com", "unsubscribe", t(9, 5)),
+            ("zed@example.com", "complaint (abuse)", t(9, 0)),
+        ]
+    );
+    assert_eq!(store.suppressions(1).await.unwrap().len(), 1);
+    assert!(store.unsuppress(&address("ANN@example.com")).await.unwrap());
+    assert!(!store.unsuppress(&address("ann@example.com")).await.unwrap());
+    assert!(!store
+        .is_suppressed(&address("ann@example.com"))
+        .await
+        .unwrap());
+    assert_eq!(store.suppressions(100).await.unwrap().len(), 1);
+}
+
 fn purchase(customer: &str, order: &str, envelope_id: &str) -> serde_json::Value {
     let customer = seoul_customer(customer, &format!("{customer}@example.com"));
     envelope(
@@ -457,6 +500,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn suppression_ignores_case_and_jobs_move_on_once() {
                 super::suppression_ignores_case_and_jobs_move_on_once(&$make).await
+            }
+            #[tokio::test]
+            async fn the_suppression_list_is_listed_in_order_keeps_the_first_reason_and_can_be_undone() {
+                super::the_suppression_list_is_listed_in_order_keeps_the_first_reason_and_can_be_undone(&$make).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn racing_writers_count_each_event_exactly_once() {

@@ -41,12 +41,15 @@ fn csat_subject(customer: &str, ticket: &str) -> String {
     format!("{customer}\n{}", SurveyKey::new(SurveyFor::Ticket(ticket)))
 }
 
+/// A name that tries markup, quotes and a header of its own.
+const HOSTILE_NAME: &str = "Ann \"<b>Lee</b>\" 'x'\r\nBcc: evil@example.com";
+
 fn scenario() -> Served {
     let now = Utc::now();
     Served::start(&[
         ticket_closed(
             "t-en",
-            customer("c-en", "en", "Ann Lee"),
+            customer("c-en", "en", HOSTILE_NAME),
             now - Duration::days(2),
         ),
         ticket_closed(
@@ -224,7 +227,31 @@ fn an_answer_is_recorded_updated_and_shown_escaped() {
     let alert = mail_parser::MessageParser::default()
         .parse(&alert)
         .expect("parses");
-    assert!(alert.header("Bcc").is_none(), "a comment injected a header");
+    assert!(
+        alert.header("Bcc").is_none(),
+        "a name or comment injected a header"
+    );
+    let subject = alert.subject().expect("a subject");
+    assert!(
+        subject.contains("Ann") && !subject.contains(['\r', '\n']),
+        "{subject:?}"
+    );
+    let html = alert.body_html(0).expect("an HTML part");
+    assert!(
+        !html.contains("<b>Lee") && !html.contains("<script>"),
+        "unescaped markup in the alert"
+    );
+    assert!(
+        html.contains("&#60;b&#62;Lee") || html.contains("&lt;b&gt;Lee"),
+        "the name, escaped"
+    );
+    // The survey email greets the same name, escaped, without a new header.
+    let survey = std::fs::read(s.email(&["survey", "c-en"])).expect("the survey email");
+    let survey = mail_parser::MessageParser::default()
+        .parse(&survey)
+        .expect("parses");
+    assert!(survey.header("Bcc").is_none());
+    assert!(!survey.body_html(0).expect("HTML").contains("<b>Lee"));
     assert!(alert.body_text(0).expect("text").contains("alert(\"x\")"));
     // An update before expiry replaces the score: one response, the latest score.
     let update = http
