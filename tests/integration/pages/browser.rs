@@ -7,8 +7,9 @@
 //! English ones at desktop width) into `$AFTERCARE_SCREENSHOTS` when set
 //! (`docs/screenshots/pages/` is made this way), else a temporary folder.
 
-use super::{customer, sign, ticket_closed, Served};
+use super::{customer, rfc3339, sign, ticket_closed, Served};
 use aftercare_shared::domain::token::Purpose;
+use aftercare_shared::testing::envelope;
 use chrono::{Duration, Utc};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -147,7 +148,7 @@ async fn heading(c: &Client) -> String {
 async fn a_customer_answers_updates_and_unsubscribes_in_a_real_browser_in_four_languages() {
     let now = Utc::now();
     let locales = ["en", "ko", "vi", "zh"];
-    let events: Vec<_> = locales
+    let mut events: Vec<_> = locales
         .iter()
         .map(|l| {
             ticket_closed(
@@ -157,6 +158,13 @@ async fn a_customer_answers_updates_and_unsubscribes_in_a_real_browser_in_four_l
             )
         })
         .collect();
+    // A purchase nine days ago: its NPS survey (0 to 10) is out too.
+    events.push(envelope(
+        "PurchaseCompleted",
+        "ev-o-nps",
+        json!({"order_id": "o-nps", "occurred_at": rfc3339(now - Duration::days(9)),
+               "customer": customer("c-nps", "ko", "Park")}),
+    ));
     let served = tokio::task::spawn_blocking(move || Served::start(&events))
         .await
         .expect("serve");
@@ -168,7 +176,7 @@ async fn a_customer_answers_updates_and_unsubscribes_in_a_real_browser_in_four_l
     c.set_window_size(PHONE.0, PHONE.1).await.expect("resizing");
 
     for (i, locale) in locales.iter().enumerate() {
-        let email = served.email(&["survey", &format!("c-{locale}")]);
+        let email = served.email(&["survey", &format!("c-{locale}-csat")]);
         let desktop = *locale == "en";
         // The email's "4" button: the page opens with 4 chosen.
         c.goto(&served.survey_link(&email, 4))
@@ -287,5 +295,17 @@ async fn a_customer_answers_updates_and_unsubscribes_in_a_real_browser_in_four_l
             .expect("opening an expired link");
         screenshot(&c, &dir, &format!("{locale}-5-expired"), desktop).await;
     }
+    // The NPS page: eleven scores wrap on a phone, the ends stay readable.
+    let nps = served.email(&["survey", "c-nps-nps"]);
+    c.goto(&served.survey_link(&nps, 9))
+        .await
+        .expect("opening the NPS link");
+    assert_eq!(checked_score(&c).await.as_deref(), Some("9"));
+    let scores = c
+        .find_all(Locator::Css("input[name=score]"))
+        .await
+        .expect("scores");
+    assert_eq!(scores.len(), 11, "0 to 10");
+    screenshot(&c, &dir, "ko-6-nps-survey", false).await;
     c.close().await.expect("closing the browser");
 }

@@ -6,6 +6,7 @@
 mod browser;
 mod reminders;
 mod security;
+mod serve;
 
 use crate::helpers::aftercare_bin;
 use aftercare_shared::testing::envelope;
@@ -176,33 +177,52 @@ impl Served {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// A KPI (`csat.responses`) summed over the last five days.
+    /// A KPI (`csat`, `responses`) summed over the last five days.
     pub fn total(&self, section: &str, field: &str) -> f64 {
-        let today = Utc::now().date_naive();
-        (0..5)
-            .map(|back| {
-                let date = (today - Duration::days(back)).to_string();
-                let json = self.aftercare(&["report", "--format", "json", "--date", &date]);
-                let report: Value = serde_json::from_str(&json).expect("report JSON");
-                report[section][field].as_f64().unwrap_or(0.0)
-            })
-            .sum()
+        self.summed(&format!("/{section}/{field}"))
     }
 
     pub fn unsubscribes(&self) -> f64 {
+        self.summed("/unsubscribes")
+    }
+
+    /// The report field at a JSON pointer, summed over the last five days.
+    fn summed(&self, pointer: &str) -> f64 {
         let today = Utc::now().date_naive();
         (0..5)
             .map(|back| {
                 let date = (today - Duration::days(back)).to_string();
                 let json = self.aftercare(&["report", "--format", "json", "--date", &date]);
                 let report: Value = serde_json::from_str(&json).expect("report JSON");
-                report["unsubscribes"].as_f64().unwrap_or(0.0)
+                report
+                    .pointer(pointer)
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0)
             })
             .sum()
     }
 
     pub fn suppressed(&self) -> String {
         self.aftercare(&["suppress", "list"])
+    }
+}
+
+impl Served {
+    /// SIGTERM, then the exit status (within 30 s).
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "sending SIGTERM");
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait().expect("waiting for serve") {
+                return status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("serve did not stop within 30 s of SIGTERM");
     }
 }
 

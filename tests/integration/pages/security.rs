@@ -202,6 +202,17 @@ fn an_answer_is_recorded_updated_and_shown_escaped() {
         1,
         "only one score is pre-selected"
     );
+    // A score out of range, or none, selects nothing: the customer chooses.
+    let (path, _) = link.split_once('?').expect("a query");
+    for query in ["?score=9", "?score=-1", "?score=x", ""] {
+        let page = http.get(format!("{path}{query}")).send().expect("GET");
+        let page = page.text().expect("page");
+        assert_eq!(
+            page.matches(" checked").count(),
+            0,
+            "{query:?} chose a score"
+        );
+    }
     let hostile = "<script>alert(\"x\")</script> 'quoted'\r\nBcc: evil@example.com";
     let thanks = http
         .post(&link)

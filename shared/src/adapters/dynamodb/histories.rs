@@ -1,0 +1,142 @@
+//! Histories, the due index and the day counters: the items one commit
+//! writes (see `commit`) and the reads of them.
+
+use super::items::{self, get_n, get_s, key, n, s};
+use super::keys::{self, DUE_SHARDS, KPI_SHARDS};
+use super::{build, ignore_condition, sdk, DynamoStore};
+use crate::adapters::{corrupt_json, time_text};
+use crate::domain::history::History;
+use crate::domain::ids::CustomerId;
+use crate::domain::keys::SurveyKey;
+use crate::domain::kpi::{DayCounters, Metric};
+use crate::ports::{Commit, Counters, Due, DueIndex, Histories, StoreError};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+use chrono::{DateTime, NaiveDate, Utc};
+
+#[async_trait]
+impl Histories for DynamoStore {
+    async fn load(&self, customer: &CustomerId) -> Result<Option<History>, StoreError> {
+        let Some(item) = self.get(keys::customer(customer)).await? else {
+            return Ok(None);
+        };
+        serde_json::from_str(get_s(&item, "history")?)
+            .map(Some)
+            .map_err(|e| corrupt_json("customer history", &e))
+    }
+
+    async fn commit(&self, c: &Commit) -> Result<(), StoreError> {
+        self.commit_change(c).await
+    }
+
+    async fn owner(&self, subject: &SurveyKey) -> Result<Option<CustomerId>, StoreError> {
+        let Some(item) = self.get(keys::claim(subject)).await? else {
+            return Ok(None);
+        };
+        CustomerId::parse(get_s(&item, "customer")?)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(e.0))
+    }
+}
+
+#[async_trait]
+impl DueIndex for DynamoStore {
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Due>, StoreError> {
+        // `due_at` is `{time}#{customer}`; "~" sorts after every "#…" suffix.
+        let upper = format!("{}~", time_text(now));
+        let mut found = Vec::new();
+        for shard in 0..DUE_SHARDS {
+            for item in self
+                .query_due(&format!("DUE#{shard}"), Some(upper.clone()), limit)
+                .await?
+            {
+                let sort = get_s(&item, "due_at")?.to_string();
+                let id = get_s(&item, "pk")?.trim_start_matches("CUST#").to_string();
+                let due = Due {
+                    customer: CustomerId::parse(&id).map_err(|e| StoreError::Corrupt(e.0))?,
+                    at: items::due_time(&item)?,
+                    failures: u32::try_from(get_n(&item, "due_failures")).unwrap_or(0),
+                };
+                found.push((sort, due));
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.truncate(limit);
+        Ok(found.into_iter().map(|(_, d)| d).collect())
+    }
+
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut best: Option<DateTime<Utc>> = None;
+        for shard in 0..DUE_SHARDS {
+            if let Some(item) = self
+                .query_due(&format!("DUE#{shard}"), None, 1)
+                .await?
+                .first()
+            {
+                let t = items::due_time(item)?;
+                best = Some(best.map_or(t, |b| b.min(t)));
+            }
+        }
+        Ok(best)
+    }
+
+    async fn postpone(
+        &self,
+        customer: &CustomerId,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::customer(customer))))
+            .update_expression("SET due_at = :at ADD due_failures :one")
+            .condition_expression("attribute_exists(due_pk)")
+            .expression_attribute_values(":at", s(items::due_at(until, customer)))
+            .expression_attribute_values(":one", n(1))
+            .send()
+            .await;
+        ignore_condition(r, |e| e.is_conditional_check_failed_exception()).map(drop)
+    }
+}
+
+#[async_trait]
+impl Counters for DynamoStore {
+    async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError> {
+        let mut out = DayCounters::default();
+        let mut keys_and = KeysAndAttributes::builder().consistent_read(true);
+        for shard in 0..KPI_SHARDS {
+            keys_and = keys_and.keys(key(keys::kpi_day(date, shard)));
+        }
+        let mut request = Some(build(keys_and.build())?);
+        while let Some(k) = request.take() {
+            let resp = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, k)
+                .send()
+                .await
+                .map_err(sdk)?;
+            for item in resp
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                items::add_metrics(&mut out, &item, |m| !m.is_delta());
+            }
+            request = resp
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys.is_empty());
+        }
+        for shard in 0..KPI_SHARDS {
+            for item in self
+                .query_partition(keys::kpi_deltas(shard), "sk <= :a", date.to_string(), None)
+                .await?
+            {
+                items::add_metrics(&mut out, &item, Metric::is_delta);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,43 @@
+//! The job schedule: one item per job, advanced by a conditional put.
+
+use super::items::{get_time, key, s};
+use super::{ignore_condition, keys, DynamoStore};
+use crate::adapters::time_text;
+use crate::domain::keys::Job;
+use crate::ports::{JobSchedule, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[async_trait]
+impl JobSchedule for DynamoStore {
+    async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.get(keys::job(job))
+            .await?
+            .map(|item| get_time(&item, "next_at"))
+            .transpose()
+    }
+
+    async fn advance_job(
+        &self,
+        job: &Job,
+        expected: Option<DateTime<Utc>>,
+        next: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut item = key(keys::job(job));
+        item.insert("next_at".into(), s(time_text(next)));
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        put = match expected {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(e) => put
+                .condition_expression("next_at = :e")
+                .expression_attribute_values(":e", s(time_text(e))),
+        };
+        ignore_condition(put.send().await, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+}

@@ -1,0 +1,210 @@
+//! Histories, the due index and the day counters: the `customers`,
+//! `claims` and `counters` tables, which one commit writes together.
+
+use super::{corrupt, db, row_time, SqliteStore};
+use crate::adapters::{corrupt_json, time_text};
+use crate::domain::history::History;
+use crate::domain::ids::CustomerId;
+use crate::domain::keys::SurveyKey;
+use crate::domain::kpi::{DayCounters, Metric};
+use crate::ports::{Commit, Counters, Due, DueIndex, Histories, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+fn decode_history(text: &str) -> Result<History, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt_json("customer history", &e))
+}
+
+#[async_trait]
+impl Histories for SqliteStore {
+    async fn load(&self, customer: &CustomerId) -> Result<Option<History>, StoreError> {
+        let conn = self.conn();
+        let text: Option<String> = conn
+            .query_row(
+                "SELECT history FROM customers WHERE id = ?1",
+                [customer.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        text.map(|t| decode_history(&t)).transpose()
+    }
+
+    async fn commit(&self, c: &Commit) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let id = c.history.customer_id.as_str();
+        let stored: Option<i64> = tx
+            .query_row("SELECT version FROM customers WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)?;
+        if stored.unwrap_or(0) as u64 != c.expected_version {
+            return Err(StoreError::Conflict(c.history.customer_id.clone()));
+        }
+        for subject in &c.claims {
+            let subject_text = subject.to_string();
+            let owner: Option<String> = tx
+                .query_row(
+                    "SELECT customer FROM claims WHERE subject = ?1",
+                    [&subject_text],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            match owner {
+                Some(o) if o != id => {
+                    return Err(StoreError::ClaimedByOther {
+                        subject: subject.clone(),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    tx.execute(
+                        "INSERT INTO claims (subject, customer) VALUES (?1, ?2)",
+                        params![subject_text, id],
+                    )
+                    .map_err(db)?;
+                }
+            }
+        }
+        let text =
+            serde_json::to_string(&c.history).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO customers (id, version, history, next_due, due_failures) VALUES (?1, ?2, ?3, ?4, 0)
+             ON CONFLICT(id) DO UPDATE SET version = excluded.version, history = excluded.history,
+                 next_due = excluded.next_due, due_failures = 0",
+            params![id, c.history.version as i64, text, c.next_due.map(time_text)],
+        )
+        .map_err(db)?;
+        {
+            let mut add = tx
+                .prepare_cached(
+                    "INSERT INTO counters (day, metric, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(day, metric) DO UPDATE SET value = value + excluded.value",
+                )
+                .map_err(db)?;
+            for (day, metric, value) in c.delta.iter() {
+                add.execute(params![day.to_string(), metric.name(), value])
+                    .map_err(db)?;
+            }
+            let mut put = tx
+                .prepare_cached("INSERT OR IGNORE INTO outbox (id, message) VALUES (?1, ?2)")
+                .map_err(db)?;
+            for m in &c.messages {
+                let text =
+                    serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                put.execute(params![m.id.to_string(), text]).map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    async fn owner(&self, subject: &SurveyKey) -> Result<Option<CustomerId>, StoreError> {
+        let conn = self.conn();
+        let owner: Option<String> = conn
+            .query_row(
+                "SELECT customer FROM claims WHERE subject = ?1",
+                [subject.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        owner
+            .map(|o| CustomerId::parse(&o).map_err(corrupt("claim owner")))
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl DueIndex for SqliteStore {
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Due>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT id, next_due, due_failures FROM customers WHERE next_due IS NOT NULL AND next_due <= ?1 ORDER BY next_due, id LIMIT ?2")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![time_text(now), limit as i64], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (id, at, failures) = r.map_err(db)?;
+            Ok(Due {
+                customer: CustomerId::parse(&id).map_err(corrupt("due customer"))?,
+                at: row_time(at)?,
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+    }
+
+    async fn postpone(
+        &self,
+        customer: &CustomerId,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE customers SET next_due = ?2, due_failures = due_failures + 1
+                 WHERE id = ?1 AND next_due IS NOT NULL",
+                params![customer.as_str(), time_text(until)],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let conn = self.conn();
+        let t: Option<String> = conn
+            .query_row(
+                "SELECT MIN(next_due) FROM customers WHERE next_due IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        t.map(row_time).transpose()
+    }
+}
+
+#[async_trait]
+impl Counters for SqliteStore {
+    async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError> {
+        let conn = self.conn();
+        let mut out = DayCounters::default();
+        let day = date.to_string();
+        let mut stmt = conn
+            .prepare_cached("SELECT metric, value FROM counters WHERE day = ?1")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([&day], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db)?;
+        for row in rows {
+            let (name, value) = row.map_err(db)?;
+            if let Some(m) = Metric::from_name(&name).filter(|m| !m.is_delta()) {
+                out.set(m, value);
+            }
+        }
+        for m in Metric::ALL.iter().filter(|m| m.is_delta()) {
+            let total: i64 = conn
+                .query_row(
+                    "SELECT COALESCE(SUM(value), 0) FROM counters WHERE metric = ?1 AND day <= ?2",
+                    params![m.name(), day],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            out.set(*m, total);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,50 @@
+//! The job schedule: the `jobs` table.
+
+use super::{db, row_time, SqliteStore};
+use crate::adapters::time_text;
+use crate::domain::keys::Job;
+use crate::ports::{JobSchedule, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+#[async_trait]
+impl JobSchedule for SqliteStore {
+    async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let conn = self.conn();
+        let t: Option<String> = conn
+            .query_row(
+                "SELECT next_at FROM jobs WHERE name = ?1",
+                [job.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        t.map(row_time).transpose()
+    }
+
+    async fn advance_job(
+        &self,
+        job: &Job,
+        expected: Option<DateTime<Utc>>,
+        next: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let job = job.to_string();
+        let n = match expected {
+            None => conn
+                .execute(
+                    "INSERT OR IGNORE INTO jobs (name, next_at) VALUES (?1, ?2)",
+                    params![job, time_text(next)],
+                )
+                .map_err(db)?,
+            Some(e) => conn
+                .execute(
+                    "UPDATE jobs SET next_at = ?3 WHERE name = ?1 AND next_at = ?2",
+                    params![job, time_text(e), time_text(next)],
+                )
+                .map_err(db)?,
+        };
+        Ok(n == 1)
+    }
+}

@@ -1,0 +1,133 @@
+//! The embedded store: one SQLite file, every change in one transaction, so
+//! a killed process loses nothing and counts nothing twice.
+//!
+//! This module opens the file and keeps its schema and migrations; the
+//! ports are answered beside their SQL: `histories` (with the due index
+//! and the day counters a commit writes), `calendar`, `outbox`,
+//! `suppressions` and `jobs`.
+
+mod calendar;
+mod histories;
+mod jobs;
+mod outbox;
+mod suppressions;
+
+use super::parse_time_text;
+use crate::ports::StoreError;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS customers (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, history TEXT NOT NULL, next_due TEXT,
+    due_failures INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS customers_next_due ON customers(next_due) WHERE next_due IS NOT NULL;
+CREATE TABLE IF NOT EXISTS claims (subject TEXT PRIMARY KEY, customer TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (
+    day TEXT NOT NULL, metric TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (day, metric));
+CREATE TABLE IF NOT EXISTS bookings (
+    agent TEXT NOT NULL, slot TEXT NOT NULL, call_key TEXT NOT NULL UNIQUE, customer TEXT NOT NULL,
+    PRIMARY KEY (agent, slot));
+CREATE TABLE IF NOT EXISTS agent_days (
+    agent TEXT NOT NULL, day TEXT NOT NULL, calls INTEGER NOT NULL, PRIMARY KEY (agent, day));
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, message TEXT NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, retry_at TEXT,
+    reason TEXT, parked_at TEXT);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(delivered, seq);
+CREATE INDEX IF NOT EXISTS outbox_parked ON outbox(parked_at) WHERE parked_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS suppressions (address TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, next_at TEXT NOT NULL);
+";
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::unavailable(e)
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open(path).map_err(db)?;
+        Self::init(conn)
+    }
+
+    pub fn in_memory() -> Result<SqliteStore, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(db)?)
+    }
+
+    fn init(conn: Connection) -> Result<SqliteStore, StoreError> {
+        // WAL + NORMAL: a committed transaction survives a killed process;
+        // only an OS crash may lose the last commits, never half of one.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db)?;
+        migrate(&conn)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done
+        // transaction behind (SQLite rolls it back), so poison is harmless.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Columns added since the first release, added to older files in place
+/// (their defaults mean "as before").
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("customers", "due_failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("outbox", "attempts", "INTEGER NOT NULL DEFAULT 0"),
+    ("outbox", "retry_at", "TEXT"),
+    ("outbox", "reason", "TEXT"),
+    ("outbox", "parked_at", "TEXT"),
+];
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    for (table, column, decl) in ADDED_COLUMNS {
+        let exists: bool = conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(db)?
+            .is_some();
+        if !exists {
+            continue; // a new file: the schema creates it whole
+        }
+        let has: bool = conn
+            .query_row(
+                &format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"),
+                [column],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(db)?
+            .is_some();
+        if !has {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))
+                .map_err(db)?;
+        }
+    }
+    Ok(())
+}
+
+fn corrupt(what: &str) -> impl Fn(crate::domain::ids::InvalidValue) -> StoreError + '_ {
+    move |e| StoreError::Corrupt(format!("{what}: {}", e.0))
+}
+
+fn row_time(s: String) -> Result<DateTime<Utc>, StoreError> {
+    parse_time_text(&s).ok_or_else(|| StoreError::Corrupt(format!("bad time {s:?}")))
+}

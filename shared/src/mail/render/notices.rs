@@ -1,0 +1,140 @@
+//! The managers' alerts: a low score, an escalation.
+
+use super::{managers, message, report_time, Parts, RenderError};
+use crate::config::Settings;
+use crate::domain::event::{Score, SurveyFor};
+use crate::domain::ids::CustomerId;
+use crate::domain::keys::{CallId, MessageId, SurveyKey};
+use crate::i18n::{fill, texts};
+use crate::ports::Message;
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+/// An alert for the managers: what happened and what happens next.
+struct NoticeView<'a> {
+    lang: &'a str,
+    title: String,
+    intro: String,
+    details: Vec<(&'a str, String)>,
+    footer: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct NoticeHtml<'a> {
+    v: &'a NoticeView<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct NoticeText<'a> {
+    v: &'a NoticeView<'a>,
+}
+
+fn notice(
+    settings: &Settings,
+    now: DateTime<Utc>,
+    id: MessageId,
+    v: &NoticeView<'_>,
+) -> Result<Message, RenderError> {
+    let (html, text) = (NoticeHtml { v }.render()?, NoticeText { v }.render()?);
+    Ok(message(
+        settings,
+        now,
+        Parts {
+            id,
+            to: managers(settings),
+            subject: &v.title,
+            text: &text,
+            html: &html,
+            unsubscribe: None,
+            inline: &[],
+        },
+    ))
+}
+
+/// A low answer, for the managers' alert.
+pub struct LowScore<'a> {
+    pub customer: &'a CustomerId,
+    pub name: Option<&'a str>,
+    pub survey: &'a SurveyKey,
+    pub score: Score,
+    pub comment: Option<&'a str>,
+    /// The priority call's deadline, when a call could be made.
+    pub call_deadline: Option<DateTime<Utc>>,
+}
+
+/// Immediate alert: a low CSAT or NPS answer, with its priority call.
+pub fn low_score_alert(
+    settings: &Settings,
+    low: &LowScore<'_>,
+    now: DateTime<Utc>,
+) -> Result<Message, RenderError> {
+    let locale = settings.business.locale;
+    let t = &texts(locale).alert;
+    let kind = match low.score {
+        Score::Csat(_) => "CSAT",
+        Score::Nps(_) => "NPS",
+    };
+    let name = low.name.unwrap_or(low.customer.as_str());
+    let score = low.score.value().to_string();
+    let subject = match low.survey.subject() {
+        SurveyFor::Order(o) => o.to_string(),
+        SurveyFor::Ticket(t) => t.to_string(),
+    };
+    let values = [
+        ("kind", kind),
+        ("score", score.as_str()),
+        ("name", name),
+        ("customer", low.customer.as_str()),
+        ("subject", subject.as_str()),
+    ];
+    let footer = match low.call_deadline {
+        Some(d) => fill(&t.priority_call, &[("deadline", &report_time(settings, d))]),
+        None => t.no_call.clone(),
+    };
+    let v = NoticeView {
+        lang: locale.code(),
+        title: fill(&t.low_subject, &values),
+        intro: fill(&t.low_intro, &values),
+        details: vec![(
+            &t.comment,
+            low.comment
+                .map_or_else(|| t.no_comment.clone(), str::to_string),
+        )],
+        footer,
+    };
+    let id = MessageId::LowScoreAlert {
+        customer: low.customer.clone(),
+        survey: low.survey.clone(),
+    };
+    notice(settings, now, id, &v)
+}
+
+/// Immediate alert: a reached customer said they were unsatisfied.
+pub fn escalation_alert(
+    settings: &Settings,
+    call: &CallId,
+    name: Option<&str>,
+    notes: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Message, RenderError> {
+    let locale = settings.business.locale;
+    let t = &texts(locale).alert;
+    let customer = call.customer();
+    let values = [
+        ("name", name.unwrap_or(customer.as_str())),
+        ("customer", customer.as_str()),
+    ];
+    let v = NoticeView {
+        lang: locale.code(),
+        title: fill(&t.escalation_subject, &values),
+        intro: fill(&t.escalation_intro, &values),
+        details: vec![(
+            &t.notes,
+            notes.map_or_else(|| t.no_notes.clone(), str::to_string),
+        )],
+        footer: t.stays_open.clone(),
+    };
+    notice(settings, now, MessageId::EscalationAlert(call.clone()), &v)
+}
