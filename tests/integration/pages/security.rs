@@ -44,6 +44,8 @@ fn csat_subject(customer: &str, ticket: &str) -> String {
 /// A name that tries markup, quotes and a header of its own.
 const HOSTILE_NAME: &str = "Ann \"<b>Lee</b>\" 'x'\r\nBcc: evil@example.com";
 
+/// Surveys planned two days ago or more are out whatever the weekday: the
+/// longest quiet stretch (Saturday 20:00 to Monday 09:00) is 37 hours.
 fn scenario() -> Served {
     let now = Utc::now();
     Served::start(&[
@@ -55,13 +57,13 @@ fn scenario() -> Served {
         ticket_closed(
             "t-ko",
             customer("c-ko", "ko", "김민지"),
-            now - Duration::days(2),
+            now - Duration::days(4),
         ),
         // A second ticket within the 7-day throttle: its CSAT is never sent.
         ticket_closed(
             "t-ko-2",
             customer("c-ko", "ko", "김민지"),
-            now - Duration::days(1),
+            now - Duration::days(2),
         ),
         // Closed a minute ago: its CSAT is due in two hours.
         ticket_closed(
