@@ -95,10 +95,10 @@ async fn scheduled_work(service: Arc<Aftercare>, mut stopped: watch::Receiver<bo
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "a round of due work failed; retrying soon"),
         }
+        // Nothing due, or the store unreachable: look again after MAX_SLEEP.
         let sleep = match service.next_due().await {
             Ok(Some(next)) => (next - Utc::now()).to_std().unwrap_or(Duration::ZERO),
-            Ok(None) => MAX_SLEEP,
-            Err(_) => MAX_SLEEP,
+            _ => MAX_SLEEP,
         }
         .clamp(Duration::from_millis(100), MAX_SLEEP);
         tokio::select! {

@@ -53,6 +53,9 @@ pub struct Script {
 #[serde(deny_unknown_fields)]
 pub struct AlertTexts {
     pub low_subject: String,
+    /// An order or a ticket in words, `{id}` filled in.
+    pub order: String,
+    pub ticket: String,
     pub low_intro: String,
     pub comment: String,
     pub no_comment: String,

@@ -1,9 +1,10 @@
 //! The customer's pages: `/s/{token}` (the survey, its answer and thanks)
 //! and `/u/{token}` (unsubscribe, also RFC 8058's one-click POST).
 
-use crate::pages::{self, score_range};
+use crate::pages;
 use crate::refusal::{answer as answer_refusal, explain};
 use crate::Pages;
+use aftercare_shared::domain::event::Score;
 use aftercare_shared::i18n::{fill, texts};
 use aftercare_shared::services::{Rejection, ServiceError, UnsubscribeBy};
 use axum::body::Bytes;
@@ -56,15 +57,28 @@ impl Pages {
         pages::refusal(locale, self.business(), status, why)
     }
 
-    async fn too_large(&self, token: &str, headers: &HeaderMap) -> Response {
-        let locale = self.locale(Some(token), headers).await;
-        let t = &texts(locale).page;
-        pages::refusal(
-            locale,
-            self.business(),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &t.too_large,
-        )
+    /// The request body within [`crate::MAX_BODY_BYTES`], or the page that
+    /// refuses it: 413 when too large, 400 when it could not be read.
+    async fn bounded(
+        &self,
+        body: Result<Bytes, BytesRejection>,
+        token: &str,
+        headers: &HeaderMap,
+    ) -> Result<Bytes, Response> {
+        match body {
+            Ok(b) => Ok(b),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                let locale = self.locale(Some(token), headers).await;
+                let t = &texts(locale).page;
+                Err(pages::refusal(
+                    locale,
+                    self.business(),
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &t.too_large,
+                ))
+            }
+            Err(_) => Err(self.malformed(headers).await),
+        }
     }
 
     async fn malformed(&self, headers: &HeaderMap) -> Response {
@@ -92,10 +106,9 @@ pub async fn survey(
                 pages::refusal(page.locale, &page.business, status, text)
             }
             None => {
-                let (low, high) = score_range(page.survey.kind());
                 let chosen = query_score(query.as_deref())
-                    .filter(|s| (i64::from(low)..=i64::from(high)).contains(s))
-                    .and_then(|s| u8::try_from(s).ok());
+                    .and_then(|s| Score::parse(page.survey.kind(), s).ok())
+                    .map(Score::value);
                 pages::survey(&page, chosen, None, None, StatusCode::OK)
             }
         },
@@ -113,12 +126,9 @@ pub async fn answer(
     let Some(token) = token(path) else {
         return p.malformed(&headers).await;
     };
-    let body = match body {
+    let body = match p.bounded(body, &token, &headers).await {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return p.too_large(&token, &headers).await
-        }
-        Err(_) => return p.malformed(&headers).await,
+        Err(refused) => return refused,
     };
     let form = answer_form(&body);
     let now = p.clock.now();
@@ -141,11 +151,14 @@ pub async fn answer(
         Err(ServiceError::Rejected(Rejection::Invalid(_))) => {
             match p.service.survey_page(&token, now).await {
                 Ok(page) if page.closed.is_none() => {
-                    let (low, high) = score_range(page.survey.kind());
+                    let scale = page.survey.kind().scale();
                     let t = &texts(page.locale).page;
                     let problem = fill(
                         &t.choose_score,
-                        &[("low", &low.to_string()), ("high", &high.to_string())],
+                        &[
+                            ("low", &scale.start().to_string()),
+                            ("high", &scale.end().to_string()),
+                        ],
                     );
                     pages::survey(
                         &page,
@@ -196,10 +209,8 @@ pub async fn unsubscribe(
     let Some(token) = token(path) else {
         return p.malformed(&headers).await;
     };
-    if let Err(e) = body {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return p.too_large(&token, &headers).await;
-        }
+    if let Err(refused) = p.bounded(body, &token, &headers).await {
+        return refused;
     }
     let now = p.clock.now();
     let done = p

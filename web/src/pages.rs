@@ -1,7 +1,7 @@
 //! The pages, one askama template each (`web/templates/`), every value
 //! escaped by the engine; texts come from `shared/locales/` ([page]).
 
-use aftercare_shared::domain::event::SurveyKind;
+use aftercare_shared::domain::event::{Score, SurveyKind};
 use aftercare_shared::domain::ids::Locale;
 use aftercare_shared::i18n::{fill, texts, PageTexts};
 use aftercare_shared::services::{AnswerReceipt, SurveyPage, UnsubscribePage};
@@ -91,14 +91,6 @@ fn footer(t: &PageTexts, business: &str) -> String {
     fill(&t.footer, &[("business", business)])
 }
 
-/// The range of a survey's scores.
-pub fn score_range(kind: SurveyKind) -> (u8, u8) {
-    match kind {
-        SurveyKind::Csat => (1, 5),
-        SurveyKind::Nps => (0, 10),
-    }
-}
-
 /// The survey form. `chosen` is the score the email's button carried (or
 /// the one just sent back with a problem); `problem` says what to fix.
 pub fn survey(
@@ -111,7 +103,7 @@ pub fn survey(
     let all = texts(page.locale);
     let (t, s) = (&all.page, &all.survey);
     let kind = page.survey.kind();
-    let (low, high) = score_range(kind);
+    let scale = kind.scale();
     let business = page.business.as_str();
     let question = match kind {
         SurveyKind::Csat => &s.csat_question,
@@ -134,7 +126,7 @@ pub fn survey(
             .map(|(score, _)| fill(&t.current, &[("score", &score.to_string())])),
         problem,
         choose: &s.choose,
-        scores: (low..=high)
+        scores: scale
             .map(|value| ScoreChoice {
                 value,
                 checked: chosen == Some(value),
@@ -159,10 +151,7 @@ pub fn thanks(page: &SurveyPage, receipt: &AnswerReceipt) -> Response {
         Some((score, comment)) => (*score, comment.as_deref()),
         None => (receipt.score, None),
     };
-    let low = match receipt.survey.kind() {
-        SurveyKind::Csat => score <= 2,
-        SurveyKind::Nps => score <= 6,
-    };
+    let low = Score::parse(receipt.survey.kind(), i64::from(score)).is_ok_and(Score::is_low);
     let template = ThanksTemplate {
         lang: locale.code(),
         title: t.thanks_title.clone(),

@@ -55,6 +55,17 @@ pub enum SurveyKind {
     Nps,
 }
 
+impl SurveyKind {
+    /// The scale of this survey's scores (SPEC 5): CSAT 1–5, NPS 0–10;
+    /// exactly the values [`Score::parse`] accepts (tested below).
+    pub fn scale(self) -> std::ops::RangeInclusive<u8> {
+        match self {
+            SurveyKind::Csat => 1..=5,
+            SurveyKind::Nps => 0..=10,
+        }
+    }
+}
+
 /// A validated survey score; the variant matches the survey kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -235,6 +246,21 @@ impl Event {
             Event::TicketOpened(e) => Some(SurveyFor::Ticket(e.ticket_id.clone())),
             Event::TicketClosed(e) => Some(SurveyFor::Ticket(e.ticket_id.clone())),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_surveys_scale_is_exactly_the_scores_it_accepts() {
+        for kind in [SurveyKind::Csat, SurveyKind::Nps] {
+            for v in -2..=12_i64 {
+                let in_scale = u8::try_from(v).is_ok_and(|v| kind.scale().contains(&v));
+                assert_eq!(Score::parse(kind, v).is_ok(), in_scale, "{kind:?} {v}");
+            }
         }
     }
 }

@@ -173,24 +173,18 @@ impl Aftercare {
         let claims = self.key.verify(token, Purpose::Unsubscribe, now)?;
         let customer = customer_of(&claims.subject)?;
         let history = self.store.load(&customer).await?;
-        let email = history
-            .as_ref()
-            .and_then(|h| h.latest_profile())
-            .and_then(|p| p.email.clone());
-        let already = match &email {
+        let profile = history.as_ref().and_then(|h| h.latest_profile());
+        let email = profile.and_then(|p| p.email.as_ref());
+        let already = match email {
             Some(e) => self.store.is_suppressed(e).await?,
             None => history
                 .as_ref()
                 .is_some_and(|h| h.facts.unsubscribed_at.is_some()),
         };
         Ok(UnsubscribePage {
-            locale: history
-                .as_ref()
-                .and_then(|h| h.latest_profile())
-                .map(|p| p.locale)
-                .unwrap_or_default(),
+            locale: profile.map(|p| p.locale).unwrap_or_default(),
             business: self.settings.business.name.clone(),
-            masked_address: email.as_ref().map(mask),
+            masked_address: email.map(mask),
             already,
         })
     }

@@ -5,9 +5,10 @@
 
 use super::{customer, sign, ticket_closed, Served};
 use aftercare_shared::domain::event::SurveyFor;
-use aftercare_shared::domain::ids::TicketId;
+use aftercare_shared::domain::ids::{CustomerId, TicketId};
 use aftercare_shared::domain::keys::SurveyKey;
 use aftercare_shared::domain::token::{Purpose, TokenKey};
+use aftercare_shared::mail::render::survey_subject;
 use chrono::{Duration, Utc};
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
@@ -36,9 +37,11 @@ fn assert_clean(page: &str) {
     }
 }
 
+/// The token subject of a customer's CSAT survey, as the survey email signs it.
 fn csat_subject(customer: &str, ticket: &str) -> String {
+    let customer = CustomerId::parse(customer).expect("a customer id");
     let ticket = TicketId::parse(ticket).expect("a ticket id");
-    format!("{customer}\n{}", SurveyKey::new(SurveyFor::Ticket(ticket)))
+    survey_subject(&customer, &SurveyKey::new(SurveyFor::Ticket(ticket)))
 }
 
 /// A name that tries markup, quotes and a header of its own.
@@ -312,6 +315,18 @@ fn oversized_bodies_and_wrong_methods_are_refused_with_a_page() {
         r.text().expect("page").contains("너무 깁니다"),
         "refused in Korean"
     );
+    // The unsubscribe POST is bounded too, and refusing it unsubscribes no one.
+    let unsubscribe = s.unsubscribe_link(&s.email(&["survey", "c-ko"]));
+    let r = http
+        .post(&unsubscribe)
+        .body(format!(
+            "List-Unsubscribe=One-Click&x={}",
+            "a".repeat(100_000)
+        ))
+        .send()
+        .expect("POST");
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(s.suppressed().trim(), "no suppressed addresses");
     let put = http.put(&link).send().expect("PUT");
     assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(put.headers()["allow"], "GET, HEAD, POST");

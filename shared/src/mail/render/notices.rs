@@ -79,8 +79,8 @@ pub fn low_score_alert(
     let name = low.name.unwrap_or(low.customer.as_str());
     let score = low.score.value().to_string();
     let subject = match low.survey.subject() {
-        SurveyFor::Order(o) => o.to_string(),
-        SurveyFor::Ticket(t) => t.to_string(),
+        SurveyFor::Order(o) => fill(&t.order, &[("id", o.as_str())]),
+        SurveyFor::Ticket(k) => fill(&t.ticket, &[("id", k.as_str())]),
     };
     let values = [
         ("kind", kind),
