@@ -1,6 +1,7 @@
 //! `aftercare`: the local runner (SPEC 10).
 
 mod demo;
+mod escalations;
 mod local;
 mod run;
 mod serve;
@@ -86,6 +87,13 @@ enum Command {
         data: PathBuf,
         #[command(subcommand)]
         action: SuppressAction,
+    },
+    /// Escalations (unsatisfied customers on a call): list the open ones, resolve one.
+    Escalations {
+        #[arg(long)]
+        data: PathBuf,
+        #[command(subcommand)]
+        action: escalations::EscalationAction,
     },
 }
 
@@ -213,6 +221,11 @@ fn main() -> Result<()> {
                 let settings = local::settings(cli.config.as_deref())?;
                 let service = local::open(&data, &settings, |m| m)?;
                 suppress(&service, action).await
+            }
+            Command::Escalations { data, action } => {
+                let settings = local::settings(cli.config.as_deref())?;
+                let service = local::open(&data, &settings, |m| m)?;
+                escalations::escalations(&service, action).await
             }
         }
     })

@@ -7,6 +7,7 @@ mod failure_isolation;
 mod helpers;
 mod mail_standards;
 mod oracle;
+mod outcomes;
 mod pages;
 mod ses_mailer;
 mod store_conformance;

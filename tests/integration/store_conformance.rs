@@ -8,7 +8,9 @@ use aftercare_shared::domain::ids::{AgentId, CustomerId, EmailAddress};
 use aftercare_shared::domain::keys::{Job, MessageId};
 use aftercare_shared::domain::kpi::{Contributions, Metric};
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::ports::{BookResult, Booking, Commit, Message, Store, StoreError};
+use aftercare_shared::ports::{
+    BookResult, Booking, Commit, EscalationChanges, Message, OpenEscalation, Store, StoreError,
+};
 use aftercare_shared::services::{Aftercare, Ingested};
 use aftercare_shared::testing::{envelope, event, seoul_customer};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -41,6 +43,7 @@ fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
         claims: Vec::new(),
         next_due: None,
         messages: Vec::new(),
+        escalations: EscalationChanges::default(),
     }
 }
 
@@ -406,6 +409,56 @@ pub async fn the_suppression_list_is_listed_in_order_keeps_the_first_reason_and_
     assert_eq!(store.suppressions(100).await.unwrap().len(), 1);
 }
 
+pub async fn open_escalations_are_listed_oldest_first_and_leave_when_closed(store: &dyn Store) {
+    let open = |call: &str, at| OpenEscalation {
+        call: key(call),
+        opened_at: at,
+    };
+    let mut first = commit("c-1", 0, Contributions::default());
+    first.escalations.open = vec![open("c-1/order:o-1", t(9, 30))];
+    store.commit(&first).await.unwrap();
+    let mut second = commit("c-2", 0, Contributions::default());
+    second.escalations.open = vec![
+        open("c-2/ticket:t-9", t(8, 0)),
+        open("c-2/low:csat:t-9", t(9, 30)),
+    ];
+    store.commit(&second).await.unwrap();
+    let listed: Vec<(String, DateTime<Utc>)> = store
+        .open_escalations(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.call.to_string(), e.opened_at))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("c-2/ticket:t-9".to_string(), t(8, 0)),
+            ("c-1/order:o-1".to_string(), t(9, 30)),
+            ("c-2/low:csat:t-9".to_string(), t(9, 30)),
+        ],
+        "by time, then call id"
+    );
+    assert_eq!(store.open_escalations(1).await.unwrap().len(), 1);
+    // A later commit moves one's time and closes another, atomically
+    // with its history; a commit that fails its version changes nothing.
+    let mut stale = commit("c-2", 0, Contributions::default());
+    stale.escalations.closed = vec![key("c-2/ticket:t-9")];
+    assert!(store.commit(&stale).await.is_err());
+    let mut later = commit("c-2", 1, Contributions::default());
+    later.escalations.open = vec![open("c-2/low:csat:t-9", t(7, 0))];
+    later.escalations.closed = vec![key("c-2/ticket:t-9")];
+    store.commit(&later).await.unwrap();
+    let listed: Vec<String> = store
+        .open_escalations(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.call.to_string())
+        .collect();
+    assert_eq!(listed, ["c-2/low:csat:t-9", "c-1/order:o-1"]);
+}
+
 fn purchase(customer: &str, order: &str, envelope_id: &str) -> serde_json::Value {
     let customer = seoul_customer(customer, &format!("{customer}@example.com"));
     envelope(
@@ -504,6 +557,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn the_suppression_list_is_listed_in_order_keeps_the_first_reason_and_can_be_undone() {
                 super::the_suppression_list_is_listed_in_order_keeps_the_first_reason_and_can_be_undone(&$make).await
+            }
+            #[tokio::test]
+            async fn open_escalations_are_listed_oldest_first_and_leave_when_closed() {
+                super::open_escalations_are_listed_oldest_first_and_leave_when_closed(&$make).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn racing_writers_count_each_event_exactly_once() {

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 /// The token from the path; an undecodable path is a malformed link.
-fn token(path: Result<Path<String>, PathRejection>) -> Option<String> {
+pub(crate) fn token(path: Result<Path<String>, PathRejection>) -> Option<String> {
     path.ok().map(|Path(t)| t)
 }
 
@@ -48,7 +48,12 @@ fn answer_form(body: &[u8]) -> AnswerForm {
 impl Pages {
     /// The refusal page for a failed use case, in the customer's language
     /// when the link can be read.
-    async fn refuse(&self, token: Option<&str>, headers: &HeaderMap, e: &ServiceError) -> Response {
+    pub(crate) async fn refuse(
+        &self,
+        token: Option<&str>,
+        headers: &HeaderMap,
+        e: &ServiceError,
+    ) -> Response {
         if !e.is_rejection() {
             tracing::warn!(error = %e, "a page request failed");
         }
@@ -59,7 +64,7 @@ impl Pages {
 
     /// The request body within [`crate::MAX_BODY_BYTES`], or the page that
     /// refuses it: 413 when too large, 400 when it could not be read.
-    async fn bounded(
+    pub(crate) async fn bounded(
         &self,
         body: Result<Bytes, BytesRejection>,
         token: &str,
@@ -81,7 +86,7 @@ impl Pages {
         }
     }
 
-    async fn malformed(&self, headers: &HeaderMap) -> Response {
+    pub(crate) async fn malformed(&self, headers: &HeaderMap) -> Response {
         let e = ServiceError::Rejected(Rejection::Link(
             aftercare_shared::domain::token::TokenError::Malformed,
         ));

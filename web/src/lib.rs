@@ -1,6 +1,7 @@
 //! The pages people open from aftercare's emails (SPEC 6): the survey and
-//! its thanks page, the unsubscribe confirmation, and a clear refusal for
-//! every bad request. One [`router`] serves them for `aftercare serve` and
+//! its thanks page, the unsubscribe confirmation (customers), the outcome
+//! form of a call (agents), the escalation page (managers), and a clear
+//! refusal for every bad request. One [`router`] serves them for `aftercare serve` and
 //! for the HTTP Lambda (`lambda_http` runs the same router), so the two
 //! cannot drift.
 //!
@@ -8,9 +9,12 @@
 //! [`Aftercare`] facade and renders a page. A GET or HEAD never records
 //! anything: mail scanners and link previews open every link.
 
+mod calls;
 mod customer;
+mod escalations;
 mod pages;
 mod refusal;
+mod staff_pages;
 
 use aftercare_shared::domain::ids::Locale;
 use aftercare_shared::ports::Clock;
@@ -47,6 +51,18 @@ pub fn router(service: Arc<Aftercare>, clock: Arc<dyn Clock>) -> Router {
             "/u/{token}",
             get(customer::unsubscribe_form)
                 .post(customer::unsubscribe)
+                .fallback(wrong_method),
+        )
+        .route(
+            "/c/{token}",
+            get(calls::outcome_form)
+                .post(calls::record_outcome)
+                .fallback(wrong_method),
+        )
+        .route(
+            "/e/{token}",
+            get(escalations::escalation)
+                .post(escalations::resolve)
                 .fallback(wrong_method),
         )
         .fallback(not_found)

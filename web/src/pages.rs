@@ -77,7 +77,7 @@ struct MessageTemplate<'a> {
 
 /// A rendered page, or a plain 500 if a template itself fails (a bug,
 /// never the visitor's input; the page names nothing internal).
-fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> Response {
+pub(crate) fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> Response {
     match rendered {
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => {
@@ -87,7 +87,7 @@ fn html(status: StatusCode, rendered: Result<String, askama::Error>) -> Response
     }
 }
 
-fn footer(t: &PageTexts, business: &str) -> String {
+pub(crate) fn footer(t: &PageTexts, business: &str) -> String {
     fill(&t.footer, &[("business", business)])
 }
 

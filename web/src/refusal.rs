@@ -25,14 +25,14 @@ fn rejection<'t>(r: &Rejection, t: &'t PageTexts) -> (StatusCode, &'t str) {
         Rejection::Link(TokenError::WrongPurpose) => (StatusCode::FORBIDDEN, &t.link_wrong_purpose),
         Rejection::Link(TokenError::Expired) => (StatusCode::GONE, &t.link_expired),
         Rejection::Answer(a) => answer(*a, t),
-        Rejection::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, &t.wrong_method),
-        // The rest belong to the agents' and managers' pages.
-        Rejection::Event(_)
-        | Rejection::CallClosed
-        | Rejection::AttemptRecorded
-        | Rejection::NoSuchCall
-        | Rejection::NoSuchEscalation
-        | Rejection::AlreadyResolved => (StatusCode::CONFLICT, &t.wrong_method),
+        Rejection::Invalid(_) | Rejection::Event(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, &t.invalid_form)
+        }
+        Rejection::CallClosed => (StatusCode::CONFLICT, &t.call_closed),
+        Rejection::AttemptRecorded => (StatusCode::CONFLICT, &t.attempt_recorded),
+        Rejection::NoSuchCall => (StatusCode::NOT_FOUND, &t.no_such_call),
+        Rejection::NoSuchEscalation => (StatusCode::NOT_FOUND, &t.no_such_escalation),
+        Rejection::AlreadyResolved => (StatusCode::CONFLICT, &t.already_resolved),
     }
 }
 

@@ -1,10 +1,11 @@
 //! The simulated agents: each places the calls on the call sheet it
 //! receives and records an outcome through the outcome form.
 
-use super::customers::{persona, Kind, Persona};
+use super::customers::{persona, text_of, token_after, Kind, Persona};
 use super::Item;
 use aftercare_shared::domain::event::{Outcome, Satisfaction};
 use aftercare_shared::domain::ids::AgentId;
+use aftercare_shared::ports::Message;
 use aftercare_shared::services::Aftercare;
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -73,4 +74,34 @@ pub fn call_outcome(
         outcome,
         (outcome == Outcome::Reached).then_some(satisfaction),
     )
+}
+
+/// A manager reads an escalation alert and resolves the case from its
+/// link one to three working days later (most do; a few stay open).
+pub fn read_escalation_alert(
+    m: &Message,
+    at: DateTime<Utc>,
+    rng: &mut SmallRng,
+) -> Vec<(DateTime<Utc>, Item)> {
+    if !rng.gen_bool(0.85) {
+        return Vec::new();
+    }
+    let Some(token) = token_after(&text_of(m), "/e/") else {
+        return Vec::new();
+    };
+    let later = at + Duration::hours(rng.gen_range(20..72));
+    vec![(later, Item::Resolve(token))]
+}
+
+/// What a simulated agent writes down after a call.
+pub fn call_notes(outcome: Outcome, satisfaction: Option<Satisfaction>) -> Option<&'static str> {
+    match (outcome, satisfaction) {
+        (Outcome::Reached, Some(Satisfaction::Unsatisfied)) => {
+            Some("Unhappy: the delivery came late and nobody answered the chat. Asked for a refund of the shipping.")
+        }
+        (Outcome::Reached, Some(Satisfaction::Neutral)) => Some("Fine, but found the setup instructions unclear."),
+        (Outcome::Reached, _) => Some("Happy with the purchase; no further questions."),
+        (Outcome::WrongNumber, _) => Some("The number belongs to someone else."),
+        _ => None,
+    }
 }

@@ -41,7 +41,7 @@ fn score(rng: &mut SmallRng, kind: Kind, nps: bool) -> i64 {
 }
 
 /// The text part of a delivered message, as its reader sees it.
-fn text_of(m: &Message) -> String {
+pub(super) fn text_of(m: &Message) -> String {
     mail_parser::MessageParser::default()
         .parse(m.raw.as_bytes())
         .and_then(|p| p.body_text(0).map(|t| t.into_owned()))
@@ -49,7 +49,7 @@ fn text_of(m: &Message) -> String {
 }
 
 /// The token of the first link in `text` that starts with `prefix`.
-fn token_after(text: &str, prefix: &str) -> Option<String> {
+pub(super) fn token_after(text: &str, prefix: &str) -> Option<String> {
     let start = text.find(prefix)? + prefix.len();
     let token: String = text[start..]
         .chars()

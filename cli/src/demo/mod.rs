@@ -19,11 +19,13 @@ mod shop;
 use crate::local;
 use crate::run::{Counts, Driver};
 use aftercare_shared::config::Settings;
-use aftercare_shared::domain::event::{Event, Outcome};
+use aftercare_shared::domain::event::Event;
 use aftercare_shared::domain::keys::MessageId;
 use aftercare_shared::inbound::eventbridge::parse_envelope_value;
 use aftercare_shared::ports::{MailError, Mailer, Message};
-use aftercare_shared::services::{Aftercare, ServiceError, UnsubscribeBy};
+use aftercare_shared::services::{
+    Aftercare, EscalationRef, OutcomeForm, ResolveForm, ServiceError, UnsubscribeBy,
+};
 use anyhow::{Context, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -80,6 +82,8 @@ enum Item {
     },
     /// A customer clicks the unsubscribe link.
     Unsubscribe(String),
+    /// A manager resolves an escalation from the alert's link.
+    Resolve(String),
 }
 
 pub async fn demo(
@@ -157,12 +161,13 @@ pub async fn demo(
             Item::Call { token, customer } => {
                 driver.advance_to(at).await?;
                 let (outcome, satisfaction) = agents::call_outcome(&personas, &customer, &mut rng);
-                let notes = (outcome == Outcome::Reached).then_some("Called back as planned.");
-                tolerate(
-                    service
-                        .record_outcome(&token, outcome, satisfaction, notes, at)
-                        .await,
-                )?;
+                let notes = agents::call_notes(outcome, satisfaction);
+                let form = OutcomeForm {
+                    outcome,
+                    satisfaction,
+                    notes,
+                };
+                tolerate(service.record_outcome(&token, form, at).await)?;
             }
             Item::Answer {
                 token,
@@ -171,6 +176,18 @@ pub async fn demo(
             } => {
                 driver.advance_to(at).await?;
                 tolerate(service.record_answer(&token, score, comment, at).await)?;
+            }
+            Item::Resolve(token) => {
+                driver.advance_to(at).await?;
+                let form = ResolveForm {
+                    by: "Demo Manager",
+                    note: Some("Called the customer back and made it right."),
+                };
+                tolerate(
+                    service
+                        .resolve_escalation(EscalationRef::Token(&token), form, at)
+                        .await,
+                )?;
             }
             Item::Unsubscribe(token) => {
                 driver.advance_to(at).await?;
@@ -221,6 +238,7 @@ async fn react(
         MessageId::CallSheet { agent, day } => {
             agents::read_call_sheet(service, agent, *day, rng).await?
         }
+        MessageId::EscalationAlert(_) => agents::read_escalation_alert(m, at, rng),
         _ => Vec::new(),
     })
 }

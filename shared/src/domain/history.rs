@@ -23,6 +23,11 @@ pub struct History {
     /// The KPI contributions already applied to the shared counters.
     #[serde(default)]
     pub applied: Contributions,
+    /// The open escalations already listed in the store's escalation
+    /// index (call → opened at): the index moves by the difference, like
+    /// the counters.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub listed_escalations: BTreeMap<CallId, DateTime<Utc>>,
 }
 
 /// What the system did, with when it did it.
@@ -94,6 +99,7 @@ impl History {
             events: Vec::new(),
             facts: Facts::default(),
             applied: Contributions::default(),
+            listed_escalations: BTreeMap::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The pure domain: no I/O, no AWS types, time always passed in.
 
 pub mod calls;
+pub mod case;
 pub mod contact;
 pub mod derive;
 pub mod event;

@@ -4,7 +4,7 @@
 use super::mail::Message;
 use crate::domain::history::History;
 use crate::domain::ids::{AgentId, CustomerId, EmailAddress};
-use crate::domain::keys::{AttemptKey, Job, MessageId, SurveyKey};
+use crate::domain::keys::{AttemptKey, CallId, Job, MessageId, SurveyKey};
 use crate::domain::kpi::{Contributions, DayCounters};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -46,6 +46,60 @@ pub struct Commit {
     pub next_due: Option<DateTime<Utc>>,
     /// Mail to deliver once the commit has landed (the outbox).
     pub messages: Vec<Message>,
+    /// Changes to the [`Escalations`] index, atomically with the history.
+    pub escalations: EscalationChanges,
+}
+
+/// An escalation a manager has not resolved yet, as the index lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenEscalation {
+    pub call: CallId,
+    pub opened_at: DateTime<Utc>,
+}
+
+/// What one commit changes in the escalation index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EscalationChanges {
+    /// Listed (or listed again with a corrected time).
+    pub open: Vec<OpenEscalation>,
+    /// No longer open: resolved, or no longer an escalation.
+    pub closed: Vec<CallId>,
+}
+
+impl EscalationChanges {
+    /// The changes that take the index from `listed` to `now_open`.
+    pub fn between(
+        listed: &BTreeMap<CallId, DateTime<Utc>>,
+        now_open: &BTreeMap<CallId, DateTime<Utc>>,
+    ) -> EscalationChanges {
+        EscalationChanges {
+            open: now_open
+                .iter()
+                .filter(|(call, at)| listed.get(*call) != Some(*at))
+                .map(|(call, at)| OpenEscalation {
+                    call: call.clone(),
+                    opened_at: *at,
+                })
+                .collect(),
+            closed: listed
+                .keys()
+                .filter(|call| !now_open.contains_key(*call))
+                .cloned()
+                .collect(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty() && self.closed.is_empty()
+    }
+}
+
+/// The escalations still open across all customers: what the managers'
+/// list and morning email show without reading every history.
+#[async_trait]
+pub trait Escalations: Send + Sync {
+    /// The open escalations, oldest first (ties by call id), at most
+    /// `limit`. It reads only the index: a constant cost per entry.
+    async fn open_escalations(&self, limit: usize) -> Result<Vec<OpenEscalation>, StoreError>;
 }
 
 /// Customers' histories and who owns each order and ticket.
@@ -253,11 +307,18 @@ pub trait JobSchedule: Send + Sync {
 
 /// Everything a store offers.
 pub trait Store:
-    Histories + DueIndex + Counters + AgentCalendar + Outbox + Suppressions + JobSchedule
+    Histories + DueIndex + Counters + AgentCalendar + Outbox + Suppressions + JobSchedule + Escalations
 {
 }
 
 impl<T> Store for T where
-    T: Histories + DueIndex + Counters + AgentCalendar + Outbox + Suppressions + JobSchedule
+    T: Histories
+        + DueIndex
+        + Counters
+        + AgentCalendar
+        + Outbox
+        + Suppressions
+        + JobSchedule
+        + Escalations
 {
 }

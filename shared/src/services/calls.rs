@@ -1,20 +1,22 @@
-//! What agents and managers do with calls: the day's calls an agent has,
-//! recording an attempt's outcome, resolving an escalation.
+//! What agents do with calls: the day's calls an agent has (their call
+//! sheet), the outcome form of one attempt, and recording its outcome.
 
 use super::{Aftercare, Ingested, Rejection, ServiceError};
 use crate::domain::calls::{Call, CallState};
+use crate::domain::case::{reason_details, ReasonDetail};
 use crate::domain::contact::local_to_utc;
-use crate::domain::derive::derive;
+use crate::domain::derive::{derive, Derived};
 use crate::domain::event::{CallOutcomeRecorded, Event, Outcome, Satisfaction};
-use crate::domain::history::{History, Resolution};
+use crate::domain::history::History;
 use crate::domain::ids::{CustomerId, Locale};
-use crate::domain::keys::{AttemptKey, CallId};
+use crate::domain::keys::AttemptKey;
 use crate::domain::roster::Agent;
 use crate::domain::token::{Purpose, TokenError};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 
 /// The longest note kept.
-const MAX_NOTE_CHARS: usize = 5000;
+pub(super) const MAX_NOTE_CHARS: usize = 5000;
 
 /// An attempt an agent is booked to make, as their call sheet shows it.
 #[derive(Debug, Clone)]
@@ -24,11 +26,65 @@ pub struct ScheduledCall {
     pub customer: CustomerId,
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// The customer's language (the script's) and time zone.
     pub locale: Locale,
-    /// The reasons in words (`PRIORITY low:nps:o-1, order:o-1`).
-    pub reason: String,
+    pub customer_tz: Tz,
+    /// Why the call exists, most urgent first.
+    pub reasons: Vec<ReasonDetail>,
+    pub deadline: DateTime<Utc>,
+    /// The slot is after the deadline: no earlier slot was free.
+    pub at_risk: bool,
     /// The signed token of the outcome form for this attempt.
     pub outcome_token: String,
+}
+
+/// Where one attempt stands, as its outcome form shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttemptStatus {
+    /// The attempt to record now.
+    ToRecord,
+    /// Its outcome is in; `call` says what became of the call.
+    Recorded {
+        outcome: Outcome,
+        at: DateTime<Utc>,
+        call: CallStatus,
+    },
+    /// The call closed before this attempt was made.
+    CallClosed(CallStatus),
+}
+
+/// What became of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallStatus {
+    /// Still open: another attempt, booked for this slot when known.
+    Retry {
+        slot: Option<DateTime<Utc>>,
+    },
+    Reached(Satisfaction),
+    Unreached,
+    /// Closed when a new reason came after its deadline.
+    Missed,
+}
+
+/// The outcome form of one attempt (SPEC 6, `GET /c/{token}`).
+#[derive(Debug, Clone)]
+pub struct OutcomePage {
+    pub attempt: AttemptKey,
+    /// The agent's language and time zone (the business's when the call
+    /// has no agent).
+    pub locale: Locale,
+    pub time_zone: Tz,
+    pub business: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub customer_locale: Locale,
+    pub customer_tz: Tz,
+    pub reasons: Vec<ReasonDetail>,
+    pub slot: Option<DateTime<Utc>>,
+    pub deadline: DateTime<Utc>,
+    pub at_risk: bool,
+    pub max_attempts: u32,
+    pub status: AttemptStatus,
 }
 
 /// An outcome as recorded.
@@ -38,36 +94,76 @@ pub struct OutcomeReceipt {
     pub duplicate: bool,
 }
 
-/// Which escalation: the manager's signed link, or its call's id.
-pub enum EscalationRef<'a> {
-    Token(&'a str),
-    Call(&'a CallId),
+/// What an agent sent from the outcome form.
+#[derive(Debug, Clone, Copy)]
+pub struct OutcomeForm<'a> {
+    pub outcome: Outcome,
+    pub satisfaction: Option<Satisfaction>,
+    pub notes: Option<&'a str>,
 }
 
-fn malformed() -> Rejection {
+pub(super) fn malformed() -> Rejection {
     Rejection::Link(TokenError::Malformed)
 }
 
-fn describe_reasons(call: &Call) -> String {
-    let reasons = call
-        .reasons
-        .iter()
-        .map(|r| r.kind.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    if call.priority() {
-        format!("PRIORITY {reasons}")
+/// A note as kept: trimmed, at most [`MAX_NOTE_CHARS`], none when empty.
+pub(super) fn kept_note(note: Option<&str>) -> Option<String> {
+    note.map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(MAX_NOTE_CHARS).collect())
+}
+
+fn call_status(call: &Call, h: &History) -> CallStatus {
+    match call.state {
+        CallState::Open => CallStatus::Retry {
+            slot: h
+                .facts
+                .assignments
+                .get(&call.attempt_key(call.next_attempt_number()))
+                .map(|a| a.slot),
+        },
+        CallState::Reached { satisfaction, .. } => CallStatus::Reached(satisfaction),
+        CallState::Unreached { .. } => CallStatus::Unreached,
+        CallState::Missed { .. } => CallStatus::Missed,
+    }
+}
+
+/// Whether `attempt` is the one to record on `call` now.
+fn check_attempt(call: &Call, attempt: &AttemptKey) -> Result<(), Rejection> {
+    if call.next_attempt_number() > attempt.n {
+        Err(Rejection::AttemptRecorded)
+    } else if !call.is_open() {
+        Err(Rejection::CallClosed)
     } else {
-        reasons
+        Ok(())
     }
 }
 
 impl Aftercare {
-    async fn history_of(&self, customer: &CustomerId) -> Result<History, ServiceError> {
+    pub(super) async fn history_of(&self, customer: &CustomerId) -> Result<History, ServiceError> {
         self.store
             .load(customer)
             .await?
             .ok_or(ServiceError::Rejected(Rejection::NoSuchCall))
+    }
+
+    /// The attempt a call-form token names.
+    fn attempt_of(&self, token: &str, now: DateTime<Utc>) -> Result<AttemptKey, ServiceError> {
+        let claims = self.key.verify(token, Purpose::Call, now)?;
+        Ok(claims.subject.parse().map_err(|_| malformed())?)
+    }
+
+    /// The signed token of an attempt's outcome form. It stays usable for
+    /// a week after the later of the slot and the deadline (a late call is
+    /// better than none).
+    fn outcome_token(
+        &self,
+        attempt: &AttemptKey,
+        slot: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+    ) -> String {
+        let expires = deadline.max(slot) + Duration::days(7);
+        self.key.sign(Purpose::Call, &attempt.to_string(), expires)
     }
 
     /// The attempts `agent` is booked for on their local `day` that are
@@ -89,43 +185,106 @@ impl Aftercare {
             let Some(call) = d.call(&b.attempt.call) else {
                 continue;
             };
-            if call.state != CallState::Open || call.next_attempt_number() != b.attempt.n {
+            if check_attempt(call, &b.attempt).is_err() {
                 continue;
             }
             let profile = h.profile_at(call.created_at);
-            // The form stays usable for a week after the later of the slot
-            // and the deadline (a late call is better than none).
-            let expires = call.deadline.max(b.slot) + Duration::days(7);
+            let flagged = h
+                .facts
+                .assignments
+                .get(&b.attempt)
+                .is_some_and(|a| a.at_risk);
             out.push(ScheduledCall {
                 slot: b.slot,
-                outcome_token: self
-                    .key
-                    .sign(Purpose::Call, &b.attempt.to_string(), expires),
+                outcome_token: self.outcome_token(&b.attempt, b.slot, call.deadline),
                 attempt: b.attempt.clone(),
                 customer: b.customer.clone(),
                 name: profile.and_then(|p| p.name.clone()),
                 phone: profile.and_then(|p| p.phone.as_ref().map(|x| x.as_str().to_string())),
                 locale: call.locale(),
-                reason: describe_reasons(call),
+                customer_tz: call.tz(),
+                reasons: reason_details(call, &h, &d),
+                deadline: call.deadline,
+                at_risk: flagged || b.slot >= call.deadline,
             });
         }
         Ok(out)
     }
 
+    /// The outcome form behind a token: the call's customer, reasons and
+    /// deadline, and whether this attempt can still be recorded.
+    pub async fn outcome_page(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<OutcomePage, ServiceError> {
+        let attempt = self.attempt_of(token, now)?;
+        let h = self.history_of(attempt.call.customer()).await?;
+        let d = derive(&h, &self.settings.policy);
+        Ok(self.outcome_page_of(attempt, &h, &d)?)
+    }
+
+    fn outcome_page_of(
+        &self,
+        attempt: AttemptKey,
+        h: &History,
+        d: &Derived,
+    ) -> Result<OutcomePage, Rejection> {
+        let call = d.call(&attempt.call).ok_or(Rejection::NoSuchCall)?;
+        let assignment = h.facts.assignments.get(&attempt);
+        let agent = assignment
+            .and_then(|a| a.agent.as_ref())
+            .and_then(|id| self.settings.agents.iter().find(|a| &a.id == id));
+        let status = match check_attempt(call, &attempt) {
+            Ok(()) => AttemptStatus::ToRecord,
+            Err(Rejection::AttemptRecorded) => {
+                let index = usize::try_from(attempt.n - 1).unwrap_or(usize::MAX);
+                match call.attempts.get(index) {
+                    Some(a) => AttemptStatus::Recorded {
+                        outcome: a.outcome,
+                        at: a.at,
+                        call: call_status(call, h),
+                    },
+                    // Closed (missed) before this attempt was made.
+                    None => AttemptStatus::CallClosed(call_status(call, h)),
+                }
+            }
+            Err(_) => AttemptStatus::CallClosed(call_status(call, h)),
+        };
+        let profile = h.profile_at(call.created_at);
+        Ok(OutcomePage {
+            locale: agent
+                .and_then(|a| a.languages.first().copied())
+                .unwrap_or(self.settings.business.locale),
+            time_zone: agent.map_or(self.settings.policy.report_time_zone, |a| a.time_zone),
+            business: self.settings.business.name.clone(),
+            name: profile.and_then(|p| p.name.clone()),
+            phone: profile.and_then(|p| p.phone.as_ref().map(|x| x.as_str().to_string())),
+            customer_locale: call.locale(),
+            customer_tz: call.tz(),
+            reasons: reason_details(call, h, d),
+            slot: assignment.map(|a| a.slot),
+            deadline: call.deadline,
+            at_risk: assignment.is_some_and(|a| a.at_risk || a.slot >= call.deadline),
+            max_attempts: self.settings.policy.callbacks.max_attempts,
+            status,
+            attempt,
+        })
+    }
+
     /// Records the outcome of the attempt behind an outcome-form token,
     /// with the same effects as a `CallOutcomeRecorded` event: attempts,
-    /// retries, escalations, KPIs. The same attempt is never counted twice.
+    /// retries, escalations, KPIs. The check that this attempt is still
+    /// the one to record holds in the same unit of work, so a second POST
+    /// (or two at once) never counts twice.
     pub async fn record_outcome(
         &self,
         token: &str,
-        outcome: Outcome,
-        satisfaction: Option<Satisfaction>,
-        notes: Option<&str>,
+        form: OutcomeForm<'_>,
         now: DateTime<Utc>,
     ) -> Result<OutcomeReceipt, ServiceError> {
-        let claims = self.key.verify(token, Purpose::Call, now)?;
-        let attempt: AttemptKey = claims.subject.parse().map_err(|_| malformed())?;
-        if outcome == Outcome::Reached && satisfaction.is_none() {
+        let attempt = self.attempt_of(token, now)?;
+        if form.outcome == Outcome::Reached && form.satisfaction.is_none() {
             return Err(Rejection::Invalid(
                 "satisfaction: is required when the customer was reached".into(),
             )
@@ -133,14 +292,6 @@ impl Aftercare {
         }
         let customer = attempt.call.customer().clone();
         let h = self.history_of(&customer).await?;
-        let d = derive(&h, &self.settings.policy);
-        let call = d.call(&attempt.call).ok_or(Rejection::NoSuchCall)?;
-        if call.next_attempt_number() > attempt.n {
-            return Err(Rejection::AttemptRecorded.into());
-        }
-        if call.state != CallState::Open {
-            return Err(Rejection::CallClosed.into());
-        }
         let agent = h
             .facts
             .assignments
@@ -148,74 +299,25 @@ impl Aftercare {
             .and_then(|a| a.agent.clone());
         let event = Event::CallOutcomeRecorded(CallOutcomeRecorded {
             customer_id: customer.clone(),
-            outcome,
-            satisfaction: satisfaction.filter(|_| outcome == Outcome::Reached),
-            notes: notes
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(|n| n.chars().take(MAX_NOTE_CHARS).collect()),
+            outcome: form.outcome,
+            satisfaction: form
+                .satisfaction
+                .filter(|_| form.outcome == Outcome::Reached),
+            notes: kept_note(form.notes),
             agent_id: agent,
             occurred_at: now,
         });
-        let result = self.apply(&customer, &event, now).await?;
+        let policy = &self.settings.policy;
+        let result = self
+            .apply_if(&customer, &event, now, |fresh| {
+                let d = derive(fresh, policy);
+                let call = d.call(&attempt.call).ok_or(Rejection::NoSuchCall)?;
+                Ok(check_attempt(call, &attempt)?)
+            })
+            .await?;
         Ok(OutcomeReceipt {
             attempt,
             duplicate: result == Ingested::Duplicate,
         })
-    }
-
-    /// A manager closes an escalation: it leaves `escalations_open` from
-    /// the end of this day on.
-    pub async fn resolve_escalation(
-        &self,
-        which: EscalationRef<'_>,
-        by: &str,
-        note: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
-        let call: CallId = match which {
-            EscalationRef::Call(c) => c.clone(),
-            EscalationRef::Token(t) => {
-                let claims = self.key.verify(t, Purpose::Escalation, now)?;
-                claims.subject.parse().map_err(|_| malformed())?
-            }
-        };
-        let by = by.trim();
-        if by.is_empty() {
-            return Err(Rejection::Invalid("by: who resolved it is required".into()).into());
-        }
-        let customer = call.customer().clone();
-        let h = self.history_of(&customer).await?;
-        let d = derive(&h, &self.settings.policy);
-        let escalated = d.call(&call).is_some_and(|c| {
-            matches!(
-                c.state,
-                CallState::Reached {
-                    satisfaction: Satisfaction::Unsatisfied,
-                    ..
-                }
-            )
-        });
-        if !escalated {
-            return Err(Rejection::NoSuchEscalation.into());
-        }
-        let resolution = Resolution {
-            at: now,
-            by: by.chars().take(200).collect(),
-            note: note
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(|n| n.chars().take(MAX_NOTE_CHARS).collect()),
-        };
-        self.change(&customer, now, |h| {
-            if h.facts.escalations_resolved.contains_key(&call) {
-                return Err(Rejection::AlreadyResolved.into());
-            }
-            h.facts
-                .escalations_resolved
-                .insert(call.clone(), resolution.clone());
-            Ok(())
-        })
-        .await
     }
 }

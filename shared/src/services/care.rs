@@ -5,6 +5,7 @@
 
 use super::booking::{self, CallRequest};
 use super::{Aftercare, Rejection, ServiceError, MAX_RETRIES};
+use crate::domain::case;
 use crate::domain::derive::{derive, ActionKind, Derived};
 use crate::domain::event::{Event, SurveyFor};
 use crate::domain::history::{History, SendOutcome, SurveyDecision};
@@ -12,7 +13,7 @@ use crate::domain::ids::{CustomerId, EmailAddress};
 use crate::domain::keys::{AlertKey, SurveyKey};
 use crate::domain::surveys::{self, check_answer};
 use crate::mail::render::{self, LowScore, SurveyMail};
-use crate::ports::{Commit, Message, StoreError};
+use crate::ports::{Commit, EscalationChanges, Message, StoreError};
 use chrono::{DateTime, Utc};
 
 /// A bound on actions run in one unit of work (a safety net, never reached
@@ -82,6 +83,20 @@ impl Aftercare {
         event: &Event,
         now: DateTime<Utc>,
     ) -> Result<Ingested, ServiceError> {
+        self.apply_if(customer, event, now, |_| Ok(())).await
+    }
+
+    /// [`Aftercare::apply`], if `guard` accepts the freshly loaded history:
+    /// a page's check (this attempt is still the one to record) holds in
+    /// the same unit of work as the change, so two racing requests cannot
+    /// both pass it.
+    pub(super) async fn apply_if(
+        &self,
+        customer: &CustomerId,
+        event: &Event,
+        now: DateTime<Utc>,
+        guard: impl Fn(&History) -> Result<(), ServiceError>,
+    ) -> Result<Ingested, ServiceError> {
         let natural_key = event.natural_key();
         let claims: Vec<SurveyKey> = event
             .claimed_subject()
@@ -97,6 +112,7 @@ impl Aftercare {
             if history.contains(&natural_key) {
                 return Ok(Ingested::Duplicate);
             }
+            guard(&history)?;
             for subject in &claims {
                 if self
                     .store
@@ -206,6 +222,9 @@ impl Aftercare {
         }
         let delta = derived.contributions.minus(&history.applied);
         history.applied = derived.contributions.clone();
+        let open = case::open_escalations(&history, &derived);
+        let escalations = EscalationChanges::between(&history.listed_escalations, &open);
+        history.listed_escalations = open;
         history.version = expected + 1;
         let commit = Commit {
             history,
@@ -214,6 +233,7 @@ impl Aftercare {
             claims,
             next_due: derived.next_due(),
             messages,
+            escalations,
         };
         self.store.commit(&commit).await?;
         self.deliver(&commit.messages, now).await?;
@@ -301,13 +321,13 @@ impl Aftercare {
                     Event::CallOutcomeRecorded(o) => o.notes.clone(),
                     _ => None,
                 });
-                out.push(render::escalation_alert(
-                    &self.settings,
+                let alert = render::EscalationAlert {
                     call,
-                    name.as_deref(),
-                    notes.as_deref(),
-                    now,
-                )?);
+                    name: name.as_deref(),
+                    notes: notes.as_deref(),
+                    url: &self.escalation_url(call, now),
+                };
+                out.push(render::escalation_alert(&self.settings, &alert, now)?);
             }
             ActionKind::Book {
                 call,

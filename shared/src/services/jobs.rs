@@ -162,7 +162,10 @@ impl Aftercare {
             name: c.name,
             phone: c.phone,
             locale: c.locale,
-            reason: c.reason,
+            customer_tz: c.customer_tz,
+            reasons: c.reasons,
+            deadline: c.deadline,
+            at_risk: c.at_risk,
         }
     }
 }

@@ -9,7 +9,8 @@
 //! | [`Aftercare::run_due`] (due customer work, then mail) | `due.rs` |
 //! | delivery of committed mail, parking refusals | `delivery.rs` |
 //! | [`Aftercare::record_answer`], [`Aftercare::unsubscribe`], [`Aftercare::suppress`] | `customers.rs` |
-//! | [`Aftercare::record_outcome`], [`Aftercare::resolve_escalation`], [`Aftercare::agent_calls`] | `calls.rs` |
+//! | [`Aftercare::agent_calls`], [`Aftercare::outcome_page`], [`Aftercare::record_outcome`] | `calls.rs` |
+//! | [`Aftercare::open_escalations`], [`Aftercare::escalation_page`], [`Aftercare::resolve_escalation`] | `escalations.rs` |
 //! | [`Aftercare::call_sheets`], [`Aftercare::morning_report`] | `jobs.rs` |
 //! | slot search and booking | `booking.rs` |
 
@@ -19,13 +20,19 @@ mod care;
 mod customers;
 mod delivery;
 mod due;
+mod escalations;
 mod jobs;
 
-pub use calls::{EscalationRef, OutcomeReceipt, ScheduledCall};
+pub use calls::{
+    AttemptStatus, CallStatus, OutcomeForm, OutcomePage, OutcomeReceipt, ScheduledCall,
+};
 pub use care::Ingested;
 pub use customers::{AnswerReceipt, SurveyPage, UnsubscribeBy, UnsubscribePage};
 pub use delivery::Delivered;
 pub use due::{Budget, DueRun};
+pub use escalations::{
+    EscalationPage, EscalationRef, EscalationSummary, ResolveForm, ESCALATION_LINK_DAYS,
+};
 
 use crate::config::Settings;
 use crate::domain::ids::CustomerId;

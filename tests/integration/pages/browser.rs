@@ -20,13 +20,13 @@ const PHONE: (u32, u32) = (390, 844);
 const DESKTOP: (u32, u32) = (1280, 900);
 
 /// `chromedriver` on a free port, killed on drop.
-struct Driver {
+pub(super) struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    fn start() -> Driver {
+    pub(super) fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -53,7 +53,7 @@ impl Driver {
         panic!("chromedriver did not answer at {}", driver.url);
     }
 
-    async fn browser(&self) -> Client {
+    pub(super) async fn browser(&self) -> Client {
         let mut caps = serde_json::Map::new();
         let profile = tempfile::tempdir().expect("a profile folder").keep();
         caps.insert(
@@ -79,7 +79,7 @@ impl Drop for Driver {
     }
 }
 
-fn shots() -> PathBuf {
+pub(super) fn shots() -> PathBuf {
     let dir = std::env::var_os("AFTERCARE_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("aftercare-screenshots"));
@@ -88,7 +88,7 @@ fn shots() -> PathBuf {
 }
 
 /// The page at phone width (and desktop width when `desktop`), saved as PNG.
-async fn screenshot(c: &Client, dir: &Path, name: &str, desktop: bool) {
+pub(super) async fn screenshot(c: &Client, dir: &Path, name: &str, desktop: bool) {
     let mut sizes = vec![("phone", PHONE)];
     if desktop {
         sizes.push(("desktop", DESKTOP));
@@ -126,7 +126,7 @@ async fn choose(c: &Client, score: u8) {
     .expect("clicking a score");
 }
 
-async fn submit(c: &Client) {
+pub(super) async fn submit(c: &Client) {
     c.find(Locator::Css("button[type=submit]"))
         .await
         .expect("the submit button")

@@ -4,6 +4,8 @@
 //! suppress list`.
 
 mod browser;
+mod browser_calls;
+mod calls;
 mod reminders;
 mod security;
 mod serve;
@@ -142,6 +144,24 @@ impl Served {
             .collect();
         links.dedup();
         links
+    }
+
+    /// An email's HTML part with its links pointed at this server, saved
+    /// beside the outbox so a browser can open it as a mail client would.
+    pub fn html_file(&self, eml: &Path) -> PathBuf {
+        let raw = std::fs::read(eml).expect("reading an email");
+        let message = MessageParser::default()
+            .parse(&raw)
+            .unwrap_or_else(|| panic!("{} does not parse", eml.display()));
+        let html = message.body_html(0).expect("an HTML part").into_owned();
+        let file = self.dir.path().join(format!(
+            "{}.html",
+            eml.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ));
+        std::fs::write(&file, html.replace(DEFAULT_ORIGIN, &self.base)).expect("saving the HTML");
+        file
     }
 
     /// The survey link with `score` chosen, from an email.

@@ -22,6 +22,7 @@ enum Part {
     Claim(usize),
     Counter,
     Message(usize),
+    Escalation,
 }
 
 impl DynamoStore {
@@ -147,6 +148,10 @@ impl DynamoStore {
         for w in self.counter_writes(id, &c.delta)? {
             writes.push(w);
             parts.push(Part::Counter);
+        }
+        for w in self.escalation_writes(&c.escalations)? {
+            writes.push(w);
+            parts.push(Part::Escalation);
         }
         let now = Utc::now();
         for (i, m) in c.messages.iter().enumerate() {

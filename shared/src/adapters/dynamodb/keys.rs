@@ -2,7 +2,7 @@
 //! [`super`]). Every key the adapter reads or writes is built here.
 
 use crate::domain::ids::{AgentId, CustomerId, EmailAddress};
-use crate::domain::keys::{AttemptKey, Job, MessageId, SurveyKey};
+use crate::domain::keys::{AttemptKey, CallId, Job, MessageId, SurveyKey};
 use chrono::NaiveDate;
 
 /// Counters are spread over this many items per day, by customer.
@@ -70,4 +70,17 @@ pub fn suppression(address: &EmailAddress) -> (String, &'static str) {
 
 pub fn job(job: &Job) -> (String, &'static str) {
     (format!("JOB#{job}"), "J")
+}
+
+/// The partition of the open escalations.
+pub const ESCALATIONS: &str = "ESCALATIONS";
+
+/// Sort keys of that partition begin so (a key condition cannot be empty).
+pub const ESCALATION_SK_PREFIX: &str = "CALL#";
+
+pub fn escalation(call: &CallId) -> (String, String) {
+    (
+        ESCALATIONS.to_string(),
+        format!("{ESCALATION_SK_PREFIX}{call}"),
+    )
 }

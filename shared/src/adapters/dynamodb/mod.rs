@@ -12,6 +12,7 @@
 //! | outbox message | `OUTBOX#{id}` | `M` | `message`, `attempts`; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
 //! | suppression | `SUPPRESS#{address}` | `S` | `reason`, `at` |
 //! | job | `JOB#{name}` | `J` | `next_at` |
+//! | open escalation | `ESCALATIONS` | `CALL#{call id}` | `call`, `opened_at`; written with the customer's commit, deleted when resolved |
 //!
 //! The sparse GSI `due` (`due_pk`, `due_at`, projecting `due_failures`)
 //! lists customers with due work (spread over [`keys::DUE_SHARDS`]
@@ -22,11 +23,12 @@
 //!
 //! `keys` builds every key, `items` maps attributes, `commit` writes one
 //! customer's change; `histories` (with the due index and the counters),
-//! `calendar`, `outbox`, `suppressions` and `jobs` answer the ports. This
+//! `calendar`, `outbox`, `suppressions`, `jobs` and `escalations` answer the ports. This
 //! file defines the table and the reads they share.
 
 mod calendar;
 mod commit;
+mod escalations;
 mod histories;
 mod items;
 mod jobs;

@@ -101,6 +101,7 @@ impl Histories for SqliteStore {
                 put.execute(params![m.id.to_string(), text]).map_err(db)?;
             }
         }
+        super::escalations::apply(&tx, &c.escalations)?;
         tx.commit().map_err(db)
     }
 

@@ -4,9 +4,10 @@
 //! This module opens the file and keeps its schema and migrations; the
 //! ports are answered beside their SQL: `histories` (with the due index
 //! and the day counters a commit writes), `calendar`, `outbox`,
-//! `suppressions` and `jobs`.
+//! `suppressions`, `jobs` and `escalations`.
 
 mod calendar;
+mod escalations;
 mod histories;
 mod jobs;
 mod outbox;
@@ -44,6 +45,8 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(delivered, seq);
 CREATE INDEX IF NOT EXISTS outbox_parked ON outbox(parked_at) WHERE parked_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS suppressions (address TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, next_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS escalations (call TEXT PRIMARY KEY, opened_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS escalations_by_age ON escalations(opened_at, call);
 ";
 
 fn db(e: rusqlite::Error) -> StoreError {

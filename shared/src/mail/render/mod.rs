@@ -8,7 +8,7 @@ mod report;
 mod sheet;
 mod survey;
 
-pub use notices::{escalation_alert, low_score_alert, LowScore};
+pub use notices::{escalation_alert, low_score_alert, EscalationAlert, LowScore};
 pub use report::{daily_report, report_html};
 pub use sheet::{call_sheet, SheetEntry};
 pub use survey::{survey_email, SurveyMail};

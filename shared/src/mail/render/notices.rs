@@ -17,6 +17,8 @@ struct NoticeView<'a> {
     intro: String,
     details: Vec<(&'a str, String)>,
     footer: String,
+    /// A button to the page where the manager acts on it.
+    action: Option<(&'a str, &'a str)>,
 }
 
 #[derive(Template)]
@@ -103,6 +105,7 @@ pub fn low_score_alert(
                 .map_or_else(|| t.no_comment.clone(), str::to_string),
         )],
         footer,
+        action: None,
     };
     let id = MessageId::LowScoreAlert {
         customer: low.customer.clone(),
@@ -111,16 +114,24 @@ pub fn low_score_alert(
     notice(settings, now, id, &v)
 }
 
+/// An escalation, for the managers' alert.
+pub struct EscalationAlert<'a> {
+    pub call: &'a CallId,
+    pub name: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    /// The signed escalation page, where a manager resolves it.
+    pub url: &'a str,
+}
+
 /// Immediate alert: a reached customer said they were unsatisfied.
 pub fn escalation_alert(
     settings: &Settings,
-    call: &CallId,
-    name: Option<&str>,
-    notes: Option<&str>,
+    e: &EscalationAlert<'_>,
     now: DateTime<Utc>,
 ) -> Result<Message, RenderError> {
     let locale = settings.business.locale;
     let t = &texts(locale).alert;
+    let (call, name, notes) = (e.call, e.name, e.notes);
     let customer = call.customer();
     let values = [
         ("name", name.unwrap_or(customer.as_str())),
@@ -135,6 +146,7 @@ pub fn escalation_alert(
             notes.map_or_else(|| t.no_notes.clone(), str::to_string),
         )],
         footer: t.stays_open.clone(),
+        action: Some((t.open_escalation.as_str(), e.url)),
     };
     notice(settings, now, MessageId::EscalationAlert(call.clone()), &v)
 }

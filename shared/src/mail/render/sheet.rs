@@ -1,38 +1,50 @@
-//! An agent's call sheet with the call script.
+//! An agent's call sheet: the day's calls in time order, each with what
+//! the agent needs to make it (the customer's local time, a `tel:` link,
+//! the reasons in words, the deadline) and its call script, in the
+//! customer's language with their name and the branch that fits.
 
 use super::{message, Parts, RenderError};
 use crate::config::Settings;
+use crate::domain::case::ReasonDetail;
 use crate::domain::ids::{CustomerId, Locale};
 use crate::domain::keys::MessageId;
 use crate::domain::roster::Agent;
-use crate::i18n::{fill, texts};
+use crate::i18n::words::{self, clock_time, language_name, local_time};
+use crate::i18n::{fill, texts, Script};
 use crate::ports::Message;
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 
-/// One line of an agent's call sheet.
+/// One call on an agent's sheet.
 pub struct SheetEntry {
     pub slot: DateTime<Utc>,
     pub customer: CustomerId,
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// The customer's language (the script's) and time zone.
     pub locale: Locale,
-    pub reason: String,
+    pub customer_tz: Tz,
+    /// Most urgent first.
+    pub reasons: Vec<ReasonDetail>,
+    pub deadline: DateTime<Utc>,
+    pub at_risk: bool,
     pub outcome_url: String,
 }
 
 struct SheetRow {
     time: String,
+    their_time: String,
     name: String,
-    phone: String,
+    phone: Option<String>,
     language: &'static str,
-    reason: String,
+    priority: bool,
+    reasons: Vec<String>,
+    deadline: String,
+    at_risk: bool,
     url: String,
-}
-
-struct ScriptView {
-    language: &'static str,
-    lines: Vec<String>,
+    script_title: String,
+    script: Vec<String>,
 }
 
 struct SheetView<'a> {
@@ -41,7 +53,6 @@ struct SheetView<'a> {
     heading: String,
     labels: &'a crate::i18n::SheetTexts,
     rows: Vec<SheetRow>,
-    scripts: Vec<ScriptView>,
 }
 
 #[derive(Template)]
@@ -56,8 +67,75 @@ struct SheetText<'a> {
     v: &'a SheetView<'a>,
 }
 
-/// An agent's call sheet for one working day, with the scripts, in the
-/// agent's first language.
+/// The script for one call: only the thanks that fits its most urgent
+/// reason (a low score, else the order or the ticket).
+fn script_lines(s: &Script, first: Option<&ReasonDetail>, values: &[(&str, &str)]) -> Vec<String> {
+    let thanks = match first {
+        Some(ReasonDetail::LowScore { .. }) => &s.thanks_feedback,
+        Some(ReasonDetail::Ticket { .. }) => &s.thanks_ticket,
+        Some(ReasonDetail::Order { .. }) | None => &s.thanks_order,
+    };
+    [
+        &s.greeting,
+        thanks,
+        &s.question,
+        &s.if_satisfied,
+        &s.if_unsatisfied,
+        &s.closing,
+    ]
+    .iter()
+    .map(|line| fill(line, values))
+    .collect()
+}
+
+fn row(
+    settings: &Settings,
+    agent: &Agent,
+    locale: Locale,
+    day: NaiveDate,
+    e: &SheetEntry,
+) -> SheetRow {
+    let t = &texts(locale).sheet;
+    let name = e.name.clone().unwrap_or_else(|| e.customer.to_string());
+    let values = [
+        ("name", name.as_str()),
+        ("business", settings.business.name.as_str()),
+        ("agent", agent.name.as_str()),
+    ];
+    SheetRow {
+        time: clock_time(e.slot, agent.time_zone),
+        their_time: fill(
+            &t.their_time,
+            &[
+                ("time", &clock_time(e.slot, e.customer_tz)),
+                ("zone", e.customer_tz.name()),
+            ],
+        ),
+        phone: e.phone.clone(),
+        language: language_name(e.locale),
+        priority: e
+            .reasons
+            .iter()
+            .any(|r| matches!(r, ReasonDetail::LowScore { .. })),
+        reasons: e
+            .reasons
+            .iter()
+            .map(|r| words::reason(locale, r, day, agent.time_zone))
+            .collect(),
+        deadline: fill(
+            &t.deadline,
+            &[("time", &local_time(e.deadline, agent.time_zone))],
+        ),
+        at_risk: e.at_risk,
+        url: e.outcome_url.clone(),
+        script_title: fill(&t.script_for, &[("name", &name)]),
+        script: script_lines(&texts(e.locale).script, e.reasons.first(), &values),
+        name,
+    }
+}
+
+/// An agent's call sheet for one working day, in the agent's first
+/// language; each call's script in the customer's.
 pub fn call_sheet(
     settings: &Settings,
     agent: &Agent,
@@ -75,57 +153,17 @@ pub fn call_sheet(
         ("agent", agent.name.as_str()),
         ("zone", agent.time_zone.name()),
     ];
-    let rows = entries
-        .iter()
-        .map(|e| SheetRow {
-            time: e
-                .slot
-                .with_timezone(&agent.time_zone)
-                .format("%H:%M")
-                .to_string(),
-            name: e.name.clone().unwrap_or_else(|| e.customer.to_string()),
-            phone: e.phone.clone().unwrap_or_else(|| "-".into()),
-            language: e.locale.code(),
-            reason: e.reason.clone(),
-            url: e.outcome_url.clone(),
-        })
-        .collect();
-    let mut locales: Vec<Locale> = entries.iter().map(|e| e.locale).collect();
-    locales.sort();
-    locales.dedup();
-    let scripts = locales
-        .into_iter()
-        .map(|l| {
-            let s = &texts(l).script;
-            let values = [
-                ("name", "…"),
-                ("business", settings.business.name.as_str()),
-                ("agent", agent.name.as_str()),
-            ];
-            ScriptView {
-                language: l.code(),
-                lines: [
-                    &s.greeting,
-                    &s.thanks_order,
-                    &s.thanks_ticket,
-                    &s.question,
-                    &s.if_satisfied,
-                    &s.if_unsatisfied,
-                    &s.closing,
-                ]
-                .iter()
-                .map(|line| fill(line, &values))
-                .collect(),
-            }
-        })
-        .collect();
+    let mut entries: Vec<&SheetEntry> = entries.iter().collect();
+    entries.sort_by_key(|e| e.slot);
     let v = SheetView {
         lang: locale.code(),
         title: fill(&t.subject, &values),
         heading: fill(&t.title, &values),
         labels: t,
-        rows,
-        scripts,
+        rows: entries
+            .into_iter()
+            .map(|e| row(settings, agent, locale, day, e))
+            .collect(),
     };
     let (html, text) = (SheetHtml { v: &v }.render()?, SheetText { v: &v }.render()?);
     Ok(message(

@@ -2,6 +2,8 @@
 //! language in `shared/locales/`, compiled in and read once. Placeholders
 //! are `{name}`-style and filled by [`fill`].
 
+pub mod words;
+
 use crate::domain::ids::Locale;
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -15,6 +17,9 @@ pub struct Texts {
     pub sheet: SheetTexts,
     pub report: ReportTexts,
     pub page: PageTexts,
+    pub call: CallTexts,
+    pub outcome: OutcomeTexts,
+    pub escalation: EscalationTexts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +48,8 @@ pub struct Script {
     pub greeting: String,
     pub thanks_order: String,
     pub thanks_ticket: String,
+    /// For a call opened by a low survey score.
+    pub thanks_feedback: String,
     pub question: String,
     pub if_satisfied: String,
     pub if_unsatisfied: String,
@@ -66,6 +73,8 @@ pub struct AlertTexts {
     pub notes: String,
     pub no_notes: String,
     pub stays_open: String,
+    /// The button to the escalation's page.
+    pub open_escalation: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +89,13 @@ pub struct SheetTexts {
     pub reason: String,
     pub record: String,
     pub script: String,
+    pub their_time: String,
+    pub deadline: String,
+    pub at_risk: String,
+    pub priority: String,
+    pub tel: String,
+    pub no_phone: String,
+    pub script_for: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,14 +137,105 @@ pub struct PageTexts {
     pub not_found: String,
     pub wrong_method: String,
     pub unavailable: String,
+    pub no_such_call: String,
+    pub call_closed: String,
+    pub attempt_recorded: String,
+    pub no_such_escalation: String,
+    pub already_resolved: String,
+    pub invalid_form: String,
     pub footer: String,
 }
 
+/// A call's reasons and outcomes in words (sheets, forms, alerts).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallTexts {
+    pub order: String,
+    pub ticket_resolved: String,
+    pub ticket_unresolved: String,
+    pub low_csat: String,
+    pub low_nps: String,
+    pub with_comment: String,
+    pub today: String,
+    pub yesterday: String,
+    pub days_ago: String,
+    pub reached: String,
+    pub no_answer: String,
+    pub busy: String,
+    pub wrong_number: String,
+    pub declined: String,
+    pub satisfied: String,
+    pub neutral: String,
+    pub unsatisfied: String,
+    pub csat: String,
+    pub nps: String,
+}
+
+/// The agent's outcome form (`/c/{token}`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeTexts {
+    pub title: String,
+    pub attempt: String,
+    pub slot: String,
+    pub customer_zone: String,
+    pub language: String,
+    pub reasons: String,
+    pub deadline: String,
+    pub at_risk: String,
+    pub outcome: String,
+    pub satisfaction: String,
+    pub satisfaction_hint: String,
+    pub notes: String,
+    pub submit: String,
+    pub need_outcome: String,
+    pub need_satisfaction: String,
+    pub recorded_title: String,
+    pub recorded: String,
+    pub next_retry: String,
+    pub next_retry_unbooked: String,
+    pub closed_reached: String,
+    pub escalated: String,
+    pub closed_unreached: String,
+    pub closed_missed: String,
+}
+
+/// The manager's escalation page (`/e/{token}`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationTexts {
+    pub title: String,
+    pub opened: String,
+    pub customer: String,
+    pub phone: String,
+    pub email: String,
+    pub reasons: String,
+    pub agent: String,
+    pub notes: String,
+    pub no_notes: String,
+    pub history: String,
+    pub purchase: String,
+    pub ticket_opened: String,
+    pub ticket_closed_resolved: String,
+    pub ticket_closed_unresolved: String,
+    pub survey_sent: String,
+    pub survey_answered: String,
+    pub call_attempt: String,
+    pub resolved_step: String,
+    pub resolve: String,
+    pub by: String,
+    pub note: String,
+    pub submit: String,
+    pub need_by: String,
+    pub resolved_title: String,
+    pub resolved: String,
+}
+
 const SOURCES: [(Locale, &str); 4] = [
-    (Locale::En, include_str!("../locales/en.toml")),
-    (Locale::Ko, include_str!("../locales/ko.toml")),
-    (Locale::Vi, include_str!("../locales/vi.toml")),
-    (Locale::Zh, include_str!("../locales/zh.toml")),
+    (Locale::En, include_str!("../../locales/en.toml")),
+    (Locale::Ko, include_str!("../../locales/ko.toml")),
+    (Locale::Vi, include_str!("../../locales/vi.toml")),
+    (Locale::Zh, include_str!("../../locales/zh.toml")),
 ];
 
 /// Every language's texts, parsed on first use. The files are part of the

@@ -1,0 +1,213 @@
+//! What managers do with escalations (a reached customer who was
+//! unsatisfied): see the open ones, read one case, resolve it.
+
+use super::calls::{kept_note, malformed};
+use super::{Aftercare, Rejection, ServiceError};
+use crate::domain::calls::CallState;
+use crate::domain::case::{case_history, reason_details, CaseStep, ReasonDetail};
+use crate::domain::derive::derive;
+use crate::domain::event::{Event, Satisfaction};
+use crate::domain::history::Resolution;
+use crate::domain::ids::Locale;
+use crate::domain::keys::CallId;
+use crate::domain::token::Purpose;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+/// How long an alert's escalation link works. An escalation can stay
+/// open longer; `aftercare escalations resolve` works without a link.
+pub const ESCALATION_LINK_DAYS: i64 = 90;
+
+/// Which escalation: the manager's signed link, or its call's id.
+pub enum EscalationRef<'a> {
+    Token(&'a str),
+    Call(&'a CallId),
+}
+
+/// One escalated case, as the manager's page shows it.
+#[derive(Debug, Clone)]
+pub struct EscalationPage {
+    pub call: CallId,
+    /// The managers' language, and the report time zone.
+    pub locale: Locale,
+    pub time_zone: Tz,
+    pub business: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// When the customer said they were unsatisfied.
+    pub opened_at: DateTime<Utc>,
+    pub reasons: Vec<ReasonDetail>,
+    /// The notes of the call that reached the customer, and its agent.
+    pub notes: Option<String>,
+    pub agent: Option<String>,
+    pub history: Vec<(DateTime<Utc>, CaseStep)>,
+    pub resolved: Option<Resolution>,
+}
+
+/// An open escalation in the managers' list.
+#[derive(Debug, Clone)]
+pub struct EscalationSummary {
+    pub call: CallId,
+    pub opened_at: DateTime<Utc>,
+    pub name: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// What a manager sent to resolve an escalation.
+#[derive(Debug, Clone, Copy)]
+pub struct ResolveForm<'a> {
+    pub by: &'a str,
+    pub note: Option<&'a str>,
+}
+
+impl Aftercare {
+    /// The signed link to an escalation's page.
+    pub(super) fn escalation_url(&self, call: &CallId, now: DateTime<Utc>) -> String {
+        let token = self.key.sign(
+            Purpose::Escalation,
+            &call.to_string(),
+            now + Duration::days(ESCALATION_LINK_DAYS),
+        );
+        format!("{}/e/{token}", self.settings.business.base_url)
+    }
+
+    fn escalated_call(
+        &self,
+        which: EscalationRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<CallId, ServiceError> {
+        match which {
+            EscalationRef::Call(c) => Ok(c.clone()),
+            EscalationRef::Token(t) => {
+                let claims = self.key.verify(t, Purpose::Escalation, now)?;
+                Ok(claims.subject.parse().map_err(|_| malformed())?)
+            }
+        }
+    }
+
+    /// One escalated case: the customer, the call, its notes and the
+    /// case's history, and how it was resolved if it was.
+    pub async fn escalation_page(
+        &self,
+        which: EscalationRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationPage, ServiceError> {
+        let call_id = self.escalated_call(which, now)?;
+        let h = self.history_of(call_id.customer()).await?;
+        let d = derive(&h, &self.settings.policy);
+        let call = d.call(&call_id).ok_or(Rejection::NoSuchEscalation)?;
+        let CallState::Reached {
+            at,
+            satisfaction: Satisfaction::Unsatisfied,
+        } = call.state
+        else {
+            return Err(Rejection::NoSuchEscalation.into());
+        };
+        let reaching = h.events.iter().find_map(|e| match e {
+            Event::CallOutcomeRecorded(o) if o.occurred_at == at => Some(o),
+            _ => None,
+        });
+        let agent = reaching.and_then(|o| o.agent_id.as_ref()).map(|id| {
+            self.settings
+                .agents
+                .iter()
+                .find(|a| &a.id == id)
+                .map_or_else(|| id.to_string(), |a| a.name.clone())
+        });
+        let profile = h.latest_profile();
+        Ok(EscalationPage {
+            locale: self.settings.business.locale,
+            time_zone: self.settings.policy.report_time_zone,
+            business: self.settings.business.name.clone(),
+            name: profile.and_then(|p| p.name.clone()),
+            phone: profile.and_then(|p| p.phone.as_ref().map(|x| x.as_str().to_string())),
+            email: profile.and_then(|p| p.email.as_ref().map(|x| x.as_str().to_string())),
+            opened_at: at,
+            reasons: reason_details(call, &h, &d),
+            notes: reaching.and_then(|o| o.notes.clone()),
+            agent,
+            history: case_history(&h),
+            resolved: h.facts.escalations_resolved.get(&call_id).cloned(),
+            call: call_id,
+        })
+    }
+
+    /// The open escalations, oldest first, with the customer's name and
+    /// the call's notes (one history read each).
+    pub async fn open_escalations(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<EscalationSummary>, ServiceError> {
+        let mut out = Vec::new();
+        for e in self.store.open_escalations(limit).await? {
+            let h = self.store.load(e.call.customer()).await?;
+            let name = h
+                .as_ref()
+                .and_then(|h| h.latest_profile())
+                .and_then(|p| p.name.clone());
+            let notes = h.as_ref().and_then(|h| {
+                h.events.iter().find_map(|ev| match ev {
+                    Event::CallOutcomeRecorded(o) if o.occurred_at == e.opened_at => {
+                        o.notes.clone()
+                    }
+                    _ => None,
+                })
+            });
+            out.push(EscalationSummary {
+                call: e.call,
+                opened_at: e.opened_at,
+                name,
+                notes,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A manager closes an escalation: it leaves `escalations_open` from
+    /// the end of this day on, and the open list at once.
+    pub async fn resolve_escalation(
+        &self,
+        which: EscalationRef<'_>,
+        form: ResolveForm<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let call = self.escalated_call(which, now)?;
+        let by = form.by.trim();
+        if by.is_empty() {
+            return Err(Rejection::Invalid("by: who resolved it is required".into()).into());
+        }
+        let resolution = Resolution {
+            at: now,
+            by: by.chars().take(200).collect(),
+            note: kept_note(form.note),
+        };
+        let customer = call.customer().clone();
+        if self.store.load(&customer).await?.is_none() {
+            return Err(Rejection::NoSuchEscalation.into());
+        }
+        let policy = &self.settings.policy;
+        self.change(&customer, now, |h| {
+            let escalated = derive(h, policy).call(&call).is_some_and(|c| {
+                matches!(
+                    c.state,
+                    CallState::Reached {
+                        satisfaction: Satisfaction::Unsatisfied,
+                        ..
+                    }
+                )
+            });
+            if !escalated {
+                return Err(Rejection::NoSuchEscalation.into());
+            }
+            if h.facts.escalations_resolved.contains_key(&call) {
+                return Err(Rejection::AlreadyResolved.into());
+            }
+            h.facts
+                .escalations_resolved
+                .insert(call.clone(), resolution.clone());
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,323 @@
+//! Calls agents work from and escalations managers close (SPEC 4, 6, 7),
+//! through the use cases every entry point calls: the outcome recorded
+//! from a sheet's token moves attempts, retries and KPIs exactly once;
+//! the escalation it opens is listed, alerted with a signed link, and
+//! leaves `escalations_open` from the end of the day it is resolved.
+
+use aftercare_shared::adapters::outbox::OutboxMailer;
+use aftercare_shared::adapters::sqlite::SqliteStore;
+use aftercare_shared::config::Settings;
+use aftercare_shared::domain::case::CaseStep;
+use aftercare_shared::domain::event::{Outcome, Satisfaction};
+use aftercare_shared::domain::token::TokenKey;
+use aftercare_shared::ports::Store;
+use aftercare_shared::services::{
+    Aftercare, AttemptStatus, Budget, CallStatus, EscalationRef, OutcomeForm, Rejection,
+    ResolveForm, ScheduledCall, ServiceError,
+};
+use aftercare_shared::testing::{envelope, event, utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use mail_parser::MessageParser;
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+
+struct Shop {
+    service: Arc<Aftercare>,
+    outbox: tempfile::TempDir,
+}
+
+fn shop(store: Arc<dyn Store>) -> Shop {
+    let outbox = tempfile::tempdir().unwrap();
+    let service = Arc::new(Aftercare::new(
+        store,
+        Arc::new(OutboxMailer::new(outbox.path()).unwrap()),
+        Settings::default(),
+        TokenKey::new(b"outcome-tests-key-0123").unwrap(),
+    ));
+    Shop { service, outbox }
+}
+
+/// Kim Minji in Seoul buys on Monday 2026-11-16 at 10:00 local: her
+/// next-day revisit is Tuesday 09:00 Seoul (00:00 UTC), the first slot
+/// of the default agent (Seoul, Mon–Fri 09–18, speaks ko).
+async fn purchase(shop: &Shop, customer: &str, order: &str) {
+    let e = envelope(
+        "PurchaseCompleted",
+        &format!("ev-{order}"),
+        json!({"order_id": order, "occurred_at": "2026-11-16T01:00:00Z",
+               "customer": {"id": customer, "name": "Kim Minji", "email": format!("{customer}@example.com"),
+                            "phone": "+821012345678", "locale": "ko", "time_zone": "Asia/Seoul"}}),
+    );
+    shop.service
+        .ingest(&event(&e), utc("2026-11-16T01:00:00Z"))
+        .await
+        .unwrap();
+}
+
+async fn sheet(shop: &Shop, day: &str) -> Vec<ScheduledCall> {
+    let agent = &shop.service.settings().agents[0];
+    let day: NaiveDate = day.parse().unwrap();
+    shop.service.agent_calls(agent, day).await.unwrap()
+}
+
+async fn kpi(shop: &Shop, day: &str, field: &str) -> serde_json::Value {
+    let report = shop.service.report(day.parse().unwrap()).await.unwrap();
+    serde_json::to_value(&report).unwrap()["callbacks"][field].clone()
+}
+
+fn form(outcome: Outcome, satisfaction: Option<Satisfaction>) -> OutcomeForm<'static> {
+    OutcomeForm {
+        outcome,
+        satisfaction,
+        notes: Some("Customer says the box arrived crushed."),
+    }
+}
+
+/// The text part of the one email in `dir` whose file name has `part`.
+fn email_text(dir: &Path, part: &str) -> String {
+    let path = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().contains(part))
+        .unwrap_or_else(|| panic!("no email {part} in the outbox"));
+    let raw = std::fs::read(path).unwrap();
+    let parsed = MessageParser::default().parse(&raw).unwrap();
+    parsed.body_text(0).unwrap().into_owned()
+}
+
+fn token_after(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link"))
+        + prefix.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect()
+}
+
+fn rejected(r: Result<impl std::fmt::Debug, ServiceError>) -> Rejection {
+    match r {
+        Err(ServiceError::Rejected(why)) => why,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    utc(s)
+}
+
+#[tokio::test]
+async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation_is_resolved() {
+    let shop = shop(Arc::new(SqliteStore::in_memory().unwrap()));
+    purchase(&shop, "c-1", "ORD-114").await;
+
+    // Tuesday's sheet has the call, with the reason in the agent's words.
+    let calls = sheet(&shop, "2026-11-17").await;
+    assert_eq!(calls.len(), 1);
+    let first = &calls[0];
+    assert_eq!(first.slot, at("2026-11-17T00:00:00Z"));
+    assert_eq!(first.name.as_deref(), Some("Kim Minji"));
+    assert!(!first.at_risk);
+
+    // No answer: one attempt, and the retry at least three hours later.
+    let t1 = at("2026-11-17T00:05:00Z");
+    let service = &shop.service;
+    let no_answer = form(Outcome::NoAnswer, None);
+    service
+        .record_outcome(&first.outcome_token, no_answer, t1)
+        .await
+        .unwrap();
+    let again = service
+        .record_outcome(&first.outcome_token, no_answer, at("2026-11-17T00:06:00Z"))
+        .await;
+    assert_eq!(rejected(again), Rejection::AttemptRecorded);
+    assert_eq!(kpi(&shop, "2026-11-17", "attempts").await, 1);
+    let page = service
+        .outcome_page(&first.outcome_token, t1)
+        .await
+        .unwrap();
+    let AttemptStatus::Recorded {
+        outcome: Outcome::NoAnswer,
+        call: CallStatus::Retry { slot: Some(retry) },
+        ..
+    } = page.status
+    else {
+        panic!(
+            "attempt 1 should read as recorded with a retry: {:?}",
+            page.status
+        );
+    };
+    assert!(retry >= at("2026-11-17T03:05:00Z"), "{retry}");
+
+    // The retry is on the same day's sheet; reached + unsatisfied on it.
+    let calls = sheet(&shop, "2026-11-17").await;
+    assert_eq!(calls.len(), 1);
+    let second = &calls[0];
+    assert_eq!((second.attempt.n, second.slot), (2, retry));
+    let reached_without = service
+        .record_outcome(&second.outcome_token, form(Outcome::Reached, None), retry)
+        .await;
+    assert!(
+        matches!(rejected(reached_without), Rejection::Invalid(f) if f.starts_with("satisfaction"))
+    );
+    let reached = form(Outcome::Reached, Some(Satisfaction::Unsatisfied));
+    service
+        .record_outcome(&second.outcome_token, reached, retry)
+        .await
+        .unwrap();
+    for (field, n) in [
+        ("attempts", 2),
+        ("reached", 1),
+        ("unsatisfied", 1),
+        ("escalations_opened", 1),
+        ("escalations_open", 1),
+    ] {
+        assert_eq!(kpi(&shop, "2026-11-17", field).await, n, "{field}");
+    }
+    assert!(
+        sheet(&shop, "2026-11-17").await.is_empty(),
+        "a closed call leaves the sheet"
+    );
+
+    // The escalation is listed and alerted with its signed page.
+    let open = service.open_escalations(10).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].call.to_string(), "c-1/order:ORD-114");
+    assert_eq!(open[0].name.as_deref(), Some("Kim Minji"));
+    let alert = email_text(shop.outbox.path(), "alert-esc");
+    let token = token_after(&alert, "/e/");
+    let page = service
+        .escalation_page(EscalationRef::Token(&token), retry)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.notes.as_deref(),
+        Some("Customer says the box arrived crushed.")
+    );
+    assert_eq!(page.agent.as_deref(), Some("Lee Jiwoo"));
+    let steps: Vec<&CaseStep> = page.history.iter().map(|(_, s)| s).collect();
+    assert!(matches!(steps[0], CaseStep::Purchase { .. }), "{steps:?}");
+    let attempts = steps
+        .iter()
+        .filter(|s| matches!(s, CaseStep::CallAttempt { .. }))
+        .count();
+    assert_eq!(attempts, 2);
+
+    // Resolved on Wednesday: open through Tuesday, closed from Wednesday.
+    let resolved_at = at("2026-11-18T05:00:00Z");
+    let nobody = ResolveForm {
+        by: "  ",
+        note: None,
+    };
+    let refused = service
+        .resolve_escalation(EscalationRef::Token(&token), nobody, resolved_at)
+        .await;
+    assert!(matches!(rejected(refused), Rejection::Invalid(f) if f.starts_with("by")));
+    let manager = ResolveForm {
+        by: "Park Seoyeon",
+        note: Some("Sent a replacement."),
+    };
+    service
+        .resolve_escalation(EscalationRef::Token(&token), manager, resolved_at)
+        .await
+        .unwrap();
+    assert_eq!(kpi(&shop, "2026-11-17", "escalations_open").await, 1);
+    assert_eq!(kpi(&shop, "2026-11-18", "escalations_open").await, 0);
+    assert_eq!(kpi(&shop, "2026-11-18", "escalations_opened").await, 0);
+    assert!(service.open_escalations(10).await.unwrap().is_empty());
+    let twice = service
+        .resolve_escalation(EscalationRef::Token(&token), manager, resolved_at)
+        .await;
+    assert_eq!(rejected(twice), Rejection::AlreadyResolved);
+    let page = service
+        .escalation_page(EscalationRef::Token(&token), resolved_at)
+        .await
+        .unwrap();
+    assert_eq!(page.resolved.map(|r| r.by).as_deref(), Some("Park Seoyeon"));
+}
+
+#[tokio::test]
+async fn a_closed_call_and_a_forged_or_foreign_token_record_nothing() {
+    let shop = shop(Arc::new(SqliteStore::in_memory().unwrap()));
+    purchase(&shop, "c-2", "ORD-7").await;
+    let call = sheet(&shop, "2026-11-17").await.remove(0);
+    let service = &shop.service;
+    let t = at("2026-11-17T00:10:00Z");
+    service
+        .record_outcome(&call.outcome_token, form(Outcome::WrongNumber, None), t)
+        .await
+        .unwrap();
+    let page = service.outcome_page(&call.outcome_token, t).await.unwrap();
+    assert!(matches!(
+        page.status,
+        AttemptStatus::Recorded {
+            call: CallStatus::Unreached,
+            ..
+        }
+    ));
+    // A forged token, and a survey-purpose token on the call page.
+    let mut forged = call.outcome_token.clone();
+    forged.replace_range(..1, if forged.starts_with('A') { "B" } else { "A" });
+    assert!(matches!(
+        rejected(
+            service
+                .record_outcome(&forged, form(Outcome::Busy, None), t)
+                .await
+        ),
+        Rejection::Link(_)
+    ));
+    let not_escalated = service
+        .escalation_page(EscalationRef::Call(&call.attempt.call), t)
+        .await;
+    assert_eq!(rejected(not_escalated), Rejection::NoSuchEscalation);
+    assert_eq!(kpi(&shop, "2026-11-17", "attempts").await, 1);
+}
+
+/// Eight agents' phones submit the same attempt at once (a double tap, a
+/// retried request): one attempt is counted, on either store.
+pub async fn racing_submits_of_one_attempt_count_once(store: Arc<dyn Store>) {
+    let shop = shop(store);
+    purchase(&shop, "c-race", "ORD-RACE").await;
+    let call = sheet(&shop, "2026-11-17").await.remove(0);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let service = shop.service.clone();
+        let token = call.outcome_token.clone();
+        tasks.spawn(async move {
+            let t = at("2026-11-17T00:05:00Z") + chrono::Duration::seconds(i);
+            service
+                .record_outcome(&token, form(Outcome::Busy, None), t)
+                .await
+        });
+    }
+    let mut recorded = 0;
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Ok(_) => recorded += 1,
+            Err(ServiceError::Rejected(Rejection::AttemptRecorded)) => {}
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(recorded, 1);
+    assert_eq!(kpi(&shop, "2026-11-17", "attempts").await, 1);
+    // The due work after it still runs (the retry is booked once).
+    shop.service
+        .run_due(at("2026-11-17T00:10:00Z"), Budget::unlimited())
+        .await
+        .unwrap();
+    let retry = sheet(&shop, "2026-11-17").await;
+    assert_eq!(retry.len(), 1);
+    assert_eq!(retry[0].attempt.n, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_submits_of_one_attempt_count_once_on_sqlite() {
+    racing_submits_of_one_attempt_count_once(Arc::new(SqliteStore::in_memory().unwrap())).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_submits_of_one_attempt_count_once_on_dynamodb() {
+    racing_submits_of_one_attempt_count_once(Arc::new(crate::helpers::dynamo_store().await)).await
+}

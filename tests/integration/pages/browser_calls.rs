@@ -1,0 +1,283 @@
+//! The agent's and the manager's path in headless Chromium: open the
+//! call sheet email as a mail client shows it, follow a call's link,
+//! record "no answer" on the form, follow the next call's link, record
+//! "reached, unsatisfied"; open the alert email, follow its link to the
+//! case and resolve it. The KPIs move as SPEC 7 says. Every page and
+//! email is screenshotted (phone width, and desktop for the emails), and
+//! a call sheet in each of the four languages.
+
+use super::browser::{screenshot, shots, submit, Driver};
+use super::calls::week_old_purchase;
+use super::Served;
+use aftercare_shared::config::Settings;
+use aftercare_shared::domain::case::ReasonDetail;
+use aftercare_shared::domain::event::SurveyKind;
+use aftercare_shared::domain::ids::{CustomerId, Locale, OrderId, TicketId};
+use aftercare_shared::mail::render::{call_sheet, SheetEntry};
+use chrono::{Duration, TimeZone, Utc};
+use fantoccini::{Client, Locator};
+use mail_parser::MessageParser;
+use serde_json::Value;
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+}
+
+/// Opens the sheet (a file, as a mail client shows it) and follows the
+/// outcome link of call `n` (0-based, in time order).
+async fn follow_call(c: &Client, sheet: &str, n: usize) {
+    c.goto(sheet).await.expect("opening the sheet");
+    let links = c
+        .find_all(Locator::Css("a[href*='/c/']"))
+        .await
+        .expect("the sheet's outcome links");
+    assert_eq!(links.len(), 2, "one link per call");
+    links[n]
+        .clone()
+        .click()
+        .await
+        .expect("following a call's link");
+    c.wait()
+        .for_element(Locator::Id("outcome"))
+        .await
+        .expect("the outcome form");
+}
+
+async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_records_outcomes_from_the_sheet_and_a_manager_resolves_the_alert_in_a_browser() {
+    let events = vec![
+        week_old_purchase("c-ann", "Ann Lee", "ORD-1", 0),
+        week_old_purchase("c-bo", "Bo Tran", "ORD-2", 30),
+    ];
+    let served = tokio::task::spawn_blocking(move || Served::start(&events))
+        .await
+        .expect("serve");
+    let driver = tokio::task::spawn_blocking(Driver::start)
+        .await
+        .expect("chromedriver");
+    let c = driver.browser().await;
+    let dir = shots();
+    let sheet_eml = served.email(&["sheet-"]);
+    let sheet = format!("file://{}", served.html_file(&sheet_eml).display());
+    c.goto(&sheet).await.expect("opening the sheet");
+    screenshot(&c, &dir, "calls-1-sheet-ko", true).await;
+
+    // Ann does not answer: the form says the next attempt is booked.
+    follow_call(&c, &sheet, 0).await;
+    assert!(text(&c, "h1").await.contains("Ann Lee"));
+    screenshot(&c, &dir, "calls-2-outcome-form-ko", false).await;
+    click(&c, "input[name=outcome][value=no_answer]").await;
+    submit(&c).await;
+    c.wait()
+        .for_element(Locator::Id("done"))
+        .await
+        .expect("recorded");
+    let done = text(&c, "main").await;
+    assert!(done.contains("다음 시도는"), "{done}");
+    screenshot(&c, &dir, "calls-3-recorded-retry-ko", false).await;
+
+    // Bo is reached and unsatisfied: a problem first (no satisfaction).
+    follow_call(&c, &sheet, 1).await;
+    assert!(text(&c, "h1").await.contains("Bo Tran"));
+    click(&c, "input[name=outcome][value=reached]").await;
+    c.find(Locator::Id("notes"))
+        .await
+        .expect("notes")
+        .send_keys("The box arrived crushed; wants a replacement.")
+        .await
+        .expect("typing notes");
+    submit(&c).await;
+    c.wait()
+        .for_element(Locator::Css("p.error"))
+        .await
+        .expect("asked for the satisfaction");
+    screenshot(&c, &dir, "calls-4-outcome-needs-satisfaction-ko", false).await;
+    click(&c, "input[name=satisfaction][value=unsatisfied]").await;
+    submit(&c).await;
+    c.wait()
+        .for_element(Locator::Id("done"))
+        .await
+        .expect("recorded");
+    assert!(text(&c, "main").await.contains("에스컬레이션"));
+
+    // The alert, as the managers' mail client shows it, links to the case.
+    let alert_eml = served.email(&["alert-esc-"]);
+    let alert = format!("file://{}", served.html_file(&alert_eml).display());
+    c.goto(&alert).await.expect("opening the alert");
+    screenshot(&c, &dir, "calls-5-escalation-alert-en", true).await;
+    click(&c, "a[href*='/e/']").await;
+    c.wait()
+        .for_element(Locator::Id("escalation"))
+        .await
+        .expect("the escalation page");
+    let case = text(&c, "main").await;
+    for expected in [
+        "Bo Tran",
+        "The box arrived crushed",
+        "Purchase: order ORD-2",
+    ] {
+        assert!(
+            case.contains(expected),
+            "the case lacks {expected:?}:\n{case}"
+        );
+    }
+    screenshot(&c, &dir, "calls-6-escalation-en", true).await;
+    c.find(Locator::Id("by"))
+        .await
+        .expect("by")
+        .send_keys("Park Seoyeon")
+        .await
+        .expect("typing");
+    c.find(Locator::Id("note"))
+        .await
+        .expect("note")
+        .send_keys("Sent a replacement by courier.")
+        .await
+        .expect("typing");
+    submit(&c).await;
+    c.wait()
+        .for_element(Locator::Id("resolved"))
+        .await
+        .expect("resolved");
+    screenshot(&c, &dir, "calls-7-escalation-resolved-en", false).await;
+
+    let today = Utc::now().date_naive().to_string();
+    let report: Value =
+        serde_json::from_str(&served.aftercare(&["report", "--format", "json", "--date", &today]))
+            .expect("report JSON");
+    let cb = &report["callbacks"];
+    assert_eq!(
+        (&cb["attempts"], &cb["reached"], &cb["unsatisfied"]),
+        (&Value::from(2), &Value::from(1), &Value::from(1))
+    );
+    assert_eq!(
+        (&cb["escalations_opened"], &cb["escalations_open"]),
+        (&Value::from(1), &Value::from(0))
+    );
+    c.close().await.expect("closing the browser");
+}
+
+/// A call sheet for an agent of each language: three calls (an order,
+/// an unresolved ticket, a low score with its comment, one at risk),
+/// customers of every language, rendered and screenshotted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_sheets_read_well_in_every_language() {
+    let mut toml = String::from("[business]\nname = \"Hanbit Store\"\n");
+    for (i, lang) in ["en", "ko", "vi", "zh"].iter().enumerate() {
+        toml.push_str(&format!(
+            "[[agents]]\nid = \"a-{i}\"\nname = \"Agent {lang}\"\nemail = \"a{i}@example.com\"\nlanguages = [\"{lang}\", \"en\"]\ntime_zone = \"Asia/Seoul\"\n"
+        ));
+    }
+    let settings = Settings::from_toml(&toml).expect("settings");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("a day");
+    let slot = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 20, h, m, 0).unwrap();
+    let entries = |base: &str| {
+        vec![
+            SheetEntry {
+                slot: slot(0, 0),
+                customer: CustomerId::parse("c-1").unwrap(),
+                name: Some("Kim Minji".into()),
+                phone: Some("+821012345678".into()),
+                locale: Locale::Ko,
+                customer_tz: chrono_tz::Asia::Seoul,
+                reasons: vec![ReasonDetail::Order {
+                    id: OrderId::parse("ORD-114").unwrap(),
+                    at: slot(0, 0) - Duration::days(2),
+                }],
+                deadline: slot(0, 0) + Duration::hours(24),
+                at_risk: false,
+                outcome_url: format!("{base}/c/token-1"),
+            },
+            SheetEntry {
+                slot: slot(1, 30),
+                customer: CustomerId::parse("c-2").unwrap(),
+                name: Some("Nguyễn Văn An".into()),
+                phone: Some("+84901234567".into()),
+                locale: Locale::Vi,
+                customer_tz: chrono_tz::Asia::Ho_Chi_Minh,
+                reasons: vec![
+                    ReasonDetail::LowScore {
+                        kind: SurveyKind::Csat,
+                        score: 1,
+                        comment: Some("Nobody called me back.".into()),
+                        at: slot(0, 0) - Duration::hours(20),
+                    },
+                    ReasonDetail::Ticket {
+                        id: TicketId::parse("TKT-3").unwrap(),
+                        at: slot(0, 0) - Duration::days(1),
+                        resolved: false,
+                    },
+                ],
+                deadline: slot(1, 0),
+                at_risk: true,
+                outcome_url: format!("{base}/c/token-2"),
+            },
+            SheetEntry {
+                slot: slot(5, 0),
+                customer: CustomerId::parse("c-3").unwrap(),
+                name: Some("王芳".into()),
+                phone: Some("+8613812345678".into()),
+                locale: Locale::Zh,
+                customer_tz: chrono_tz::Asia::Shanghai,
+                reasons: vec![ReasonDetail::Ticket {
+                    id: TicketId::parse("TKT-9").unwrap(),
+                    at: slot(0, 0) - Duration::days(1),
+                    resolved: true,
+                }],
+                deadline: slot(0, 0) + Duration::hours(48),
+                at_risk: false,
+                outcome_url: format!("{base}/c/token-3"),
+            },
+        ]
+    };
+    let driver = tokio::task::spawn_blocking(Driver::start)
+        .await
+        .expect("chromedriver");
+    let c = driver.browser().await;
+    let dir = shots();
+    let tmp = tempfile::tempdir().expect("a folder");
+    for agent in &settings.agents {
+        let lang = agent.languages[0].code();
+        let m = call_sheet(
+            &settings,
+            agent,
+            day,
+            &entries("http://127.0.0.1:8080"),
+            slot(0, 0),
+        )
+        .expect("a sheet");
+        let parsed = MessageParser::default()
+            .parse(m.raw.as_bytes())
+            .expect("MIME");
+        let html = parsed.body_html(0).expect("HTML").into_owned();
+        let text = parsed.body_text(0).expect("text").into_owned();
+        // Only the branch that fits each call, each name filled in.
+        assert!(!text.contains('…'), "{lang}: {text}");
+        assert!(
+            text.contains("Kim Minji") && text.contains("王芳"),
+            "{lang}: {text}"
+        );
+        assert_eq!(html.matches("href=\"tel:").count(), 3, "{lang}");
+        let file = tmp.path().join(format!("sheet-{lang}.html"));
+        std::fs::write(&file, html).expect("saving");
+        c.goto(&format!("file://{}", file.display()))
+            .await
+            .expect("opening");
+        screenshot(&c, &dir, &format!("calls-sheet-{lang}"), lang == "en").await;
+    }
+    c.close().await.expect("closing the browser");
+}

@@ -1,0 +1,105 @@
+//! The manager's escalation page: `GET /e/{token}` shows the case (the
+//! customer, the call, its notes, the history) with a form, `POST
+//! /e/{token}` resolves it (who, a note) through `resolve_escalation`.
+
+use crate::customer::token;
+use crate::staff_pages::{self, ResolveChoice};
+use crate::Pages;
+use aftercare_shared::i18n::texts;
+use aftercare_shared::services::{EscalationRef, Rejection, ResolveForm, ServiceError};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+fn choice(body: &[u8]) -> ResolveChoice {
+    let mut c = ResolveChoice::default();
+    for (k, v) in form_urlencoded::parse(body) {
+        match k.as_ref() {
+            "by" => c.by = v.into_owned(),
+            "note" => c.note = v.into_owned(),
+            _ => {}
+        }
+    }
+    c
+}
+
+/// `GET /e/{token}`: the case (changes nothing).
+pub async fn escalation(
+    State(p): State<Pages>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = token(path) else {
+        return p.malformed(&headers).await;
+    };
+    let now = p.clock.now();
+    match p
+        .service
+        .escalation_page(EscalationRef::Token(&token), now)
+        .await
+    {
+        Ok(page) => staff_pages::escalation(
+            &page,
+            &ResolveChoice::default(),
+            None,
+            None,
+            StatusCode::OK,
+            now,
+        ),
+        Err(e) => p.refuse(Some(&token), &headers, &e).await,
+    }
+}
+
+/// `POST /e/{token}`: resolves the escalation, then shows the case as resolved.
+pub async fn resolve(
+    State(p): State<Pages>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(token) = token(path) else {
+        return p.malformed(&headers).await;
+    };
+    let body = match p.bounded(body, &token, &headers).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    let now = p.clock.now();
+    let which = || EscalationRef::Token(&token);
+    let page = match p.service.escalation_page(which(), now).await {
+        Ok(page) => page,
+        Err(e) => return p.refuse(Some(&token), &headers, &e).await,
+    };
+    let chosen = choice(&body);
+    let form = ResolveForm {
+        by: &chosen.by,
+        note: Some(chosen.note.as_str()),
+    };
+    let t = texts(page.locale);
+    let (notice, status) = match p.service.resolve_escalation(which(), form, now).await {
+        Ok(()) => (None, StatusCode::OK),
+        Err(ServiceError::Rejected(Rejection::Invalid(_))) => {
+            let problem = Some(t.escalation.need_by.as_str());
+            return staff_pages::escalation(
+                &page,
+                &chosen,
+                None,
+                problem,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                now,
+            );
+        }
+        Err(ServiceError::Rejected(Rejection::AlreadyResolved)) => {
+            (Some(t.page.already_resolved.as_str()), StatusCode::CONFLICT)
+        }
+        Err(e) => return p.refuse(Some(&token), &headers, &e).await,
+    };
+    match p.service.escalation_page(which(), now).await {
+        Ok(after) => {
+            staff_pages::escalation(&after, &ResolveChoice::default(), notice, None, status, now)
+        }
+        Err(e) => p.refuse(Some(&token), &headers, &e).await,
+    }
+}
