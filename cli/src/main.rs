@@ -1,5 +1,6 @@
 //! `aftercare`: the local runner (SPEC 10).
 
+mod agents;
 mod demo;
 mod escalations;
 mod local;
@@ -87,6 +88,11 @@ enum Command {
         data: PathBuf,
         #[command(subcommand)]
         action: SuppressAction,
+    },
+    /// The agent roster: on AWS imported into the table, locally `[[agents]]`.
+    Agents {
+        #[command(subcommand)]
+        action: agents::AgentsAction,
     },
     /// Escalations (unsatisfied customers on a call): list the open ones, resolve one.
     Escalations {
@@ -222,6 +228,7 @@ fn main() -> Result<()> {
                 let service = local::open(&data, &settings, |m| m)?;
                 suppress(&service, action).await
             }
+            Command::Agents { action } => agents::agents(cli.config.as_deref(), action).await,
             Command::Escalations { data, action } => {
                 let settings = local::settings(cli.config.as_deref())?;
                 let service = local::open(&data, &settings, |m| m)?;

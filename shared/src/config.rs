@@ -67,7 +67,7 @@ struct File {
     surveys: SurveysFile,
     #[serde(default)]
     callbacks: CallbacksFile,
-    agents: Option<Vec<AgentFile>>,
+    agents: Option<Vec<AgentRow>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,20 +158,57 @@ impl Default for CallbacksFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// One agent as written in `[[agents]]`, a roster file, or the stored
+/// roster: plain text, validated by [`parse_agent_row`].
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct AgentFile {
-    id: String,
-    name: String,
-    email: String,
-    languages: Vec<String>,
-    time_zone: String,
+pub struct AgentRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub languages: Vec<String>,
+    pub time_zone: String,
     #[serde(default = "default_agent_hours")]
-    hours: String,
+    pub hours: String,
     #[serde(default = "default_agent_days")]
-    days: Vec<String>,
+    pub days: Vec<String>,
     #[serde(default = "default_capacity")]
-    capacity: u32,
+    pub capacity: u32,
+}
+
+impl From<&Agent> for AgentRow {
+    fn from(a: &Agent) -> AgentRow {
+        AgentRow {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+            email: a.email.as_str().to_string(),
+            languages: a.languages.iter().map(|l| l.code().to_string()).collect(),
+            time_zone: a.time_zone.name().to_string(),
+            hours: format!(
+                "{}-{}",
+                a.hours.start.format("%H:%M"),
+                a.hours.end.format("%H:%M")
+            ),
+            days: a.hours.days.iter().map(|d| d.to_string()).collect(),
+            capacity: a.capacity,
+        }
+    }
+}
+
+/// Agents stored as JSON rows (the stored roster's form).
+pub fn roster_to_json(agents: &[Agent]) -> String {
+    let rows: Vec<AgentRow> = agents.iter().map(AgentRow::from).collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// The stored roster read back, every row validated again.
+pub fn roster_from_json(text: &str) -> Result<Vec<Agent>, ConfigError> {
+    let rows: Vec<AgentRow> = serde_json::from_str(text)
+        .map_err(|e| invalid("roster", format!("stored roster is not valid JSON: {e}")))?;
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, r)| parse_agent_row(&format!("roster[{i}]"), r))
+        .collect()
 }
 fn default_agent_hours() -> String {
     "09:00-18:00".into()
@@ -185,8 +222,8 @@ fn default_capacity() -> u32 {
     32
 }
 
-fn default_agents() -> Vec<AgentFile> {
-    vec![AgentFile {
+fn default_agents() -> Vec<AgentRow> {
+    vec![AgentRow {
         id: "a-1".into(),
         name: "Lee Jiwoo".into(),
         email: "jiwoo@example.com".into(),
@@ -257,7 +294,7 @@ impl Settings {
             .unwrap_or_else(default_agents)
             .into_iter()
             .enumerate()
-            .map(|(i, a)| parse_agent(i, a))
+            .map(|(i, a)| parse_agent_row(&format!("agents[{i}]"), a))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings {
             business: Business {
@@ -294,9 +331,10 @@ impl Settings {
     /// Settings on AWS: the TOML in `AFTERCARE_SETTINGS` (or the defaults),
     /// then these variables on top: `BUSINESS_NAME`, `REPORT_TIME_ZONE`,
     /// `REPORT_HOUR`, `SENDER`, `MANAGERS` (comma-separated), `BASE_URL`,
-    /// `MANAGER_LOCALE`. There is no default roster here: a deployment
-    /// whose settings name no agents has none (every call unassigned, at
-    /// risk), never the example agent of the local defaults.
+    /// `MANAGER_LOCALE`. There is no default roster here, never the
+    /// example agent of the local defaults: the Lambdas book to the roster
+    /// imported into the table (`aftercare agents import`), and none
+    /// imported means none (every call unassigned, at risk).
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let mut file: File = match var("AFTERCARE_SETTINGS") {
             Some(text) => toml::from_str(&text)?,
@@ -375,12 +413,35 @@ fn parse_hours(
     Ok(WeeklyHours::new(start_t, end_t, days))
 }
 
-fn parse_agent(i: usize, a: AgentFile) -> Result<Agent, ConfigError> {
-    let field = format!("agents[{i}]");
+/// Validates one agent; errors name `field` (`agents[2].email`).
+pub fn parse_agent_row(field: &str, a: AgentRow) -> Result<Agent, ConfigError> {
+    let field = field.to_string();
     let (start, end) = a
         .hours
         .split_once('-')
         .ok_or_else(|| invalid(format!("{field}.hours"), "must look like 09:00-18:00"))?;
+    if a.name.trim().is_empty() {
+        return Err(invalid(format!("{field}.name"), "is empty"));
+    }
+    if a.languages.is_empty() {
+        return Err(invalid(format!("{field}.languages"), "names no language"));
+    }
+    for l in &a.languages {
+        let primary = l
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !["en", "ko", "vi", "zh"].contains(&primary.as_str()) {
+            return Err(invalid(
+                format!("{field}.languages"),
+                format!("{l:?} is not one of en, ko, vi, zh"),
+            ));
+        }
+    }
+    if a.capacity == 0 {
+        return Err(invalid(format!("{field}.capacity"), "must be at least 1"));
+    }
     Ok(Agent {
         id: AgentId::parse(&a.id).map_err(|e| invalid(format!("{field}.id"), e.0))?,
         name: a.name,

@@ -37,17 +37,22 @@ static TABLES: AtomicU32 = AtomicU32::new(0);
 
 /// A DynamoDB store on a fresh table of its own.
 pub async fn dynamo_store() -> DynamoStore {
+    dynamo_table().await.0
+}
+
+/// A fresh table, as a store and by name (for the `aftercare` command).
+pub async fn dynamo_table() -> (DynamoStore, String) {
     let name = format!(
         "aftercare-test-{}-{}",
         std::process::id(),
         TABLES.fetch_add(1, Ordering::SeqCst)
     );
-    let store = DynamoStore::new(dynamodb_client().await, name);
+    let store = DynamoStore::new(dynamodb_client().await, name.clone());
     store
         .create_table()
         .await
         .expect("creating a table on DynamoDB Local");
-    store
+    (store, name)
 }
 
 /// The `aftercare` binary, built once per test run.

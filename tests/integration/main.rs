@@ -9,5 +9,6 @@ mod mail_standards;
 mod oracle;
 mod outcomes;
 mod pages;
+mod roster;
 mod ses_mailer;
 mod store_conformance;

@@ -459,6 +459,22 @@ pub async fn open_escalations_are_listed_oldest_first_and_leave_when_closed(stor
     assert_eq!(listed, ["c-2/low:csat:t-9", "c-1/order:o-1"]);
 }
 
+pub async fn the_roster_is_absent_until_imported_and_replaced_whole(store: &dyn Store) {
+    assert!(store.roster().await.unwrap().is_none());
+    let two = Settings::from_toml(
+        "[[agents]]\nid = \"a-1\"\nname = \"Lee Jiwoo\"\nemail = \"j@shop.example\"\nlanguages = [\"ko\", \"en\"]\ntime_zone = \"Asia/Seoul\"\nhours = \"08:30-17:30\"\ndays = [\"Mon\", \"Sat\"]\ncapacity = 7\n\
+         [[agents]]\nid = \"a-2\"\nname = \"Tran Mai\"\nemail = \"m@shop.example\"\nlanguages = [\"vi\"]\ntime_zone = \"Asia/Ho_Chi_Minh\"\n",
+    )
+    .unwrap()
+    .agents;
+    store.replace_roster(&two, t(9, 0)).await.unwrap();
+    assert_eq!(store.roster().await.unwrap().as_deref(), Some(&two[..]));
+    store.replace_roster(&two[1..], t(9, 5)).await.unwrap();
+    let now = store.roster().await.unwrap().unwrap();
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].id.as_str(), "a-2");
+}
+
 fn purchase(customer: &str, order: &str, envelope_id: &str) -> serde_json::Value {
     let customer = seoul_customer(customer, &format!("{customer}@example.com"));
     envelope(
@@ -561,6 +577,10 @@ macro_rules! conformance {
             #[tokio::test]
             async fn open_escalations_are_listed_oldest_first_and_leave_when_closed() {
                 super::open_escalations_are_listed_oldest_first_and_leave_when_closed(&$make).await
+            }
+            #[tokio::test]
+            async fn the_roster_is_absent_until_imported_and_replaced_whole() {
+                super::the_roster_is_absent_until_imported_and_replaced_whole(&$make).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn racing_writers_count_each_event_exactly_once() {

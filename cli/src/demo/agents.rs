@@ -21,7 +21,8 @@ pub async fn read_call_sheet(
     rng: &mut SmallRng,
 ) -> Result<Vec<(DateTime<Utc>, Item)>> {
     let mut out = Vec::new();
-    let Some(agent) = service.settings().agents.iter().find(|a| &a.id == agent) else {
+    let agents = service.agents().await?;
+    let Some(agent) = agents.iter().find(|a| &a.id == agent) else {
         return Ok(out);
     };
     for c in service.agent_calls(agent, day).await? {

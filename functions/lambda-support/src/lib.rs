@@ -37,12 +37,9 @@ pub async fn service_from_env() -> Result<Aftercare, SetupError> {
         aws_sdk_sesv2::Client::new(&config),
         var("SES_CONFIGURATION_SET"),
     );
-    Ok(Aftercare::new(
-        Arc::new(store),
-        Arc::new(mailer),
-        settings,
-        key,
-    ))
+    // The roster is the table's (`aftercare agents import`), never the
+    // settings' and never a default: none imported, no agents.
+    Ok(Aftercare::new(Arc::new(store), Arc::new(mailer), settings, key).with_stored_roster())
 }
 
 /// Logging once, honouring the Lambda log level and format (JSON or text).

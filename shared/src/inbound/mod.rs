@@ -2,4 +2,5 @@
 //! validated types. Nothing past this module sees JSON.
 
 pub mod eventbridge;
+pub mod roster;
 pub mod ses_feedback;

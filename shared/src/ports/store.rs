@@ -6,6 +6,7 @@ use crate::domain::history::History;
 use crate::domain::ids::{AgentId, CustomerId, EmailAddress};
 use crate::domain::keys::{AttemptKey, CallId, Job, MessageId, SurveyKey};
 use crate::domain::kpi::{Contributions, DayCounters};
+use crate::domain::roster::Agent;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -305,9 +306,30 @@ pub trait JobSchedule: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// The agent roster on AWS (SPEC 11: it lives in the table), replaced
+/// whole by `aftercare agents import`. Locally the roster is the
+/// settings' `[[agents]]`.
+#[async_trait]
+pub trait RosterStore: Send + Sync {
+    /// The roster last imported; `None` when none ever was.
+    async fn roster(&self) -> Result<Option<Vec<Agent>>, StoreError>;
+
+    /// Replaces the whole roster in one write: readers see the old one or
+    /// the new one, never a mix.
+    async fn replace_roster(&self, agents: &[Agent], at: DateTime<Utc>) -> Result<(), StoreError>;
+}
+
 /// Everything a store offers.
 pub trait Store:
-    Histories + DueIndex + Counters + AgentCalendar + Outbox + Suppressions + JobSchedule + Escalations
+    Histories
+    + DueIndex
+    + Counters
+    + AgentCalendar
+    + Outbox
+    + Suppressions
+    + JobSchedule
+    + Escalations
+    + RosterStore
 {
 }
 
@@ -320,5 +342,6 @@ impl<T> Store for T where
         + Suppressions
         + JobSchedule
         + Escalations
+        + RosterStore
 {
 }

@@ -221,7 +221,8 @@ impl Aftercare {
         let attempt = self.attempt_of(token, now)?;
         let h = self.history_of(attempt.call.customer()).await?;
         let d = derive(&h, &self.settings.policy);
-        Ok(self.outcome_page_of(attempt, &h, &d)?)
+        let agents = self.agents().await?;
+        Ok(self.outcome_page_of(attempt, &h, &d, &agents)?)
     }
 
     fn outcome_page_of(
@@ -229,12 +230,13 @@ impl Aftercare {
         attempt: AttemptKey,
         h: &History,
         d: &Derived,
+        agents: &[Agent],
     ) -> Result<OutcomePage, Rejection> {
         let call = d.call(&attempt.call).ok_or(Rejection::NoSuchCall)?;
         let assignment = h.facts.assignments.get(&attempt);
         let agent = assignment
             .and_then(|a| a.agent.as_ref())
-            .and_then(|id| self.settings.agents.iter().find(|a| &a.id == id));
+            .and_then(|id| agents.iter().find(|a| &a.id == id));
         let status = match check_attempt(call, &attempt) {
             Ok(()) => AttemptStatus::ToRecord,
             Err(Rejection::AttemptRecorded) => {

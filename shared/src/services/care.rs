@@ -347,7 +347,7 @@ impl Aftercare {
                 let assignment = booking::assign(
                     self.store.as_ref(),
                     &self.settings.policy,
-                    &self.settings.agents,
+                    &self.agents().await?,
                     &req,
                     now,
                 )

@@ -108,9 +108,9 @@ impl Aftercare {
             Event::CallOutcomeRecorded(o) if o.occurred_at == at => Some(o),
             _ => None,
         });
+        let agents = self.agents().await?;
         let agent = reaching.and_then(|o| o.agent_id.as_ref()).map(|id| {
-            self.settings
-                .agents
+            agents
                 .iter()
                 .find(|a| &a.id == id)
                 .map_or_else(|| id.to_string(), |a| a.name.clone())

@@ -15,47 +15,53 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 const MAX_CATCH_UP: usize = 62;
 
 impl Aftercare {
-    fn jobs(&self) -> Vec<Job> {
+    async fn jobs(&self) -> Result<Vec<Job>, ServiceError> {
         let mut jobs = vec![Job::DailyReport];
         jobs.extend(
-            self.settings
-                .agents
+            self.agents()
+                .await?
                 .iter()
                 .map(|a| Job::CallSheet(a.id.clone())),
         );
-        jobs
+        Ok(jobs)
     }
 
-    fn agent(&self, id: &crate::domain::ids::AgentId) -> Option<&Agent> {
-        self.settings.agents.iter().find(|a| &a.id == id)
+    async fn agent(&self, id: &crate::domain::ids::AgentId) -> Result<Option<Agent>, ServiceError> {
+        Ok(self.agents().await?.iter().find(|a| &a.id == id).cloned())
     }
 
     /// The first run of `job` at or after `t`.
-    fn next_run(&self, job: &Job, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        match job {
-            Job::DailyReport => {
-                let tz = self.settings.policy.report_time_zone;
-                let at = NaiveTime::from_hms_opt(self.settings.business.report_hour, 0, 0)?;
-                let today = local_to_utc(tz, local_day(tz, t), at);
-                Some(if today >= t {
-                    today
-                } else {
-                    local_to_utc(tz, local_day(tz, t).succ_opt()?, at)
-                })
-            }
-            Job::CallSheet(id) => {
-                let agent = self.agent(id)?;
-                agent.hours.next_start(agent.time_zone, t)
-            }
-        }
+    async fn next_run(
+        &self,
+        job: &Job,
+        t: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, ServiceError> {
+        Ok(match job {
+            Job::CallSheet(id) => self
+                .agent(id)
+                .await?
+                .and_then(|agent| agent.hours.next_start(agent.time_zone, t)),
+            Job::DailyReport => self.next_report(t),
+        })
+    }
+
+    fn next_report(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let tz = self.settings.policy.report_time_zone;
+        let at = NaiveTime::from_hms_opt(self.settings.business.report_hour, 0, 0)?;
+        let today = local_to_utc(tz, local_day(tz, t), at);
+        Some(if today >= t {
+            today
+        } else {
+            local_to_utc(tz, local_day(tz, t).succ_opt()?, at)
+        })
     }
 
     /// Schedules the jobs never scheduled before from `now` on (a new
     /// store, a new agent). Running jobs does this too.
     pub async fn schedule_jobs(&self, now: DateTime<Utc>) -> Result<(), ServiceError> {
-        for job in self.jobs() {
+        for job in self.jobs().await? {
             if self.store.job_next_run(&job).await?.is_none() {
-                if let Some(next) = self.next_run(&job, now) {
+                if let Some(next) = self.next_run(&job, now).await? {
                     self.store.advance_job(&job, None, next).await?;
                 }
             }
@@ -66,7 +72,7 @@ impl Aftercare {
     /// The earliest time any job is due.
     pub(super) async fn jobs_next_due(&self) -> Result<Option<DateTime<Utc>>, ServiceError> {
         let mut best: Option<DateTime<Utc>> = None;
-        for job in self.jobs() {
+        for job in self.jobs().await? {
             if let Some(t) = self.store.job_next_run(&job).await? {
                 best = Some(best.map_or(t, |b| b.min(t)));
             }
@@ -94,14 +100,14 @@ impl Aftercare {
     ) -> Result<usize, ServiceError> {
         self.schedule_jobs(now).await?;
         let mut ran = 0;
-        for job in self.jobs().into_iter().filter(|j| wanted(j)) {
+        for job in self.jobs().await?.into_iter().filter(|j| wanted(j)) {
             // Occurrences missed (a late or failed invocation) are caught up
             // one by one, each for its own day, as the simulated clock does.
             for _ in 0..MAX_CATCH_UP {
                 let Some(at) = self.store.job_next_run(&job).await?.filter(|at| *at <= now) else {
                     break;
                 };
-                let Some(next) = self.next_run(&job, at + Duration::seconds(1)) else {
+                let Some(next) = self.next_run(&job, at + Duration::seconds(1)).await? else {
                     break;
                 };
                 // Message ids are per occurrence, so running an occurrence
@@ -132,11 +138,11 @@ impl Aftercare {
                 Ok(vec![render::daily_report(&self.settings, &report, now)?])
             }
             Job::CallSheet(id) => {
-                let Some(agent) = self.agent(id) else {
+                let Some(agent) = self.agent(id).await? else {
                     return Ok(Vec::new());
                 };
                 let day = local_day(agent.time_zone, at);
-                let calls = self.agent_calls(agent, day).await?;
+                let calls = self.agent_calls(&agent, day).await?;
                 // No calls that day: no sheet (an empty email is noise).
                 if calls.is_empty() {
                     return Ok(Vec::new());
@@ -145,7 +151,7 @@ impl Aftercare {
                     calls.into_iter().map(|c| self.sheet_entry(c)).collect();
                 Ok(vec![render::call_sheet(
                     &self.settings,
-                    agent,
+                    &agent,
                     day,
                     &entries,
                     now,

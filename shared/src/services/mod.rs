@@ -37,12 +37,14 @@ pub use escalations::{
 use crate::config::Settings;
 use crate::domain::ids::CustomerId;
 use crate::domain::report::DailyReport;
+use crate::domain::roster::Agent;
 use crate::domain::surveys::AnswerRejection;
 use crate::domain::token::{TokenError, TokenKey};
 use crate::mail::render::RenderError;
 use crate::ports::{Mailer, Parked, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// How often a unit of work is retried after losing a race.
 const MAX_RETRIES: usize = 16;
@@ -99,12 +101,26 @@ impl From<TokenError> for ServiceError {
     }
 }
 
+/// How long the Lambdas keep a roster read from the table before reading
+/// it again: an import reaches every warm function within a minute.
+const ROSTER_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Where the agents come from.
+enum RosterSource {
+    /// The settings' `[[agents]]` (the local runner).
+    Settings(Arc<Vec<Agent>>),
+    /// The table's imported roster, cached for [`ROSTER_TTL`] (AWS). None
+    /// imported: no agents (every call unassigned, at risk), never a default.
+    Stored(Mutex<Option<(Instant, Arc<Vec<Agent>>)>>),
+}
+
 /// aftercare's use cases over one store and one mailer.
 pub struct Aftercare {
     store: Arc<dyn Store>,
     mailer: Arc<dyn Mailer>,
     settings: Settings,
     key: TokenKey,
+    roster: RosterSource,
 }
 
 impl Aftercare {
@@ -114,12 +130,58 @@ impl Aftercare {
         settings: Settings,
         key: TokenKey,
     ) -> Aftercare {
+        let roster = RosterSource::Settings(Arc::new(settings.agents.clone()));
         Aftercare {
             store,
             mailer,
             settings,
             key,
+            roster,
         }
+    }
+
+    /// The same, with the roster read from the store (as imported by
+    /// `aftercare agents import`) instead of the settings: the Lambdas.
+    pub fn with_stored_roster(mut self) -> Aftercare {
+        self.roster = RosterSource::Stored(Mutex::new(None));
+        self
+    }
+
+    /// The agents calls are booked to.
+    pub async fn agents(&self) -> Result<Arc<Vec<Agent>>, ServiceError> {
+        let cache = match &self.roster {
+            RosterSource::Settings(agents) => return Ok(agents.clone()),
+            RosterSource::Stored(cache) => cache,
+        };
+        if let Some((at, agents)) = cache.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if at.elapsed() < ROSTER_TTL {
+                return Ok(agents.clone());
+            }
+        }
+        let agents = Arc::new(self.store.roster().await?.unwrap_or_default());
+        *cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), agents.clone()));
+        Ok(agents)
+    }
+
+    /// Replaces the stored roster (a validated file, whole) and uses it
+    /// from now on.
+    pub async fn import_roster(
+        &self,
+        agents: Vec<Agent>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        self.store.replace_roster(&agents, now).await?;
+        if let RosterSource::Stored(cache) = &self.roster {
+            *cache.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((Instant::now(), Arc::new(agents)));
+        }
+        Ok(())
+    }
+
+    /// The roster in the store, if one was imported (what `aftercare
+    /// agents list --table` shows, whatever this facade books with).
+    pub async fn stored_roster(&self) -> Result<Option<Vec<Agent>>, ServiceError> {
+        Ok(self.store.roster().await?)
     }
 
     pub fn settings(&self) -> &Settings {

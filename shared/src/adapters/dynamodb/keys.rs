@@ -84,3 +84,7 @@ pub fn escalation(call: &CallId) -> (String, String) {
         format!("{ESCALATION_SK_PREFIX}{call}"),
     )
 }
+
+pub fn roster() -> (String, &'static str) {
+    ("ROSTER".to_string(), "R")
+}

@@ -12,6 +12,7 @@
 //! | outbox message | `OUTBOX#{id}` | `M` | `message`, `attempts`; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
 //! | suppression | `SUPPRESS#{address}` | `S` | `reason`, `at` |
 //! | job | `JOB#{name}` | `J` | `next_at` |
+//! | agent roster | `ROSTER` | `R` | `agents` (JSON rows), `updated_at`; replaced whole by `aftercare agents import` |
 //! | open escalation | `ESCALATIONS` | `CALL#{call id}` | `call`, `opened_at`; written with the customer's commit, deleted when resolved |
 //!
 //! The sparse GSI `due` (`due_pk`, `due_at`, projecting `due_failures`)
@@ -34,6 +35,7 @@ mod items;
 mod jobs;
 pub mod keys;
 mod outbox;
+mod roster;
 mod suppressions;
 
 use crate::ports::StoreError;
