@@ -205,7 +205,7 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
         customer: customer("c-1"),
     };
     assert_eq!(
-        store.book(&b, day("2026-11-20")).await.unwrap(),
+        store.book(&b, day("2026-11-20"), 32).await.unwrap(),
         BookResult::Booked
     );
     let same_slot = Booking {
@@ -214,7 +214,7 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
         ..b.clone()
     };
     assert_eq!(
-        store.book(&same_slot, day("2026-11-20")).await.unwrap(),
+        store.book(&same_slot, day("2026-11-20"), 32).await.unwrap(),
         BookResult::SlotTaken
     );
     let same_attempt = Booking {
@@ -222,7 +222,10 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
         ..b.clone()
     };
     assert_eq!(
-        store.book(&same_attempt, day("2026-11-20")).await.unwrap(),
+        store
+            .book(&same_attempt, day("2026-11-20"), 32)
+            .await
+            .unwrap(),
         BookResult::SlotTaken
     );
     assert_eq!(
@@ -475,6 +478,121 @@ pub async fn the_roster_is_absent_until_imported_and_replaced_whole(store: &dyn 
     assert_eq!(now[0].id.as_str(), "a-2");
 }
 
+/// Racing writers on one agent's day: the capacity holds in the write and
+/// a slot is never booked twice, however the writes interleave.
+pub async fn racing_bookings_never_exceed_capacity_or_double_a_slot(store: Arc<dyn Store>) {
+    let agent = AgentId::parse("a-1").unwrap();
+    let booking = |slot: DateTime<Utc>, n: usize| Booking {
+        agent: agent.clone(),
+        slot,
+        attempt: key(&format!("c-{n}/order:o-{n}#1")),
+        customer: customer(&format!("c-{n}")),
+    };
+    // Twelve writers, twelve free slots, room for five.
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let (store, b) = (
+            store.clone(),
+            booking(t(9, 0) + chrono::Duration::minutes(15 * n as i64), n),
+        );
+        tasks.spawn(async move {
+            loop {
+                match store.book(&b, day("2026-11-20"), 5).await.unwrap() {
+                    BookResult::Contended => tokio::task::yield_now().await,
+                    other => return other,
+                }
+            }
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        results.push(r.unwrap());
+    }
+    let booked = results.iter().filter(|r| **r == BookResult::Booked).count();
+    assert_eq!(booked, 5, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, BookResult::Booked | BookResult::DayFull)),
+        "{results:?}"
+    );
+    let loads = store
+        .agent_loads(&agent, day("2026-11-20"), day("2026-11-20"))
+        .await
+        .unwrap();
+    assert_eq!(loads.get(&day("2026-11-20")), Some(&5));
+    // Eight writers, one slot: one wins.
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 100..108 {
+        let (store, b) = (store.clone(), booking(t(15, 0), n));
+        tasks.spawn(async move {
+            loop {
+                match store.book(&b, day("2026-11-21"), 32).await.unwrap() {
+                    BookResult::Contended => tokio::task::yield_now().await,
+                    other => return other,
+                }
+            }
+        });
+    }
+    let mut won = 0;
+    while let Some(r) = tasks.join_next().await {
+        if r.unwrap() == BookResult::Booked {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1);
+    let slots = store.bookings(&agent, t(0, 0), t(23, 59)).await.unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    assert!(
+        slots.iter().all(|b| seen.insert(b.slot)),
+        "a slot booked twice: {slots:?}"
+    );
+}
+
+/// Ten customers buy at once and one agent takes three calls a day: the
+/// calls fill the days in turn, none over capacity, none at one time,
+/// none lost to a race as "unassigned".
+pub async fn racing_customers_fill_an_agent_s_days_within_capacity(store: Arc<dyn Store>) {
+    let outbox = tempfile::tempdir().unwrap();
+    let settings = Settings::from_toml(
+        "[[agents]]\nid = \"a-1\"\nname = \"Lee Jiwoo\"\nemail = \"j@shop.example\"\nlanguages = [\"ko\"]\ntime_zone = \"Asia/Seoul\"\ndays = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\", \"Sat\"]\ncapacity = 3\n",
+    )
+    .unwrap();
+    let service = Arc::new(Aftercare::new(
+        store.clone(),
+        Arc::new(OutboxMailer::new(outbox.path()).unwrap()),
+        settings,
+        TokenKey::new(b"conformance-key-123").unwrap(),
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let service = service.clone();
+        let delivery = purchase(&format!("c-{i}"), &format!("o-{i}"), &format!("env-{i}"));
+        tasks.spawn(async move { service.ingest(&event(&delivery), t(1, 0)).await.unwrap() });
+    }
+    while let Some(r) = tasks.join_next().await {
+        assert_eq!(r.unwrap(), Ingested::Accepted);
+    }
+    let agent = AgentId::parse("a-1").unwrap();
+    let from = t(0, 0);
+    let bookings = store
+        .bookings(&agent, from, from + chrono::Duration::days(14))
+        .await
+        .unwrap();
+    assert_eq!(bookings.len(), 10, "every call booked: {bookings:?}");
+    let mut slots = std::collections::BTreeSet::new();
+    assert!(
+        bookings.iter().all(|b| slots.insert(b.slot)),
+        "two calls at one time"
+    );
+    let loads = store
+        .agent_loads(&agent, day("2026-11-20"), day("2026-12-04"))
+        .await
+        .unwrap();
+    assert!(loads.values().all(|n| *n <= 3), "{loads:?}");
+    assert_eq!(loads.values().sum::<u32>(), 10);
+}
+
 fn purchase(customer: &str, order: &str, envelope_id: &str) -> serde_json::Value {
     let customer = seoul_customer(customer, &format!("{customer}@example.com"));
     envelope(
@@ -581,6 +699,14 @@ macro_rules! conformance {
             #[tokio::test]
             async fn the_roster_is_absent_until_imported_and_replaced_whole() {
                 super::the_roster_is_absent_until_imported_and_replaced_whole(&$make).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn racing_bookings_never_exceed_capacity_or_double_a_slot() {
+                super::racing_bookings_never_exceed_capacity_or_double_a_slot(Arc::new($make)).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn racing_customers_fill_an_agent_s_days_within_capacity() {
+                super::racing_customers_fill_an_agent_s_days_within_capacity(Arc::new($make)).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn racing_writers_count_each_event_exactly_once() {

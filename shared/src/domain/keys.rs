@@ -368,6 +368,14 @@ impl FromStr for Job {
 }
 string_serde!(Job);
 
+/// FNV-1a: a stable hash of a key (the std hasher may change between
+/// releases), for shards and jitter that must not move.
+pub fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

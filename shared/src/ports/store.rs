@@ -171,6 +171,11 @@ pub enum BookResult {
     /// The agent already has a call in that slot, or the attempt is
     /// already booked.
     SlotTaken,
+    /// The agent's day already holds `capacity` calls.
+    DayFull,
+    /// A racing write or a throttle cancelled it; nothing was written.
+    /// Worth trying again after a pause, not a reason to look elsewhere.
+    Contended,
 }
 
 /// The agents' booked slots.
@@ -188,11 +193,17 @@ pub trait AgentCalendar: Send + Sync {
     async fn booking_for(&self, attempt: &AttemptKey) -> Result<Option<Booking>, StoreError>;
 
     /// Books a slot unless the agent already has one then, or the attempt
-    /// is already booked (then the earlier booking stands: `SlotTaken`).
+    /// is already booked (then the earlier booking stands: `SlotTaken`),
+    /// or the agent's day already holds `capacity` calls (`DayFull`: the
+    /// capacity holds in the write, whatever a racing reader saw).
     /// `agent_day` is the slot's day in the agent's time zone: a booking
     /// counts towards that day's load, atomically with the booking.
-    async fn book(&self, booking: &Booking, agent_day: NaiveDate)
-        -> Result<BookResult, StoreError>;
+    async fn book(
+        &self,
+        booking: &Booking,
+        agent_day: NaiveDate,
+        capacity: u32,
+    ) -> Result<BookResult, StoreError>;
 
     /// How many calls an agent has booked on each of their local days in
     /// `from..=to` (days without bookings are absent).

@@ -153,7 +153,8 @@ pub async fn assign(
     };
     let until = start + Duration::days(HORIZON_DAYS);
     let eligible: Vec<&Agent> = agents.iter().filter(|a| a.speaks(req.locale)).collect();
-    for _ in 0..8 {
+    let mut contended = 0u32;
+    for _ in 0..MAX_TRIES {
         // A slot before the deadline beats any later one: a call is at risk
         // only when no eligible agent has one.
         let mut best: Option<(bool, NaiveDate, u32, DateTime<Utc>, &Agent)> = None;
@@ -190,7 +191,7 @@ pub async fn assign(
             customer: req.customer.clone(),
         };
         match store
-            .book(&booking, local_day(agent.time_zone, slot))
+            .book(&booking, local_day(agent.time_zone, slot), agent.capacity)
             .await?
         {
             BookResult::Booked => {
@@ -210,13 +211,36 @@ pub async fn assign(
                     });
                 }
             }
+            // The day filled up meanwhile: the next search skips it.
+            BookResult::DayFull => {}
+            // A racing transaction or a throttle: the same search again,
+            // after a pause that grows (with jitter, so racers spread out).
+            BookResult::Contended => {
+                contended += 1;
+                tokio::time::sleep(contention_backoff(contended, req.attempt)).await;
+            }
         }
     }
-    Ok(Assignment {
-        agent: None,
-        slot: start,
-        at_risk: true,
-    })
+    // Still losing after every try: an error, so the unit of work is
+    // retried later as a whole. A lost race is never stored as "unassigned".
+    Err(StoreError::Unavailable(
+        format!(
+            "booking {}: still contended after {MAX_TRIES} tries",
+            req.attempt
+        )
+        .into(),
+    ))
+}
+
+/// How often one attempt's booking is tried before the unit of work gives up.
+const MAX_TRIES: u32 = 12;
+
+/// 20 ms doubling per contended try, at most 1.3 s, plus up to half again
+/// of jitter derived from the attempt (deterministic, so tests replay).
+fn contention_backoff(tries: u32, attempt: &AttemptKey) -> std::time::Duration {
+    let base = 20u64 << tries.min(6);
+    let spread = crate::domain::keys::stable_hash(&attempt.to_string()) % (base / 2 + 1);
+    std::time::Duration::from_millis(base + spread)
 }
 
 #[cfg(test)]

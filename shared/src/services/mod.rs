@@ -14,7 +14,11 @@
 //! | [`Aftercare::call_sheets`], [`Aftercare::morning_report`] | `jobs.rs` |
 //! | slot search and booking | `booking.rs` |
 
-mod booking;
+/// Slot search and booking (public for the scheduling benchmark; entry
+/// points book through the use cases).
+pub mod booking;
+#[cfg(test)]
+mod booking_props;
 mod calls;
 mod care;
 mod customers;

@@ -1,6 +1,6 @@
 //! The agents' calendar: slot, day-load and attempt-booking items.
 
-use super::items::{get_n, get_parsed, get_s, get_time, key, s, Item};
+use super::items::{get_n, get_parsed, get_s, get_time, key, n, s, Item};
 use super::{keys, sdk, DynamoStore};
 use crate::adapters::time_text;
 use crate::domain::ids::{AgentId, CustomerId};
@@ -10,6 +10,7 @@ use crate::ports::{AgentCalendar, BookResult, Booking, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,6 +22,29 @@ fn booking_of(item: &Item, agent: AgentId, slot: DateTime<Utc>) -> Result<Bookin
         customer: CustomerId::parse(get_s(item, "customer")?)
             .map_err(|e| StoreError::Corrupt(e.0))?,
     })
+}
+
+impl DynamoStore {
+    /// Counts one more call on an agent's day, only while it holds fewer
+    /// than `capacity`: the daily capacity holds in the write.
+    fn count_if_room(
+        &self,
+        item_key: (String, &str),
+        capacity: u32,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(item_key)))
+            .update_expression("ADD #c :one")
+            .condition_expression("attribute_not_exists(#c) OR #c < :cap")
+            .expression_attribute_names("#c", Metric::CallsScheduled.name())
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(i64::from(capacity)))
+            .build();
+        Ok(TransactWriteItem::builder()
+            .update(super::build(update)?)
+            .build())
+    }
 }
 
 #[async_trait]
@@ -62,7 +86,12 @@ impl AgentCalendar for DynamoStore {
         }))
     }
 
-    async fn book(&self, b: &Booking, agent_day: NaiveDate) -> Result<BookResult, StoreError> {
+    async fn book(
+        &self,
+        b: &Booking,
+        agent_day: NaiveDate,
+        capacity: u32,
+    ) -> Result<BookResult, StoreError> {
         let slot_text = time_text(b.slot);
         let mut slot = key((keys::agent(&b.agent), &slot_text));
         slot.insert("call_key".into(), s(b.attempt.to_string()));
@@ -75,10 +104,7 @@ impl AgentCalendar for DynamoStore {
         let writes = vec![
             self.put(slot, Some(("attribute_not_exists(pk)", HashMap::new())))?,
             self.put(attempt, Some(("attribute_not_exists(pk)", HashMap::new())))?,
-            self.add_counters(
-                (keys::agent(&b.agent), &day),
-                &BTreeMap::from([(Metric::CallsScheduled, 1)]),
-            )?,
+            self.count_if_room((keys::agent(&b.agent), &day), capacity)?,
         ];
         match self
             .client
@@ -88,14 +114,29 @@ impl AgentCalendar for DynamoStore {
             .await
         {
             Ok(_) => Ok(BookResult::Booked),
-            Err(SdkError::ServiceError(e))
-                if matches!(
-                    e.err(),
-                    TransactWriteItemsError::TransactionCanceledException(_)
-                ) =>
-            {
-                Ok(BookResult::SlotTaken)
-            }
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(t) => {
+                    // By position: the slot, the attempt, the day's load.
+                    let failed: Vec<usize> = t
+                        .cancellation_reasons()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                        .map(|(i, _)| i)
+                        .collect();
+                    Ok(match failed.as_slice() {
+                        [] => BookResult::Contended,
+                        [2] => BookResult::DayFull,
+                        _ => BookResult::SlotTaken,
+                    })
+                }
+                TransactWriteItemsError::ProvisionedThroughputExceededException(_)
+                | TransactWriteItemsError::ThrottlingException(_)
+                | TransactWriteItemsError::TransactionInProgressException(_) => {
+                    Ok(BookResult::Contended)
+                }
+                other => Err(StoreError::unavailable(other)),
+            },
             Err(e) => Err(sdk(e)),
         }
     }

@@ -15,12 +15,7 @@ pub const OUTBOX_DUE: &str = "OUTBOX";
 /// The `due` index partition of parked mail.
 pub const PARKED_DUE: &str = "PARKED";
 
-/// FNV-1a: a stable hash (the std hasher may change between releases).
-pub fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
+pub use crate::domain::keys::stable_hash;
 
 pub fn customer(id: &CustomerId) -> (String, &'static str) {
     (format!("CUST#{id}"), "H")

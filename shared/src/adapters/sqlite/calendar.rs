@@ -67,11 +67,39 @@ impl AgentCalendar for SqliteStore {
         .transpose()
     }
 
-    async fn book(&self, b: &Booking, agent_day: NaiveDate) -> Result<BookResult, StoreError> {
+    async fn book(
+        &self,
+        b: &Booking,
+        agent_day: NaiveDate,
+        capacity: u32,
+    ) -> Result<BookResult, StoreError> {
         let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
+        let load: i64 = tx
+            .query_row(
+                "SELECT calls FROM agent_days WHERE agent = ?1 AND day = ?2",
+                params![b.agent.as_str(), agent_day.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?
+            .unwrap_or(0);
+        let already: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM bookings WHERE call_key = ?1",
+                [b.attempt.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        if already.is_some() {
+            return Ok(BookResult::SlotTaken);
+        }
+        if load >= i64::from(capacity) {
+            return Ok(BookResult::DayFull);
+        }
         let n = tx
             .execute(
                 "INSERT OR IGNORE INTO bookings (agent, slot, call_key, customer) VALUES (?1, ?2, ?3, ?4)",
