@@ -50,6 +50,7 @@ fn run(agents: usize, calls: usize) -> (f64, usize) {
             tz: chrono_tz::Asia::Seoul,
             earliest,
             deadline: earliest + Duration::hours(72),
+            round: 0,
         };
         let a = runtime
             .block_on(assign(

@@ -98,6 +98,29 @@ async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_repo
         "Thursday 09:00 Seoul, the next local day"
     );
 
+    // Thursday 09:00 Seoul: a-1's sheet goes out, and the call is made
+    // (otherwise the attempt would be booked again two hours after its slot).
+    assert_eq!(
+        store.next_due().await.unwrap(),
+        Some(utc("2026-11-19T02:00:00Z")),
+        "the re-booking check, should the slot pass with no outcome"
+    );
+    service
+        .call_sheets(utc("2026-11-19T00:00:00Z"))
+        .await
+        .unwrap();
+    let reached = aftercare_shared::testing::event(&envelope(
+        "CallOutcomeRecorded",
+        "aws-call-1",
+        json!({"customer_id": "c-aws-1", "outcome": "reached", "satisfaction": "satisfied",
+               "agent_id": "a-1", "occurred_at": "2026-11-19T00:10:00Z"}),
+    ));
+    let t = utc("2026-11-19T00:10:00Z");
+    assert_eq!(
+        service.ingest(&reached, t).await.unwrap(),
+        Ingested::Accepted
+    );
+
     // A week later (Wed 25th 10:00 Seoul, inside contact hours) the NPS survey is due.
     assert_eq!(
         store.next_due().await.unwrap(),
@@ -124,8 +147,8 @@ async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_repo
         .iter()
         .any(|m| has_id(m, "report-2026-11-25@example.com")
             && first_to(m).as_deref() == Some("boss-aws@example.com")));
-    // The same catch-up sent a-1 the sheet of Thursday 19th, the call's
-    // day, and no sheet for the days without calls.
+    // a-1 got the sheet of Thursday 19th, the call's day, and the
+    // catch-up sent no sheet for the days without calls.
     let sent = raw_messages().await;
     let sheet = sent
         .iter()

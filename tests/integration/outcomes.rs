@@ -321,3 +321,51 @@ async fn racing_submits_of_one_attempt_count_once_on_sqlite() {
 async fn racing_submits_of_one_attempt_count_once_on_dynamodb() {
     racing_submits_of_one_attempt_count_once(Arc::new(crate::helpers::dynamo_store().await)).await
 }
+
+#[tokio::test]
+async fn a_slot_that_passes_without_an_outcome_is_booked_again_on_a_later_sheet() {
+    let shop = shop(Arc::new(SqliteStore::in_memory().unwrap()));
+    purchase(&shop, "c-3", "ORD-9").await;
+    let tuesday = sheet(&shop, "2026-11-17").await;
+    assert_eq!(tuesday.len(), 1);
+    let missed = tuesday[0].clone();
+    // Nobody records anything on Tuesday; the due work runs on.
+    shop.service
+        .run_due(at("2026-11-17T09:00:00Z"), Budget::unlimited())
+        .await
+        .unwrap();
+    assert!(
+        sheet(&shop, "2026-11-17").await.is_empty(),
+        "the missed slot leaves Tuesday's sheet"
+    );
+    let wednesday = sheet(&shop, "2026-11-18").await;
+    assert_eq!(wednesday.len(), 1, "booked again on Wednesday");
+    let again = &wednesday[0];
+    assert_eq!(
+        again.attempt, missed.attempt,
+        "the same attempt, not a new one"
+    );
+    assert!(again.slot >= at("2026-11-18T00:00:00Z"), "{}", again.slot);
+    // The form from either sheet records the one attempt, once.
+    let t = again.slot + chrono::Duration::minutes(3);
+    shop.service
+        .record_outcome(
+            &missed.outcome_token,
+            form(Outcome::Reached, Some(Satisfaction::Satisfied)),
+            t,
+        )
+        .await
+        .unwrap();
+    let twice = shop
+        .service
+        .record_outcome(
+            &again.outcome_token,
+            form(Outcome::Reached, Some(Satisfaction::Satisfied)),
+            t + chrono::Duration::minutes(1),
+        )
+        .await;
+    assert_eq!(rejected(twice), Rejection::AttemptRecorded);
+    assert_eq!(kpi(&shop, "2026-11-18", "attempts").await, 1);
+    assert_eq!(kpi(&shop, "2026-11-18", "reached").await, 1);
+    assert!(sheet(&shop, "2026-11-18").await.is_empty());
+}

@@ -80,7 +80,7 @@ async fn an_imported_roster_is_where_the_lambdas_book_and_a_bad_file_changes_not
     let service = lambda_facade(store.clone(), dir.path());
     purchase(&service).await;
     let first = store
-        .booking_for(&"c-1/order:o-1#1".parse().unwrap())
+        .booking_for(&"c-1/order:o-1#1".parse().unwrap(), 0)
         .await
         .unwrap();
     assert!(first.is_none(), "no agent, no booking: {first:?}");
@@ -128,7 +128,7 @@ async fn an_imported_roster_is_where_the_lambdas_book_and_a_bad_file_changes_not
         .await
         .unwrap();
     let booked = store
-        .booking_for(&"c-2/order:o-2#1".parse().unwrap())
+        .booking_for(&"c-2/order:o-2#1".parse().unwrap(), 0)
         .await
         .unwrap()
         .expect("booked to an imported agent");

@@ -203,6 +203,7 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
         slot: t(9, 0),
         attempt: key("c-1/order:o-1#1"),
         customer: customer("c-1"),
+        round: 0,
     };
     assert_eq!(
         store.book(&b, day("2026-11-20"), 32).await.unwrap(),
@@ -229,7 +230,7 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
         BookResult::SlotTaken
     );
     assert_eq!(
-        store.booking_for(&key("c-1/order:o-1#1")).await.unwrap(),
+        store.booking_for(&key("c-1/order:o-1#1"), 0).await.unwrap(),
         Some(b.clone())
     );
     assert_eq!(
@@ -238,7 +239,26 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
     );
     assert_eq!(
         store.bookings(&agent, t(9, 0), t(10, 0)).await.unwrap(),
-        vec![b]
+        vec![b.clone()]
+    );
+    // The same attempt booked again (its slot passed with no outcome) is
+    // a booking of its own, read back with its round.
+    let again = Booking {
+        slot: t(14, 0),
+        round: 1,
+        ..b.clone()
+    };
+    assert_eq!(
+        store.book(&again, day("2026-11-20"), 32).await.unwrap(),
+        BookResult::Booked
+    );
+    assert_eq!(
+        store.booking_for(&key("c-1/order:o-1#1"), 1).await.unwrap(),
+        Some(again.clone())
+    );
+    assert_eq!(
+        store.bookings(&agent, t(9, 0), t(15, 0)).await.unwrap(),
+        vec![b, again]
     );
 }
 
@@ -487,6 +507,7 @@ pub async fn racing_bookings_never_exceed_capacity_or_double_a_slot(store: Arc<d
         slot,
         attempt: key(&format!("c-{n}/order:o-{n}#1")),
         customer: customer(&format!("c-{n}")),
+        round: 0,
     };
     // Twelve writers, twelve free slots, room for five.
     let mut tasks = tokio::task::JoinSet::new();

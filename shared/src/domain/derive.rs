@@ -6,14 +6,14 @@
 //! the result: a duplicate adds nothing, a late event lands in its place.
 
 use super::calls::{self, Call, CallFold, CallState, ReasonFate};
-use super::contact::local_day;
+use super::contact::{local_day, start_of_next_local_day};
 use super::event::{Event, Satisfaction, Score, SurveyKind};
 use super::history::{History, SendOutcome};
 use super::keys::{AlertKey, CallId, SurveyKey};
 use super::kpi::{Contributions, Metric};
 use super::policy::Policy;
 use super::surveys::{self, Answers, PlannedSurvey};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 
 /// Work the history calls for, due at `at`.
@@ -38,6 +38,9 @@ pub enum ActionKind {
         call: usize,
         attempt: u32,
         earliest: DateTime<Utc>,
+        /// 0 the first time; more when its booked slot passed without an
+        /// outcome and it is booked again.
+        round: u32,
     },
 }
 
@@ -66,6 +69,13 @@ impl Derived {
         self.calls.calls.last().filter(|c| c.is_open())
     }
 }
+
+/// A booked attempt with no outcome this long after its slot is booked
+/// again (the agent may call a little late; not a whole day late).
+pub const REBOOK_AFTER_HOURS: i64 = 2;
+/// At most this many re-bookings of one attempt: after a week of missed
+/// slots the call stays open, at risk, in the managers' lists.
+pub const MAX_REBOOKINGS: u32 = 6;
 
 pub fn derive(history: &History, policy: &Policy) -> Derived {
     let surveys = surveys::plan(history, policy);
@@ -145,20 +155,45 @@ fn actions(
             }
         }
         if let Some((n, earliest)) = call.next_attempt(policy) {
-            if !facts.assignments.contains_key(&call.attempt_key(n)) {
-                let at = call
-                    .attempts
-                    .last()
-                    .map(|a| a.at)
-                    .unwrap_or(call.created_at);
-                out.push(Action {
-                    at,
-                    kind: ActionKind::Book {
-                        call: i,
-                        attempt: n,
-                        earliest,
-                    },
-                });
+            match facts.booking_of(&call.attempt_key(n)) {
+                None => {
+                    let at = call
+                        .attempts
+                        .last()
+                        .map(|a| a.at)
+                        .unwrap_or(call.created_at);
+                    out.push(Action {
+                        at,
+                        kind: ActionKind::Book {
+                            call: i,
+                            attempt: n,
+                            earliest,
+                            round: 0,
+                        },
+                    });
+                }
+                // The slot passed with no outcome: the call is still open,
+                // so it must be on some sheet. Booked again from the
+                // customer's next day (today's sheet has gone out).
+                Some(booked) if booked.round < MAX_REBOOKINGS => {
+                    let at = booked.slot + Duration::hours(REBOOK_AFTER_HOURS);
+                    let tz = call.tz();
+                    out.push(Action {
+                        at,
+                        kind: ActionKind::Book {
+                            call: i,
+                            attempt: n,
+                            earliest: calls::first_slot(
+                                &policy.contact_hours,
+                                tz,
+                                start_of_next_local_day(tz, at),
+                                policy.callbacks.slot_minutes,
+                            ),
+                            round: booked.round + 1,
+                        },
+                    });
+                }
+                Some(_) => {}
             }
         }
     }

@@ -404,11 +404,22 @@ fn an_at_risk_booking_counts_on_the_reasons_day() {
             agent: None,
             slot: utc("2026-11-21T00:00:00Z"),
             at_risk: true,
+            round: 0,
         },
     );
     let out = derive(&h, &s);
     assert_eq!(out.contributions.get(d("2026-11-20"), M::CallsAtRisk), 1);
-    assert!(out.actions.is_empty() || !matches!(out.actions[0].kind, ActionKind::Book { .. }));
+    // Booked: the only booking left to do is the re-booking, should the
+    // slot pass with no outcome, two hours after it.
+    let books: Vec<_> = out
+        .actions
+        .iter()
+        .filter_map(|a| match a.kind {
+            ActionKind::Book { round, .. } => Some((a.at, round)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(books, [(utc("2026-11-21T02:00:00Z"), 1)]);
 }
 
 #[test]

@@ -47,6 +47,10 @@ pub struct Facts {
     pub assignments: BTreeMap<AttemptKey, Assignment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribed_at: Option<DateTime<Utc>>,
+    /// Call attempt → its latest booking after its first slot passed with
+    /// no outcome (`assignments` keeps the first, which the KPIs judge).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rebookings: BTreeMap<AttemptKey, Assignment>,
     /// Escalated call → how a manager resolved it.
     #[serde(default)]
     pub escalations_resolved: BTreeMap<CallId, Resolution>,
@@ -89,6 +93,18 @@ pub struct Assignment {
     pub slot: DateTime<Utc>,
     /// No slot could be found before the call's deadline.
     pub at_risk: bool,
+    /// 0 for the first booking, then one more each time it is booked again.
+    #[serde(default)]
+    pub round: u32,
+}
+
+impl Facts {
+    /// The attempt's current booking: its latest re-booking, else its first.
+    pub fn booking_of(&self, attempt: &AttemptKey) -> Option<&Assignment> {
+        self.rebookings
+            .get(attempt)
+            .or_else(|| self.assignments.get(attempt))
+    }
 }
 
 impl History {

@@ -156,13 +156,40 @@ pub trait Counters: Send + Sync {
     async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError>;
 }
 
-/// An agent's slot booked for one attempt of one call.
+/// An agent's slot booked for one attempt of one call. An attempt whose
+/// slot passed without an outcome is booked again: `round` 1, 2, … (the
+/// first booking is round 0); each round is its own booking.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Booking {
     pub agent: AgentId,
     pub slot: DateTime<Utc>,
     pub attempt: AttemptKey,
     pub customer: CustomerId,
+    #[serde(default)]
+    pub round: u32,
+}
+
+impl Booking {
+    /// The booking's key as the stores write it: `c-1/order:o-1#2` for
+    /// round 0 (as before rounds existed), `c-1/order:o-1#2+1` after.
+    pub fn key_text(attempt: &AttemptKey, round: u32) -> String {
+        if round == 0 {
+            attempt.to_string()
+        } else {
+            format!("{attempt}+{round}")
+        }
+    }
+
+    /// [`Booking::key_text`] read back.
+    pub fn parse_key_text(text: &str) -> Option<(AttemptKey, u32)> {
+        let (attempt, round) = match text.rsplit_once('+') {
+            Some((a, r)) if !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()) => {
+                (a, r.parse().ok()?)
+            }
+            _ => (text, 0),
+        };
+        Some((attempt.parse().ok()?, round))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,8 +216,12 @@ pub trait AgentCalendar: Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Vec<Booking>, StoreError>;
 
-    /// The booking already made for a call attempt, if any.
-    async fn booking_for(&self, attempt: &AttemptKey) -> Result<Option<Booking>, StoreError>;
+    /// The booking already made for a round of a call attempt, if any.
+    async fn booking_for(
+        &self,
+        attempt: &AttemptKey,
+        round: u32,
+    ) -> Result<Option<Booking>, StoreError>;
 
     /// Books a slot unless the agent already has one then, or the attempt
     /// is already booked (then the earlier booking stands: `SlotTaken`),

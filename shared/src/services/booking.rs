@@ -26,6 +26,8 @@ pub struct CallRequest<'a> {
     pub tz: Tz,
     pub earliest: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
+    /// 0 for the attempt's first booking, then 1, 2, … for re-bookings.
+    pub round: u32,
 }
 
 /// One agent's calendar as far as this search needs it: the booked-call
@@ -134,8 +136,9 @@ pub async fn assign(
     req: &CallRequest<'_>,
     now: DateTime<Utc>,
 ) -> Result<Assignment, StoreError> {
-    if let Some(b) = store.booking_for(req.attempt).await? {
+    if let Some(b) = store.booking_for(req.attempt, req.round).await? {
         return Ok(Assignment {
+            round: req.round,
             at_risk: b.slot >= req.deadline,
             agent: Some(b.agent),
             slot: b.slot,
@@ -179,6 +182,7 @@ pub async fn assign(
         }
         let Some((_, _, _, slot, agent)) = best else {
             return Ok(Assignment {
+                round: req.round,
                 agent: None,
                 slot: start,
                 at_risk: true,
@@ -189,6 +193,7 @@ pub async fn assign(
             slot,
             attempt: req.attempt.clone(),
             customer: req.customer.clone(),
+            round: req.round,
         };
         match store
             .book(&booking, local_day(agent.time_zone, slot), agent.capacity)
@@ -196,6 +201,7 @@ pub async fn assign(
         {
             BookResult::Booked => {
                 return Ok(Assignment {
+                    round: req.round,
                     agent: Some(agent.id.clone()),
                     slot,
                     at_risk: slot >= req.deadline,
@@ -203,8 +209,9 @@ pub async fn assign(
             }
             // Someone else took the slot (or this attempt) meanwhile: look again.
             BookResult::SlotTaken => {
-                if let Some(b) = store.booking_for(req.attempt).await? {
+                if let Some(b) = store.booking_for(req.attempt, req.round).await? {
                     return Ok(Assignment {
+                        round: req.round,
                         at_risk: b.slot >= req.deadline,
                         agent: Some(b.agent),
                         slot: b.slot,
@@ -289,6 +296,7 @@ capacity = 1
             tz: chrono_tz::Asia::Seoul,
             earliest: utc("2026-11-23T00:00:00Z"),
             deadline: utc(deadline),
+            round: 0,
         }
     }
 

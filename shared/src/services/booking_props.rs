@@ -175,6 +175,7 @@ fn book_all(
             tz,
             earliest,
             deadline,
+            round: 0,
         };
         let feasible = model.feasible(agents, policy, (&tz, locale), earliest, deadline);
         let a = runtime

@@ -118,8 +118,7 @@ fn call_status(call: &Call, h: &History) -> CallStatus {
         CallState::Open => CallStatus::Retry {
             slot: h
                 .facts
-                .assignments
-                .get(&call.attempt_key(call.next_attempt_number()))
+                .booking_of(&call.attempt_key(call.next_attempt_number()))
                 .map(|a| a.slot),
         },
         CallState::Reached { satisfaction, .. } => CallStatus::Reached(satisfaction),
@@ -185,15 +184,15 @@ impl Aftercare {
             let Some(call) = d.call(&b.attempt.call) else {
                 continue;
             };
-            if check_attempt(call, &b.attempt).is_err() {
+            // Only the attempt to make now, in its current booking (a
+            // re-booked attempt's earlier slot is not on a later sheet).
+            let current = h.facts.booking_of(&b.attempt);
+            if check_attempt(call, &b.attempt).is_err() || current.map(|a| a.round) != Some(b.round)
+            {
                 continue;
             }
             let profile = h.profile_at(call.created_at);
-            let flagged = h
-                .facts
-                .assignments
-                .get(&b.attempt)
-                .is_some_and(|a| a.at_risk);
+            let flagged = current.is_some_and(|a| a.at_risk);
             out.push(ScheduledCall {
                 slot: b.slot,
                 outcome_token: self.outcome_token(&b.attempt, b.slot, call.deadline),
@@ -233,7 +232,7 @@ impl Aftercare {
         agents: &[Agent],
     ) -> Result<OutcomePage, Rejection> {
         let call = d.call(&attempt.call).ok_or(Rejection::NoSuchCall)?;
-        let assignment = h.facts.assignments.get(&attempt);
+        let assignment = h.facts.booking_of(&attempt);
         let agent = assignment
             .and_then(|a| a.agent.as_ref())
             .and_then(|id| agents.iter().find(|a| &a.id == id));
@@ -294,11 +293,7 @@ impl Aftercare {
         }
         let customer = attempt.call.customer().clone();
         let h = self.history_of(&customer).await?;
-        let agent = h
-            .facts
-            .assignments
-            .get(&attempt)
-            .and_then(|a| a.agent.clone());
+        let agent = h.facts.booking_of(&attempt).and_then(|a| a.agent.clone());
         let event = Event::CallOutcomeRecorded(CallOutcomeRecorded {
             customer_id: customer.clone(),
             outcome: form.outcome,

@@ -333,6 +333,7 @@ impl Aftercare {
                 call,
                 attempt,
                 earliest,
+                round,
             } => {
                 let c = &d.calls.calls[*call];
                 let key = c.attempt_key(*attempt);
@@ -343,6 +344,7 @@ impl Aftercare {
                     tz: c.tz(),
                     earliest: *earliest,
                     deadline: c.deadline,
+                    round: *round,
                 };
                 let assignment = booking::assign(
                     self.store.as_ref(),
@@ -352,7 +354,11 @@ impl Aftercare {
                     now,
                 )
                 .await?;
-                h.facts.assignments.insert(key, assignment);
+                if *round == 0 {
+                    h.facts.assignments.insert(key, assignment);
+                } else {
+                    h.facts.rebookings.insert(key, assignment);
+                }
             }
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! The agents' calendar: slot, day-load and attempt-booking items.
 
-use super::items::{get_n, get_parsed, get_s, get_time, key, n, s, Item};
+use super::items::{get_n, get_s, get_time, key, n, s, Item};
 use super::{keys, sdk, DynamoStore};
 use crate::adapters::time_text;
 use crate::domain::ids::{AgentId, CustomerId};
@@ -15,12 +15,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
 
 fn booking_of(item: &Item, agent: AgentId, slot: DateTime<Utc>) -> Result<Booking, StoreError> {
+    let key = get_s(item, "call_key")?;
+    let (attempt, round) = Booking::parse_key_text(key)
+        .ok_or_else(|| StoreError::Corrupt(format!("booking key {key:?}")))?;
     Ok(Booking {
         agent,
         slot,
-        attempt: get_parsed(item, "call_key")?,
+        attempt,
         customer: CustomerId::parse(get_s(item, "customer")?)
             .map_err(|e| StoreError::Corrupt(e.0))?,
+        round,
     })
 }
 
@@ -73,8 +77,12 @@ impl AgentCalendar for DynamoStore {
         Ok(out)
     }
 
-    async fn booking_for(&self, attempt: &AttemptKey) -> Result<Option<Booking>, StoreError> {
-        let Some(item) = self.get(keys::booking(attempt)).await? else {
+    async fn booking_for(
+        &self,
+        attempt: &AttemptKey,
+        round: u32,
+    ) -> Result<Option<Booking>, StoreError> {
+        let Some(item) = self.get(keys::booking(attempt, round)).await? else {
             return Ok(None);
         };
         Ok(Some(Booking {
@@ -83,6 +91,7 @@ impl AgentCalendar for DynamoStore {
             attempt: attempt.clone(),
             customer: CustomerId::parse(get_s(&item, "customer")?)
                 .map_err(|e| StoreError::Corrupt(e.0))?,
+            round,
         }))
     }
 
@@ -94,9 +103,9 @@ impl AgentCalendar for DynamoStore {
     ) -> Result<BookResult, StoreError> {
         let slot_text = time_text(b.slot);
         let mut slot = key((keys::agent(&b.agent), &slot_text));
-        slot.insert("call_key".into(), s(b.attempt.to_string()));
+        slot.insert("call_key".into(), s(Booking::key_text(&b.attempt, b.round)));
         slot.insert("customer".into(), s(b.customer.as_str()));
-        let mut attempt = key(keys::booking(&b.attempt));
+        let mut attempt = key(keys::booking(&b.attempt, b.round));
         attempt.insert("agent".into(), s(b.agent.as_str()));
         attempt.insert("slot".into(), s(slot_text.clone()));
         attempt.insert("customer".into(), s(b.customer.as_str()));

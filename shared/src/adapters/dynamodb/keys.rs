@@ -49,8 +49,14 @@ pub fn agent_day(day: NaiveDate) -> String {
     format!("DAY#{day}")
 }
 
-pub fn booking(attempt: &AttemptKey) -> (String, &'static str) {
-    (format!("BOOKING#{attempt}"), "B")
+pub fn booking(attempt: &AttemptKey, round: u32) -> (String, &'static str) {
+    (
+        format!(
+            "BOOKING#{}",
+            crate::ports::Booking::key_text(attempt, round)
+        ),
+        "B",
+    )
 }
 
 pub fn outbox(id: &MessageId) -> (String, &'static str) {

@@ -35,23 +35,30 @@ impl AgentCalendar for SqliteStore {
             )
             .map_err(db)?;
         rows.map(|r| {
-            let (slot, attempt, customer) = r.map_err(db)?;
+            let (slot, key, customer) = r.map_err(db)?;
+            let (attempt, round) = Booking::parse_key_text(&key)
+                .ok_or_else(|| StoreError::Corrupt(format!("booking key {key:?}")))?;
             Ok(Booking {
                 agent: agent.clone(),
                 slot: row_time(slot)?,
-                attempt: attempt.parse().map_err(corrupt("booking attempt"))?,
+                attempt,
                 customer: CustomerId::parse(&customer).map_err(corrupt("booking customer"))?,
+                round,
             })
         })
         .collect()
     }
 
-    async fn booking_for(&self, attempt: &AttemptKey) -> Result<Option<Booking>, StoreError> {
+    async fn booking_for(
+        &self,
+        attempt: &AttemptKey,
+        round: u32,
+    ) -> Result<Option<Booking>, StoreError> {
         let conn = self.conn();
         let row: Option<(String, String, String)> = conn
             .query_row(
                 "SELECT agent, slot, customer FROM bookings WHERE call_key = ?1",
-                [attempt.to_string()],
+                [Booking::key_text(attempt, round)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
@@ -62,6 +69,7 @@ impl AgentCalendar for SqliteStore {
                 slot: row_time(slot)?,
                 attempt: attempt.clone(),
                 customer: CustomerId::parse(&customer).map_err(corrupt("booking customer"))?,
+                round,
             })
         })
         .transpose()
@@ -89,7 +97,7 @@ impl AgentCalendar for SqliteStore {
         let already: Option<i64> = tx
             .query_row(
                 "SELECT 1 FROM bookings WHERE call_key = ?1",
-                [b.attempt.to_string()],
+                [Booking::key_text(&b.attempt, b.round)],
                 |r| r.get(0),
             )
             .optional()
@@ -103,7 +111,7 @@ impl AgentCalendar for SqliteStore {
         let n = tx
             .execute(
                 "INSERT OR IGNORE INTO bookings (agent, slot, call_key, customer) VALUES (?1, ?2, ?3, ?4)",
-                params![b.agent.as_str(), time_text(b.slot), b.attempt.to_string(), b.customer.as_str()],
+                params![b.agent.as_str(), time_text(b.slot), Booking::key_text(&b.attempt, b.round), b.customer.as_str()],
             )
             .map_err(db)?;
         if n == 0 {
