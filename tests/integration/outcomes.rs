@@ -369,3 +369,66 @@ async fn a_slot_that_passes_without_an_outcome_is_booked_again_on_a_later_sheet(
     assert_eq!(kpi(&shop, "2026-11-18", "reached").await, 1);
     assert!(sheet(&shop, "2026-11-18").await.is_empty());
 }
+
+/// A low CSAT merged into a ticket's call booked for Monday makes its
+/// deadline Saturday noon: the call is booked again at once, on Friday
+/// afternoon (the next contact-hours slot), and judged for the new deadline.
+#[tokio::test]
+async fn a_merged_low_score_books_the_call_again_before_its_earlier_deadline() {
+    let shop = shop(Arc::new(SqliteStore::in_memory().unwrap()));
+    let service = &shop.service;
+    let customer = json!({"id": "c-4", "name": "Kim Minji", "email": "c-4@example.com",
+                          "phone": "+821012345678", "locale": "ko", "time_zone": "Asia/Seoul"});
+    // Friday 2026-11-20, 10:00 Seoul: the ticket closes, unresolved.
+    let closed = envelope(
+        "TicketClosed",
+        "ev-t-4",
+        json!({"ticket_id": "TKT-4", "occurred_at": "2026-11-20T01:00:00Z", "opened_at": "2026-11-19T01:00:00Z",
+               "resolved": false, "customer": customer}),
+    );
+    service
+        .ingest(&event(&closed), at("2026-11-20T01:00:00Z"))
+        .await
+        .unwrap();
+    let monday = sheet(&shop, "2026-11-23").await;
+    assert_eq!(
+        monday.len(),
+        1,
+        "the next-day revisit falls on Monday (the agent's Saturday is off)"
+    );
+    assert!(!monday[0].at_risk);
+    // The CSAT goes out at 12:00 Seoul; the customer answers 1 at 12:30.
+    service
+        .run_due(at("2026-11-20T03:00:00Z"), Budget::unlimited())
+        .await
+        .unwrap();
+    let answer = envelope(
+        "SurveyAnswered",
+        "ev-a-4",
+        json!({"survey_for": {"ticket_id": "TKT-4"}, "score": 1, "comment": "Still broken.",
+               "occurred_at": "2026-11-20T03:30:00Z"}),
+    );
+    service
+        .ingest(&event(&answer), at("2026-11-20T03:30:00Z"))
+        .await
+        .unwrap();
+    assert!(
+        sheet(&shop, "2026-11-23").await.is_empty(),
+        "Monday's slot is given up"
+    );
+    let friday = sheet(&shop, "2026-11-20").await;
+    assert_eq!(friday.len(), 1, "booked again on Friday afternoon");
+    let call = &friday[0];
+    assert_eq!(
+        call.slot,
+        at("2026-11-20T03:30:00Z"),
+        "12:30 Seoul, the next contact-hours slot"
+    );
+    assert_eq!(
+        call.deadline,
+        at("2026-11-21T03:30:00Z"),
+        "24 hours after the answer"
+    );
+    assert!(!call.at_risk, "judged again for the earlier deadline");
+    assert_eq!(kpi(&shop, "2026-11-20", "merged").await, 1);
+}

@@ -73,11 +73,8 @@ pub async fn record_outcome(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(token) = token(path) else {
-        return p.malformed(&headers).await;
-    };
-    let body = match p.bounded(body, &token, &headers).await {
-        Ok(b) => b,
+    let (token, body) = match p.form_post(path, &headers, body).await {
+        Ok(posted) => posted,
         Err(refused) => return refused,
     };
     let now = p.clock.now();

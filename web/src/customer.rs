@@ -86,6 +86,21 @@ impl Pages {
         }
     }
 
+    /// A form POST's token and bounded body, or the page that refuses
+    /// them (every POST handler starts here).
+    pub(crate) async fn form_post(
+        &self,
+        path: Result<Path<String>, PathRejection>,
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+    ) -> Result<(String, Bytes), Response> {
+        let Some(token) = token(path) else {
+            return Err(self.malformed(headers).await);
+        };
+        let body = self.bounded(body, &token, headers).await?;
+        Ok((token, body))
+    }
+
     pub(crate) async fn malformed(&self, headers: &HeaderMap) -> Response {
         let e = ServiceError::Rejected(Rejection::Link(
             aftercare_shared::domain::token::TokenError::Malformed,
@@ -128,11 +143,8 @@ pub async fn answer(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(token) = token(path) else {
-        return p.malformed(&headers).await;
-    };
-    let body = match p.bounded(body, &token, &headers).await {
-        Ok(b) => b,
+    let (token, body) = match p.form_post(path, &headers, body).await {
+        Ok(posted) => posted,
         Err(refused) => return refused,
     };
     let form = answer_form(&body);
@@ -211,12 +223,10 @@ pub async fn unsubscribe(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Some(token) = token(path) else {
-        return p.malformed(&headers).await;
+    let (token, _) = match p.form_post(path, &headers, body).await {
+        Ok(posted) => posted,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = p.bounded(body, &token, &headers).await {
-        return refused;
-    }
     let now = p.clock.now();
     let done = p
         .service

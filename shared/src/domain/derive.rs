@@ -172,6 +172,31 @@ fn actions(
                         },
                     });
                 }
+                // A merged low score made the deadline earlier than the one
+                // this booking was judged for, and the slot is after it:
+                // booked again at once, as early as the priority call may
+                // be, and judged again (at risk or not) for the new deadline.
+                Some(booked)
+                    if booked.round < MAX_REBOOKINGS
+                        && booked.slot > call.deadline
+                        && booked.judged_for.is_some_and(|d| call.deadline < d) =>
+                {
+                    let merged_at = call
+                        .reasons
+                        .iter()
+                        .map(|r| r.at)
+                        .max()
+                        .unwrap_or(call.created_at);
+                    out.push(Action {
+                        at: merged_at,
+                        kind: ActionKind::Book {
+                            call: i,
+                            attempt: n,
+                            earliest,
+                            round: booked.round + 1,
+                        },
+                    });
+                }
                 // The slot passed with no outcome: the call is still open,
                 // so it must be on some sheet. Booked again from the
                 // customer's next day (today's sheet has gone out).

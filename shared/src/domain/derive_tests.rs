@@ -405,6 +405,7 @@ fn an_at_risk_booking_counts_on_the_reasons_day() {
             slot: utc("2026-11-21T00:00:00Z"),
             at_risk: true,
             round: 0,
+            judged_for: None,
         },
     );
     let out = derive(&h, &s);

@@ -96,6 +96,10 @@ pub struct Assignment {
     /// 0 for the first booking, then one more each time it is booked again.
     #[serde(default)]
     pub round: u32,
+    /// The call's deadline when this booking was judged (`None` in
+    /// bookings stored before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judged_for: Option<DateTime<Utc>>,
 }
 
 impl Facts {

@@ -139,6 +139,7 @@ pub async fn assign(
     if let Some(b) = store.booking_for(req.attempt, req.round).await? {
         return Ok(Assignment {
             round: req.round,
+            judged_for: Some(req.deadline),
             at_risk: b.slot >= req.deadline,
             agent: Some(b.agent),
             slot: b.slot,
@@ -183,6 +184,7 @@ pub async fn assign(
         let Some((_, _, _, slot, agent)) = best else {
             return Ok(Assignment {
                 round: req.round,
+                judged_for: Some(req.deadline),
                 agent: None,
                 slot: start,
                 at_risk: true,
@@ -202,6 +204,7 @@ pub async fn assign(
             BookResult::Booked => {
                 return Ok(Assignment {
                     round: req.round,
+                    judged_for: Some(req.deadline),
                     agent: Some(agent.id.clone()),
                     slot,
                     at_risk: slot >= req.deadline,
@@ -212,6 +215,7 @@ pub async fn assign(
                 if let Some(b) = store.booking_for(req.attempt, req.round).await? {
                     return Ok(Assignment {
                         round: req.round,
+                        judged_for: Some(req.deadline),
                         at_risk: b.slot >= req.deadline,
                         agent: Some(b.agent),
                         slot: b.slot,
