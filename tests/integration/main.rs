@@ -12,3 +12,4 @@ mod pages;
 mod roster;
 mod ses_mailer;
 mod store_conformance;
+mod time_zones;

@@ -432,3 +432,67 @@ async fn a_merged_low_score_books_the_call_again_before_its_earlier_deadline() {
     assert!(!call.at_risk, "judged again for the earlier deadline");
     assert_eq!(kpi(&shop, "2026-11-20", "merged").await, 1);
 }
+
+/// Files in the outbox whose name has `part`.
+fn outbox_names(dir: &Path, part: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(part))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_same_day_retry_reaches_the_agent_as_an_update_listing_just_it() {
+    let shop = shop(Arc::new(SqliteStore::in_memory().unwrap()));
+    let service = &shop.service;
+    purchase(&shop, "c-5", "ORD-5").await;
+    purchase(&shop, "c-6", "ORD-6").await;
+    service
+        .schedule_jobs(at("2026-11-16T01:00:00Z"))
+        .await
+        .unwrap();
+    // Tuesday 09:00 Seoul: the sheet with both calls.
+    service
+        .call_sheets(at("2026-11-17T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outbox_names(shop.outbox.path(), "sheet-a-1-2026-11-17").len(),
+        1
+    );
+    let calls = sheet(&shop, "2026-11-17").await;
+    assert_eq!(calls.len(), 2);
+    // The first call is not answered: a retry at least three hours later, today.
+    service
+        .record_outcome(
+            &calls[0].outcome_token,
+            form(Outcome::NoAnswer, None),
+            at("2026-11-17T00:05:00Z"),
+        )
+        .await
+        .unwrap();
+    // The next half hour: an update with the retry alone.
+    service
+        .call_sheets(at("2026-11-17T00:30:00Z"))
+        .await
+        .unwrap();
+    let updates = outbox_names(shop.outbox.path(), "sheetupd-a-1-2026-11-17");
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    let text = email_text(shop.outbox.path(), "sheetupd-a-1-2026-11-17");
+    assert_eq!(text.matches("/c/").count(), 1, "just the retry:\n{text}");
+    assert!(text.contains("Kim Minji"), "{text}");
+    // Nothing new since: no second update, whatever runs.
+    service
+        .call_sheets(at("2026-11-17T01:00:00Z"))
+        .await
+        .unwrap();
+    service
+        .call_sheets(at("2026-11-17T01:30:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(outbox_names(shop.outbox.path(), "sheetupd-").len(), 1);
+}

@@ -614,6 +614,50 @@ pub async fn racing_customers_fill_an_agent_s_days_within_capacity(store: Arc<dy
     assert_eq!(loads.values().sum::<u32>(), 10);
 }
 
+pub async fn a_day_s_listed_bookings_add_up_and_stay_apart_from_other_days(store: &dyn Store) {
+    let a1 = AgentId::parse("a-1").unwrap();
+    let a2 = AgentId::parse("a-2").unwrap();
+    assert!(store
+        .listed(&a1, day("2026-11-20"))
+        .await
+        .unwrap()
+        .is_empty());
+    let first = [
+        "c-1/order:o-1#1".to_string(),
+        "c-2/order:o-2#1+1".to_string(),
+    ];
+    store
+        .mark_listed(&a1, day("2026-11-20"), &first)
+        .await
+        .unwrap();
+    store
+        .mark_listed(
+            &a1,
+            day("2026-11-20"),
+            &["c-1/order:o-1#1".to_string(), "c-3/order:o-3#2".to_string()],
+        )
+        .await
+        .unwrap();
+    store
+        .mark_listed(&a2, day("2026-11-20"), &["c-9/order:o-9#1".to_string()])
+        .await
+        .unwrap();
+    store
+        .mark_listed(&a1, day("2026-11-21"), &["c-8/order:o-8#1".to_string()])
+        .await
+        .unwrap();
+    let listed: Vec<String> = store
+        .listed(&a1, day("2026-11-20"))
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        listed,
+        ["c-1/order:o-1#1", "c-2/order:o-2#1+1", "c-3/order:o-3#2"]
+    );
+}
+
 fn purchase(customer: &str, order: &str, envelope_id: &str) -> serde_json::Value {
     let customer = seoul_customer(customer, &format!("{customer}@example.com"));
     envelope(
@@ -728,6 +772,10 @@ macro_rules! conformance {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn racing_customers_fill_an_agent_s_days_within_capacity() {
                 super::racing_customers_fill_an_agent_s_days_within_capacity(Arc::new($make)).await
+            }
+            #[tokio::test]
+            async fn a_day_s_listed_bookings_add_up_and_stay_apart_from_other_days() {
+                super::a_day_s_listed_bookings_add_up_and_stay_apart_from_other_days(&$make).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn racing_writers_count_each_event_exactly_once() {

@@ -12,12 +12,15 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::rngs::SmallRng;
 use rand::Rng;
 
-/// The calls on an agent's sheet for `day`, each placed within ten
-/// minutes of its slot.
+/// The calls on an agent's sheet (or its update) for `day` from `now` on,
+/// each placed within ten minutes of its slot. A call already placed
+/// from an earlier read is placed again and refused ("already
+/// recorded"), as a real agent's second tap would be.
 pub async fn read_call_sheet(
     service: &Aftercare,
     agent: &AgentId,
     day: NaiveDate,
+    now: DateTime<Utc>,
     rng: &mut SmallRng,
 ) -> Result<Vec<(DateTime<Utc>, Item)>> {
     let mut out = Vec::new();
@@ -25,7 +28,12 @@ pub async fn read_call_sheet(
     let Some(agent) = agents.iter().find(|a| &a.id == agent) else {
         return Ok(out);
     };
-    for c in service.agent_calls(agent, day).await? {
+    for c in service
+        .agent_calls(agent, day)
+        .await?
+        .into_iter()
+        .filter(|c| c.slot >= now)
+    {
         let placed = c.slot + Duration::minutes(rng.gen_range(0..10));
         out.push((
             placed,

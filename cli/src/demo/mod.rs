@@ -236,7 +236,11 @@ async fn react(
             customers::read_survey(personas, customer.as_str(), survey, m, at, rng)
         }
         MessageId::CallSheet { agent, day } => {
-            agents::read_call_sheet(service, agent, *day, rng).await?
+            agents::read_call_sheet(service, agent, *day, at, rng).await?
+        }
+        // An update lists calls booked since the sheet: those still ahead.
+        MessageId::SheetUpdate { agent, day, .. } => {
+            agents::read_call_sheet(service, agent, *day, at, rng).await?
         }
         MessageId::EscalationAlert(_) => agents::read_escalation_alert(m, at, rng),
         _ => Vec::new(),

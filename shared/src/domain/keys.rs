@@ -252,6 +252,13 @@ pub enum MessageId {
         agent: AgentId,
         day: NaiveDate,
     },
+    /// The calls booked for an agent's `day` after its sheet went out;
+    /// `calls` is a stable hash of the bookings it lists.
+    SheetUpdate {
+        agent: AgentId,
+        day: NaiveDate,
+        calls: u64,
+    },
 }
 
 impl fmt::Display for MessageId {
@@ -265,6 +272,9 @@ impl fmt::Display for MessageId {
             MessageId::EscalationAlert(call) => write!(f, "alert-esc-{call}"),
             MessageId::Report(date) => write!(f, "report-{date}"),
             MessageId::CallSheet { agent, day } => write!(f, "sheet-{agent}-{day}"),
+            MessageId::SheetUpdate { agent, day, calls } => {
+                write!(f, "sheetupd-{agent}-{day}-{calls:016x}")
+            }
         }
     }
 }
@@ -297,6 +307,24 @@ impl FromStr for MessageId {
             rest.parse().ok().map(MessageId::EscalationAlert)
         } else if let Some(rest) = raw.strip_prefix("report-") {
             rest.parse().ok().map(MessageId::Report)
+        } else if let Some(rest) = raw.strip_prefix("sheetupd-") {
+            // `{agent}-{day}-{16 hex digits}`.
+            let hash_at = rest
+                .len()
+                .checked_sub(17)
+                .filter(|&i| rest.is_char_boundary(i));
+            hash_at.and_then(|h| {
+                let (head, calls) = (&rest[..h], rest[h..].strip_prefix('-')?);
+                let day_at = head
+                    .len()
+                    .checked_sub(11)
+                    .filter(|&i| head.is_char_boundary(i))?;
+                Some(MessageId::SheetUpdate {
+                    agent: AgentId::parse(&head[..day_at]).ok()?,
+                    day: head[day_at..].strip_prefix('-')?.parse().ok()?,
+                    calls: u64::from_str_radix(calls, 16).ok()?,
+                })
+            })
         } else if let Some(rest) = raw.strip_prefix("sheet-") {
             // The day is the last ten characters, after a `-`.
             let split = rest
@@ -343,6 +371,9 @@ pub enum Job {
     DailyReport,
     /// One agent's call sheet at the start of their working day.
     CallSheet(AgentId),
+    /// Every half hour of an agent's working day: the calls booked for
+    /// that day since its sheet went out.
+    SheetUpdates(AgentId),
 }
 
 impl fmt::Display for Job {
@@ -350,6 +381,7 @@ impl fmt::Display for Job {
         match self {
             Job::DailyReport => f.write_str("daily-report"),
             Job::CallSheet(a) => write!(f, "call-sheet:{a}"),
+            Job::SheetUpdates(a) => write!(f, "sheet-updates:{a}"),
         }
     }
 }
@@ -360,10 +392,19 @@ impl FromStr for Job {
         if raw == "daily-report" {
             return Ok(Job::DailyReport);
         }
-        raw.strip_prefix("call-sheet:")
-            .and_then(|a| AgentId::parse(a).ok())
+        let agent = |prefix: &str| {
+            raw.strip_prefix(prefix)
+                .and_then(|a| AgentId::parse(a).ok())
+        };
+        agent("call-sheet:")
             .map(Job::CallSheet)
-            .ok_or_else(|| invalid("job (daily-report or call-sheet:AGENT)", raw))
+            .or_else(|| agent("sheet-updates:").map(Job::SheetUpdates))
+            .ok_or_else(|| {
+                invalid(
+                    "job (daily-report, call-sheet:AGENT or sheet-updates:AGENT)",
+                    raw,
+                )
+            })
     }
 }
 string_serde!(Job);
@@ -401,6 +442,7 @@ mod tests {
         round_trip::<AlertKey>("low:nps:o-1");
         round_trip::<Job>("call-sheet:a-1");
         round_trip::<Job>("daily-report");
+        round_trip::<Job>("sheet-updates:a-1");
         for id in [
             "survey-c-00001-nps:o-000001",
             "reminder-c-1-csat:t-1",
@@ -408,6 +450,7 @@ mod tests {
             "alert-esc-c-1/order:o-1",
             "report-2026-11-20",
             "sheet-a-1-2026-11-20",
+            "sheetupd-a-1-2026-11-20-00c0ffee12345678",
         ] {
             round_trip::<MessageId>(id);
         }

@@ -96,6 +96,9 @@ pub struct SheetTexts {
     pub tel: String,
     pub no_phone: String,
     pub script_for: String,
+    /// The update sent when calls are booked after the day's sheet.
+    pub update_subject: String,
+    pub update_title: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,7 @@ use crate::domain::roster::Agent;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -361,6 +361,23 @@ pub trait RosterStore: Send + Sync {
     async fn replace_roster(&self, agents: &[Agent], at: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
+/// Which bookings an agent's day's sheets have listed, so a later update
+/// lists only what changed.
+#[async_trait]
+pub trait SheetLog: Send + Sync {
+    /// The booking keys ([`Booking::key_text`]) listed for the agent's day.
+    async fn listed(&self, agent: &AgentId, day: NaiveDate)
+        -> Result<BTreeSet<String>, StoreError>;
+
+    /// Adds keys to the day's list (keys already there stay).
+    async fn mark_listed(
+        &self,
+        agent: &AgentId,
+        day: NaiveDate,
+        keys: &[String],
+    ) -> Result<(), StoreError>;
+}
+
 /// Everything a store offers.
 pub trait Store:
     Histories
@@ -372,6 +389,7 @@ pub trait Store:
     + JobSchedule
     + Escalations
     + RosterStore
+    + SheetLog
 {
 }
 
@@ -385,5 +403,6 @@ impl<T> Store for T where
         + JobSchedule
         + Escalations
         + RosterStore
+        + SheetLog
 {
 }

@@ -23,6 +23,8 @@ pub(super) const MAX_NOTE_CHARS: usize = 5000;
 pub struct ScheduledCall {
     pub slot: DateTime<Utc>,
     pub attempt: AttemptKey,
+    /// The booking's round (0 unless the attempt was booked again).
+    pub round: u32,
     pub customer: CustomerId,
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -197,6 +199,7 @@ impl Aftercare {
                 slot: b.slot,
                 outcome_token: self.outcome_token(&b.attempt, b.slot, call.deadline),
                 attempt: b.attempt.clone(),
+                round: b.round,
                 customer: b.customer.clone(),
                 name: profile.and_then(|p| p.name.clone()),
                 phone: profile.and_then(|p| p.phone.as_ref().map(|x| x.as_str().to_string())),

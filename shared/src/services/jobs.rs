@@ -1,28 +1,51 @@
 //! Scheduled jobs that belong to no single customer: the managers'
-//! morning email and each agent's call sheet at the start of their
-//! working day. Each occurrence runs once, even with two runners.
+//! morning email, each agent's call sheet at the start of their working
+//! day, and every half hour of that day an update with the calls booked
+//! since (a same-day retry, a priority call). Each occurrence runs once,
+//! even with two runners.
 
 use super::calls::ScheduledCall;
 use super::{Aftercare, ServiceError};
+use crate::domain::calls::first_slot;
 use crate::domain::contact::{local_day, local_to_utc};
-use crate::domain::keys::Job;
+use crate::domain::ids::AgentId;
+use crate::domain::keys::{stable_hash, Job};
 use crate::domain::roster::Agent;
 use crate::mail::render::{self, SheetEntry};
-use crate::ports::Message;
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use crate::ports::{Booking, Message};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 /// At most this many missed occurrences of one job are caught up at once.
 const MAX_CATCH_UP: usize = 62;
+/// How often, in an agent's working hours, new calls are looked for.
+const UPDATE_EVERY_MINUTES: u32 = 30;
+/// A missed update occurrence older than this is skipped, not sent: its
+/// calls are on a later update or the next sheet.
+const UPDATE_STALE_AFTER_MINUTES: i64 = 60;
+
+/// A job occurrence's mail, and the bookings it lists (marked as listed
+/// once the mail is queued).
+struct JobMail {
+    messages: Vec<Message>,
+    listed: Option<(AgentId, NaiveDate, Vec<String>)>,
+}
+
+impl JobMail {
+    fn none() -> JobMail {
+        JobMail {
+            messages: Vec::new(),
+            listed: None,
+        }
+    }
+}
 
 impl Aftercare {
     async fn jobs(&self) -> Result<Vec<Job>, ServiceError> {
         let mut jobs = vec![Job::DailyReport];
-        jobs.extend(
-            self.agents()
-                .await?
-                .iter()
-                .map(|a| Job::CallSheet(a.id.clone())),
-        );
+        for a in self.agents().await?.iter() {
+            jobs.push(Job::CallSheet(a.id.clone()));
+            jobs.push(Job::SheetUpdates(a.id.clone()));
+        }
         Ok(jobs)
     }
 
@@ -41,6 +64,21 @@ impl Aftercare {
                 .agent(id)
                 .await?
                 .and_then(|agent| agent.hours.next_start(agent.time_zone, t)),
+            Job::SheetUpdates(id) => self.agent(id).await?.and_then(|agent| {
+                // The next half hour of the working day, after its start
+                // (the start is the sheet's own time).
+                let tz = agent.time_zone;
+                let mut at = first_slot(&agent.hours, tz, t, UPDATE_EVERY_MINUTES);
+                if agent.hours.next_start(tz, at) == Some(at) {
+                    at = first_slot(
+                        &agent.hours,
+                        tz,
+                        at + Duration::seconds(1),
+                        UPDATE_EVERY_MINUTES,
+                    );
+                }
+                agent.hours.contains(tz, at).then_some(at)
+            }),
             Job::DailyReport => self.next_report(t),
         })
     }
@@ -80,11 +118,13 @@ impl Aftercare {
         Ok(best)
     }
 
-    /// Sends the agents' call sheets that are due; returns how many
-    /// occurrences ran.
+    /// Sends the agents' call sheets and sheet updates that are due;
+    /// returns how many occurrences ran.
     pub async fn call_sheets(&self, now: DateTime<Utc>) -> Result<usize, ServiceError> {
-        self.run_jobs(now, |job| matches!(job, Job::CallSheet(_)))
-            .await
+        self.run_jobs(now, |job| {
+            matches!(job, Job::CallSheet(_) | Job::SheetUpdates(_))
+        })
+        .await
     }
 
     /// Sends the managers' morning email if it is due (the report of the
@@ -113,49 +153,102 @@ impl Aftercare {
                 // Message ids are per occurrence, so running an occurrence
                 // twice queues nothing twice; moving the job on last makes it
                 // at least once.
-                let messages = self.messages_for(&job, at, now).await?;
-                self.store.enqueue(&messages).await?;
+                let mail = self.mail_for(&job, at, now).await?;
+                self.store.enqueue(&mail.messages).await?;
+                // After queueing: a crash before this lists the same calls
+                // again next time, under the same message id (sent once).
+                if let Some((agent, day, keys)) = &mail.listed {
+                    self.store.mark_listed(agent, *day, keys).await?;
+                }
                 if !self.store.advance_job(&job, Some(at), next).await? {
                     break; // another runner has it
                 }
-                self.deliver(&messages, now).await?;
+                self.deliver(&mail.messages, now).await?;
                 ran += 1;
             }
         }
         Ok(ran)
     }
 
-    async fn messages_for(
+    async fn mail_for(
         &self,
         job: &Job,
         at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Message>, ServiceError> {
+    ) -> Result<JobMail, ServiceError> {
         match job {
             Job::DailyReport => {
                 let tz = self.settings.policy.report_time_zone;
                 let report = self.report(local_day(tz, at) - Duration::days(1)).await?;
-                Ok(vec![render::daily_report(&self.settings, &report, now)?])
+                Ok(JobMail {
+                    messages: vec![render::daily_report(&self.settings, &report, now)?],
+                    listed: None,
+                })
             }
             Job::CallSheet(id) => {
                 let Some(agent) = self.agent(id).await? else {
-                    return Ok(Vec::new());
+                    return Ok(JobMail::none());
                 };
                 let day = local_day(agent.time_zone, at);
                 let calls = self.agent_calls(&agent, day).await?;
                 // No calls that day: no sheet (an empty email is noise).
                 if calls.is_empty() {
-                    return Ok(Vec::new());
+                    return Ok(JobMail::none());
                 }
+                let keys = calls
+                    .iter()
+                    .map(|c| Booking::key_text(&c.attempt, c.round))
+                    .collect();
                 let entries: Vec<SheetEntry> =
                     calls.into_iter().map(|c| self.sheet_entry(c)).collect();
-                Ok(vec![render::call_sheet(
-                    &self.settings,
-                    &agent,
-                    day,
-                    &entries,
-                    now,
-                )?])
+                Ok(JobMail {
+                    messages: vec![render::call_sheet(
+                        &self.settings,
+                        &agent,
+                        day,
+                        &entries,
+                        now,
+                    )?],
+                    listed: Some((agent.id.clone(), day, keys)),
+                })
+            }
+            Job::SheetUpdates(id) => {
+                let Some(agent) = self.agent(id).await? else {
+                    return Ok(JobMail::none());
+                };
+                if now - at > Duration::minutes(UPDATE_STALE_AFTER_MINUTES) {
+                    return Ok(JobMail::none());
+                }
+                let day = local_day(agent.time_zone, at);
+                let listed = self.store.listed(&agent.id, day).await?;
+                let fresh: Vec<ScheduledCall> = self
+                    .agent_calls(&agent, day)
+                    .await?
+                    .into_iter()
+                    .filter(|c| c.slot >= at)
+                    .filter(|c| !listed.contains(&Booking::key_text(&c.attempt, c.round)))
+                    .collect();
+                if fresh.is_empty() {
+                    return Ok(JobMail::none());
+                }
+                let keys: Vec<String> = fresh
+                    .iter()
+                    .map(|c| Booking::key_text(&c.attempt, c.round))
+                    .collect();
+                let calls = stable_hash(&keys.join("\n"));
+                let entries: Vec<SheetEntry> =
+                    fresh.into_iter().map(|c| self.sheet_entry(c)).collect();
+                Ok(JobMail {
+                    messages: vec![render::sheet_update(
+                        &self.settings,
+                        &agent,
+                        day,
+                        &entries,
+                        calls,
+                        now,
+                    )?],
+                    listed: Some((agent.id.clone(), day, keys)),
+                })
             }
         }
     }

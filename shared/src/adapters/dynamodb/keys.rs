@@ -86,6 +86,13 @@ pub fn escalation(call: &CallId) -> (String, String) {
     )
 }
 
+/// Sort keys of a sheet-log partition begin so (a key condition cannot be empty).
+pub const SHEET_LOG_SK_PREFIX: &str = "K#";
+
+pub fn sheet_log(agent: &AgentId, day: NaiveDate) -> String {
+    format!("SHEETLOG#{agent}#{day}")
+}
+
 pub fn roster() -> (String, &'static str) {
     ("ROSTER".to_string(), "R")
 }

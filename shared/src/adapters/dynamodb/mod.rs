@@ -12,6 +12,7 @@
 //! | outbox message | `OUTBOX#{id}` | `M` | `message`, `attempts`; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
 //! | suppression | `SUPPRESS#{address}` | `S` | `reason`, `at` |
 //! | job | `JOB#{name}` | `J` | `next_at` |
+//! | listed on a sheet | `SHEETLOG#{agent}#{day}` | `K#{booking key}` | what that day's sheet and updates listed |
 //! | agent roster | `ROSTER` | `R` | `agents` (JSON rows), `updated_at`; replaced whole by `aftercare agents import` |
 //! | open escalation | `ESCALATIONS` | `CALL#{call id}` | `call`, `opened_at`; written with the customer's commit, deleted when resolved |
 //!
@@ -36,6 +37,7 @@ mod jobs;
 pub mod keys;
 mod outbox;
 mod roster;
+mod sheet_log;
 mod suppressions;
 
 use crate::ports::StoreError;

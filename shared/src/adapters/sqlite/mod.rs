@@ -12,6 +12,7 @@ mod histories;
 mod jobs;
 mod outbox;
 mod roster;
+mod sheet_log;
 mod suppressions;
 
 use super::parse_time_text;
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS suppressions (address TEXT PRIMARY KEY, reason TEXT N
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, next_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS escalations (call TEXT PRIMARY KEY, opened_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS escalations_by_age ON escalations(opened_at, call);
+CREATE TABLE IF NOT EXISTS sheet_log (agent TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (agent, day, key));
 CREATE TABLE IF NOT EXISTS roster (id INTEGER PRIMARY KEY CHECK (id = 1), agents TEXT NOT NULL, updated_at TEXT NOT NULL);
 ";
 

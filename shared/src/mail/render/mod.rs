@@ -10,7 +10,7 @@ mod survey;
 
 pub use notices::{escalation_alert, low_score_alert, EscalationAlert, LowScore};
 pub use report::{daily_report, report_html};
-pub use sheet::{call_sheet, SheetEntry};
+pub use sheet::{call_sheet, sheet_update, SheetEntry};
 pub use survey::{survey_email, SurveyMail};
 
 use super::mime::{Email, Inline};

@@ -143,8 +143,43 @@ pub fn call_sheet(
     entries: &[SheetEntry],
     now: DateTime<Utc>,
 ) -> Result<Message, RenderError> {
+    let id = MessageId::CallSheet {
+        agent: agent.id.clone(),
+        day,
+    };
+    sheet(settings, agent, day, entries, now, id)
+}
+
+/// The calls booked for an agent's day after its sheet went out (a
+/// same-day retry, a priority call): just those, as on the sheet.
+/// `calls` identifies them (a hash of their booking keys).
+pub fn sheet_update(
+    settings: &Settings,
+    agent: &Agent,
+    day: NaiveDate,
+    entries: &[SheetEntry],
+    calls: u64,
+    now: DateTime<Utc>,
+) -> Result<Message, RenderError> {
+    let id = MessageId::SheetUpdate {
+        agent: agent.id.clone(),
+        day,
+        calls,
+    };
+    sheet(settings, agent, day, entries, now, id)
+}
+
+fn sheet(
+    settings: &Settings,
+    agent: &Agent,
+    day: NaiveDate,
+    entries: &[SheetEntry],
+    now: DateTime<Utc>,
+    id: MessageId,
+) -> Result<Message, RenderError> {
     let locale = agent.languages.first().copied().unwrap_or_default();
     let t = &texts(locale).sheet;
+    let update = matches!(id, MessageId::SheetUpdate { .. });
     let day_text = day.to_string();
     let count = entries.len().to_string();
     let values = [
@@ -157,8 +192,15 @@ pub fn call_sheet(
     entries.sort_by_key(|e| e.slot);
     let v = SheetView {
         lang: locale.code(),
-        title: fill(&t.subject, &values),
-        heading: fill(&t.title, &values),
+        title: fill(
+            if update {
+                &t.update_subject
+            } else {
+                &t.subject
+            },
+            &values,
+        ),
+        heading: fill(if update { &t.update_title } else { &t.title }, &values),
         labels: t,
         rows: entries
             .into_iter()
@@ -170,10 +212,7 @@ pub fn call_sheet(
         settings,
         now,
         Parts {
-            id: MessageId::CallSheet {
-                agent: agent.id.clone(),
-                day,
-            },
+            id,
             to: vec![agent.email.as_str().to_string()],
             subject: &v.title,
             text: &text,
