@@ -205,6 +205,19 @@ async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation
         .count();
     assert_eq!(attempts, 2);
 
+    // The morning email lists it, with the link to resolve it.
+    service
+        .morning_report(at("2026-11-17T08:00:00Z"))
+        .await
+        .unwrap();
+    let morning = email_text(shop.outbox.path(), "report-2026-11-16");
+    for expected in ["Open escalations: 1", "Kim Minji", "/e/"] {
+        assert!(
+            morning.contains(expected),
+            "{expected:?} not in:\n{morning}"
+        );
+    }
+
     // Resolved on Wednesday: open through Tuesday, closed from Wednesday.
     let resolved_at = at("2026-11-18T05:00:00Z");
     let nobody = ResolveForm {

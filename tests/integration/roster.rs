@@ -87,6 +87,15 @@ async fn an_imported_roster_is_where_the_lambdas_book_and_a_bad_file_changes_not
     let report =
         serde_json::to_value(service.report("2026-11-16".parse().unwrap()).await.unwrap()).unwrap();
     assert_eq!(report["callbacks"]["at_risk"], 1);
+    // And the managers' morning email says why.
+    service
+        .morning_report(utc("2026-11-17T08:00:00Z"))
+        .await
+        .unwrap();
+    let raw = std::fs::read(dir.path().join("report-2026-11-16.eml")).unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let morning = parsed.body_text(0).unwrap().into_owned();
+    assert!(morning.contains("No agents in the roster"), "{morning}");
 
     // A file with bad rows: every one reported by line, nothing imported.
     let bad = dir.path().join("bad.csv");

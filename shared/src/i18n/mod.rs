@@ -105,6 +105,10 @@ pub struct SheetTexts {
 #[serde(deny_unknown_fields)]
 pub struct ReportTexts {
     pub subject: String,
+    pub no_agents: String,
+    pub open_escalations: String,
+    pub since: String,
+    pub and_more: String,
 }
 
 /// The customer pages (survey, thanks, unsubscribe, refusals).

@@ -180,8 +180,9 @@ impl Aftercare {
             Job::DailyReport => {
                 let tz = self.settings.policy.report_time_zone;
                 let report = self.report(local_day(tz, at) - Duration::days(1)).await?;
+                let notes = self.morning_notes(now).await?;
                 Ok(JobMail {
-                    messages: vec![render::daily_report(&self.settings, &report, now)?],
+                    messages: vec![render::daily_report(&self.settings, &report, &notes, now)?],
                     listed: None,
                 })
             }
@@ -251,6 +252,37 @@ impl Aftercare {
                 })
             }
         }
+    }
+
+    /// Beside the KPIs: an empty roster said plainly, and the open
+    /// escalations (the oldest 20), each with its link.
+    async fn morning_notes(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<render::MorningNotes, ServiceError> {
+        const LISTED: usize = 20;
+        let tz = self.settings.policy.report_time_zone;
+        let t = &crate::i18n::texts(self.settings.business.locale).report;
+        let all = self.store.open_escalations(usize::MAX).await?;
+        let mut escalations = Vec::new();
+        for e in all.iter().take(LISTED) {
+            let name = self
+                .store
+                .load(e.call.customer())
+                .await?
+                .and_then(|h| h.latest_profile().and_then(|p| p.name.clone()))
+                .unwrap_or_else(|| e.call.customer().to_string());
+            let since = crate::i18n::fill(
+                &t.since,
+                &[("time", &crate::i18n::words::local_time(e.opened_at, tz))],
+            );
+            escalations.push((name, since, self.escalation_url(&e.call, now)));
+        }
+        Ok(render::MorningNotes {
+            no_agents: self.agents().await?.is_empty(),
+            escalations,
+            escalations_open: all.len(),
+        })
     }
 
     fn sheet_entry(&self, c: ScheduledCall) -> SheetEntry {

@@ -9,7 +9,7 @@ mod sheet;
 mod survey;
 
 pub use notices::{escalation_alert, low_score_alert, EscalationAlert, LowScore};
-pub use report::{daily_report, report_html};
+pub use report::{daily_report, report_html, MorningNotes};
 pub use sheet::{call_sheet, sheet_update, SheetEntry};
 pub use survey::{survey_email, SurveyMail};
 
