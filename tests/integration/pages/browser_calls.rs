@@ -281,3 +281,105 @@ async fn call_sheets_read_well_in_every_language() {
     }
     c.close().await.expect("closing the browser");
 }
+
+/// A zone where it is now between 06:00 and 13:00, so a retry three
+/// hours on still falls on today (`Etc/GMT-9` is UTC+9).
+fn morning_zone(now: chrono::DateTime<Utc>) -> (String, u32) {
+    use chrono::Timelike;
+    let mut k = (8 - now.hour() as i32).rem_euclid(24);
+    if k > 14 {
+        k -= 24;
+    }
+    let zone = match k {
+        0 => "Etc/GMT".to_string(),
+        k if k > 0 => format!("Etc/GMT-{k}"),
+        k => format!("Etc/GMT+{}", -k),
+    };
+    let local_hour = (now.hour() as i32 + k).rem_euclid(24) as u32;
+    (zone, local_hour)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_same_day_retry_reaches_the_agent_on_an_update_sheet_in_a_browser() {
+    let now = Utc::now();
+    let (zone, hour) = morning_zone(now);
+    // The agent and the customer share a zone where the working day (and
+    // the contact hours) began this hour: the call's first slot is now-ish.
+    let days = "[\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\", \"Sat\", \"Sun\"]";
+    let settings = format!(
+        "[contact_hours]\nstart = \"{hour:02}:00\"\nend = \"23:45\"\ndays = {days}\n\n\
+         [[agents]]\nid = \"a-1\"\nname = \"Lee Jiwoo\"\nemail = \"jiwoo@example.com\"\nlanguages = [\"en\"]\n\
+         time_zone = \"{zone}\"\nhours = \"{hour:02}:00-23:45\"\ndays = {days}\n"
+    );
+    let purchase = aftercare_shared::testing::envelope(
+        "PurchaseCompleted",
+        "ev-ORD-7",
+        serde_json::json!({"order_id": "ORD-7", "occurred_at": super::rfc3339(now - Duration::hours(20)),
+               "customer": {"id": "c-cy", "name": "Cy Park", "email": "c-cy@example.com",
+                            "phone": "+821055501234", "locale": "en", "time_zone": zone}}),
+    );
+    let served =
+        tokio::task::spawn_blocking(move || Served::start_with(&[purchase], Some(&settings)))
+            .await
+            .expect("serve");
+    let driver = tokio::task::spawn_blocking(Driver::start)
+        .await
+        .expect("chromedriver");
+    let c = driver.browser().await;
+    let dir = shots();
+
+    // This morning's sheet: the call; no answer.
+    let sheet_eml = served.email(&["sheet-"]);
+    let sheet = format!("file://{}", served.html_file(&sheet_eml).display());
+    c.goto(&sheet).await.expect("opening the sheet");
+    click(&c, "a[href*='/c/']").await;
+    c.wait()
+        .for_element(Locator::Id("outcome"))
+        .await
+        .expect("the form");
+    click(&c, "input[name=outcome][value=no_answer]").await;
+    submit(&c).await;
+    c.wait()
+        .for_element(Locator::Id("done"))
+        .await
+        .expect("recorded");
+    assert!(text(&c, "main")
+        .await
+        .contains("next attempt is booked for"));
+
+    // The next half hour's update lists just the retry (the clock run on
+    // by `aftercare run` over the same data, as the scheduler would).
+    let empty = served.dir.path().join("none.jsonl");
+    std::fs::write(&empty, "").expect("an empty events file");
+    let later = super::rfc3339(Utc::now() + Duration::minutes(31));
+    let empty_arg = empty.to_string_lossy().into_owned();
+    served.aftercare(&["run", "--quiet", "--events", &empty_arg, "--until", &later]);
+    let update_eml = served.email(&["sheetupd-"]);
+    let update = format!("file://{}", served.html_file(&update_eml).display());
+    c.goto(&update).await.expect("opening the update");
+    screenshot(&c, &dir, "calls-8-sheet-update-en", false).await;
+    let links = c
+        .find_all(Locator::Css("a[href*='/c/']"))
+        .await
+        .expect("the update's links");
+    assert_eq!(links.len(), 1, "just the retry");
+    links[0].clone().click().await.expect("following the retry");
+    c.wait()
+        .for_element(Locator::Id("outcome"))
+        .await
+        .expect("the retry's form");
+    assert!(text(&c, "main").await.contains("Attempt 2 of 3"));
+
+    // Reached and unsatisfied on the retry: the escalation opens.
+    click(&c, "input[name=outcome][value=reached]").await;
+    click(&c, "input[name=satisfaction][value=unsatisfied]").await;
+    submit(&c).await;
+    c.wait()
+        .for_element(Locator::Id("done"))
+        .await
+        .expect("recorded");
+    assert!(text(&c, "main").await.contains("escalation is open"));
+    assert_eq!(served.total("callbacks", "attempts"), 2.0);
+    assert_eq!(served.total("callbacks", "escalations_opened"), 1.0);
+    c.close().await.expect("closing the browser");
+}

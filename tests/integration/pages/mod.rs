@@ -63,17 +63,35 @@ pub struct Served {
     pub dir: tempfile::TempDir,
     pub base: String,
     child: Child,
+    /// The settings file every command runs with, if not the defaults.
+    config: Option<PathBuf>,
 }
 
 impl Served {
     pub fn start(events: &[Value]) -> Served {
+        Served::start_with(events, None)
+    }
+
+    /// The same with a settings file (TOML) for `run`, `serve` and every
+    /// later command.
+    pub fn start_with(events: &[Value], settings: Option<&str>) -> Served {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let config = settings.map(|text| {
+            let path = dir.path().join("settings.toml");
+            std::fs::write(&path, text).expect("writing settings");
+            path
+        });
+        let config_args: Vec<std::ffi::OsString> = config
+            .iter()
+            .flat_map(|p| ["--config".into(), p.clone().into_os_string()])
+            .collect();
         let file = dir.path().join("events.jsonl");
         let lines: Vec<String> = events.iter().map(Value::to_string).collect();
         std::fs::write(&file, lines.join("\n") + "\n").expect("writing events");
         let data = dir.path().join("data");
         let out = Command::new(aftercare_bin())
             .env("AFTERCARE_SECRET", SECRET)
+            .args(&config_args)
             .args(["run", "--quiet", "--data"])
             .arg(&data)
             .arg("--events")
@@ -88,6 +106,7 @@ impl Served {
         );
         let mut child = Command::new(aftercare_bin())
             .env("AFTERCARE_SECRET", SECRET)
+            .args(&config_args)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(&data)
             .stdout(Stdio::piped())
@@ -103,7 +122,12 @@ impl Served {
             .find(|w| w.starts_with("http://127.0.0.1:"))
             .unwrap_or_else(|| panic!("serve did not say where it listens: {line:?}"))
             .to_string();
-        Served { dir, base, child }
+        Served {
+            dir,
+            base,
+            child,
+            config,
+        }
     }
 
     pub fn data(&self) -> PathBuf {
@@ -181,7 +205,11 @@ impl Served {
     }
 
     fn aftercare(&self, args: &[&str]) -> String {
-        let out = Command::new(aftercare_bin())
+        let mut command = Command::new(aftercare_bin());
+        if let Some(config) = &self.config {
+            command.arg("--config").arg(config);
+        }
+        let out = command
             .env("AFTERCARE_SECRET", SECRET)
             .arg(args[0])
             .arg("--data")
