@@ -282,8 +282,8 @@ async fn call_sheets_read_well_in_every_language() {
     c.close().await.expect("closing the browser");
 }
 
-/// A zone where it is now between 06:00 and 13:00, so a retry three
-/// hours on still falls on today (`Etc/GMT-9` is UTC+9).
+/// A zone where it is now 08:xx, and that hour, so a retry three hours
+/// on still falls on today (`Etc/GMT-9` is UTC+9).
 fn morning_zone(now: chrono::DateTime<Utc>) -> (String, u32) {
     use chrono::Timelike;
     let mut k = (8 - now.hour() as i32).rem_euclid(24);
