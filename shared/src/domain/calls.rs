@@ -7,7 +7,7 @@
 use super::contact::{round_up_to_slot, start_of_next_local_day, WeeklyHours};
 use super::event::{CallOutcomeRecorded, Event, Outcome, Satisfaction};
 use super::history::History;
-use super::ids::Locale;
+use super::ids::{AgentId, Locale};
 use super::keys::{AttemptKey, CallId, ReasonKey, SurveyKey};
 use super::policy::Policy;
 use super::surveys::Answers;
@@ -56,6 +56,8 @@ pub enum CallState {
 pub struct Attempt {
     pub at: DateTime<Utc>,
     pub outcome: Outcome,
+    /// Who made it, when the outcome says so.
+    pub agent: Option<AgentId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -284,6 +286,7 @@ pub fn fold(history: &History, reasons: Vec<Reason>, policy: &Policy) -> CallFol
                 call.attempts.push(Attempt {
                     at: o.occurred_at,
                     outcome: o.outcome,
+                    agent: o.agent_id.clone(),
                 });
                 let closed = match (o.outcome, o.satisfaction) {
                     (Outcome::Reached, Some(s)) => Some(CallState::Reached {

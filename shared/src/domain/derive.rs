@@ -7,10 +7,10 @@
 
 use super::calls::{self, Call, CallFold, CallState, ReasonFate};
 use super::contact::{local_day, start_of_next_local_day};
-use super::event::{Event, Satisfaction, Score, SurveyKind};
+use super::event::{Event, Outcome, Satisfaction, Score, SurveyKind};
 use super::history::{History, SendOutcome};
 use super::keys::{AlertKey, CallId, SurveyKey};
-use super::kpi::{Contributions, Metric};
+use super::kpi::{AgentMetric, Contributions, Metric};
 use super::policy::Policy;
 use super::surveys::{self, Answers, PlannedSurvey};
 use chrono::{DateTime, Duration, Utc};
@@ -327,8 +327,33 @@ fn contributions(
         }
     }
     for call in &fold.calls {
-        for a in &call.attempts {
-            c.add(day(a.at), Metric::CallAttempts, 1);
+        // The agent of attempt n: who the outcome says made it, else who
+        // it was booked with.
+        let booked = |n: u32| {
+            history
+                .facts
+                .booking_of(&call.attempt_key(n))
+                .and_then(|b| b.agent.as_ref())
+        };
+        let mut last_agent = booked(1);
+        for (i, a) in call.attempts.iter().enumerate() {
+            let n = u32::try_from(i).unwrap_or(u32::MAX - 1) + 1;
+            let agent = a.agent.as_ref().or_else(|| booked(n));
+            last_agent = agent;
+            let d = day(a.at);
+            c.add(d, Metric::CallAttempts, 1);
+            c.add_agent(d, AgentMetric::Calls, agent, 1);
+            if let (Outcome::Reached, CallState::Reached { satisfaction, .. }) =
+                (a.outcome, &call.state)
+            {
+                c.add_agent(d, AgentMetric::Reached, agent, 1);
+                if *satisfaction == Satisfaction::Satisfied {
+                    c.add_agent(d, AgentMetric::Satisfied, agent, 1);
+                }
+            }
+        }
+        if call.is_open() {
+            last_agent = booked(call.next_attempt_number());
         }
         if let CallState::Reached { at, satisfaction } = call.state {
             let d = day(at);
@@ -349,8 +374,10 @@ fn contributions(
         }
         let due_day = day(call.deadline);
         c.add(due_day, Metric::CallsDue, 1);
+        c.add_agent(due_day, AgentMetric::Due, last_agent, 1);
         if call.reached_at().is_some_and(|t| t <= call.deadline) {
             c.add(due_day, Metric::CallsOnTime, 1);
+            c.add_agent(due_day, AgentMetric::OnTime, last_agent, 1);
         }
     }
 

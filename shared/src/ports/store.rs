@@ -151,9 +151,17 @@ pub trait DueIndex: Send + Sync {
 /// The daily KPI counters.
 #[async_trait]
 pub trait Counters: Send + Sync {
-    /// A day's counters: plain metrics for that day, delta metrics summed
-    /// over every day up to and including it.
-    async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError>;
+    /// The counters of each day from `from` to `to` inclusive, in order
+    /// (empty when `to < from`): plain counters for the day, delta metrics
+    /// summed over every day up to and including it. The number of reads
+    /// depends only on the length of the range, never on the volume of
+    /// data or its age (the levels come from monthly running totals).
+    async fn days(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DayCounters>, StoreError>;
+
+    /// One day's counters (`days(date, date)`).
+    async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError> {
+        Ok(self.days(date, date).await?.pop().unwrap_or_default())
+    }
 }
 
 /// An agent's slot booked for one attempt of one call. An attempt whose

@@ -4,7 +4,7 @@
 use super::items::{self, key, n, s, Item};
 use super::{keys, DynamoStore};
 use crate::domain::ids::CustomerId;
-use crate::domain::kpi::{Contributions, Metric};
+use crate::domain::kpi::{Contributions, Counter};
 use crate::ports::{Commit, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -46,12 +46,12 @@ impl DynamoStore {
     pub(super) fn add_counters(
         &self,
         item_key: (String, &str),
-        metrics: &BTreeMap<Metric, i64>,
+        counters: &BTreeMap<Counter, i64>,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut names = HashMap::new();
         let mut values = HashMap::new();
         let mut parts = Vec::new();
-        for (i, (m, v)) in metrics.iter().enumerate() {
+        for (i, (m, v)) in counters.iter().enumerate() {
             names.insert(format!("#m{i}"), m.name().to_string());
             values.insert(format!(":v{i}"), n(*v));
             parts.push(format!("#m{i} :v{i}"));
@@ -68,6 +68,10 @@ impl DynamoStore {
             .build())
     }
 
+    /// A day's plain counters go to the day's shard item. A level's delta
+    /// goes to its day and to its month (one item per month, however many
+    /// of the month's days the commit touches), the running totals that
+    /// let a day's level be read in two queries whatever the data's age.
     fn counter_writes(
         &self,
         customer: &CustomerId,
@@ -75,17 +79,28 @@ impl DynamoStore {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let shard = keys::kpi_shard(customer);
         let mut out = Vec::new();
-        for (day, metrics) in delta.days() {
-            let (levels, plain): (BTreeMap<Metric, i64>, BTreeMap<Metric, i64>) = metrics
+        let mut months: BTreeMap<String, BTreeMap<Counter, i64>> = BTreeMap::new();
+        for (day, counters) in delta.days() {
+            let (levels, plain): (BTreeMap<Counter, i64>, BTreeMap<Counter, i64>) = counters
                 .iter()
-                .map(|(m, v)| (*m, *v))
-                .partition(|(m, _)| m.is_delta());
+                .map(|(c, v)| (c.clone(), *v))
+                .partition(|(c, _)| c.is_delta());
             if !plain.is_empty() {
                 out.push(self.add_counters(keys::kpi_day(day, shard), &plain)?);
             }
             if !levels.is_empty() {
-                let sk = day.to_string();
-                out.push(self.add_counters((keys::kpi_deltas(shard), &sk), &levels)?);
+                let sk = keys::level_day(day);
+                out.push(self.add_counters((keys::kpi_levels(shard), &sk), &levels)?);
+                let month = months.entry(keys::level_month(day)).or_default();
+                for (c, v) in levels {
+                    *month.entry(c).or_insert(0) += v;
+                }
+            }
+        }
+        for (sk, mut levels) in months {
+            levels.retain(|_, v| *v != 0);
+            if !levels.is_empty() {
+                out.push(self.add_counters((keys::kpi_levels(shard), &sk), &levels)?);
             }
         }
         Ok(out)

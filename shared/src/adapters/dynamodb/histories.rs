@@ -1,18 +1,16 @@
-//! Histories, the due index and the day counters: the items one commit
-//! writes (see `commit`) and the reads of them.
+//! Histories and the due index: the items one commit writes (see
+//! `commit`) and the reads of them.
 
 use super::items::{self, get_n, get_s, key, n, s};
-use super::keys::{self, DUE_SHARDS, KPI_SHARDS};
-use super::{build, ignore_condition, sdk, DynamoStore};
+use super::keys::{self, DUE_SHARDS};
+use super::{ignore_condition, DynamoStore};
 use crate::adapters::{corrupt_json, time_text};
 use crate::domain::history::History;
 use crate::domain::ids::CustomerId;
 use crate::domain::keys::SurveyKey;
-use crate::domain::kpi::{DayCounters, Metric};
-use crate::ports::{Commit, Counters, Due, DueIndex, Histories, StoreError};
+use crate::ports::{Commit, Due, DueIndex, Histories, StoreError};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 #[async_trait]
 impl Histories for DynamoStore {
@@ -97,46 +95,5 @@ impl DueIndex for DynamoStore {
             .send()
             .await;
         ignore_condition(r, |e| e.is_conditional_check_failed_exception()).map(drop)
-    }
-}
-
-#[async_trait]
-impl Counters for DynamoStore {
-    async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError> {
-        let mut out = DayCounters::default();
-        let mut keys_and = KeysAndAttributes::builder().consistent_read(true);
-        for shard in 0..KPI_SHARDS {
-            keys_and = keys_and.keys(key(keys::kpi_day(date, shard)));
-        }
-        let mut request = Some(build(keys_and.build())?);
-        while let Some(k) = request.take() {
-            let resp = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, k)
-                .send()
-                .await
-                .map_err(sdk)?;
-            for item in resp
-                .responses
-                .and_then(|mut r| r.remove(&self.table))
-                .unwrap_or_default()
-            {
-                items::add_metrics(&mut out, &item, |m| !m.is_delta());
-            }
-            request = resp
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.table))
-                .filter(|k| !k.keys.is_empty());
-        }
-        for shard in 0..KPI_SHARDS {
-            for item in self
-                .query_partition(keys::kpi_deltas(shard), "sk <= :a", date.to_string(), None)
-                .await?
-            {
-                items::add_metrics(&mut out, &item, Metric::is_delta);
-            }
-        }
-        Ok(out)
     }
 }

@@ -3,7 +3,7 @@
 
 use super::super::{parse_time_text, time_text};
 use crate::domain::ids::InvalidValue;
-use crate::domain::kpi::{DayCounters, Metric};
+use crate::domain::kpi::{Counter, DayCounters};
 use crate::ports::{Message, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
@@ -84,11 +84,12 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError>
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-pub fn add_metrics(out: &mut DayCounters, item: &Item, keep: impl Fn(Metric) -> bool) {
+/// Adds an item's counter attributes (those `keep` wants) to `out`.
+pub fn add_counters(out: &mut DayCounters, item: &Item, keep: impl Fn(&Counter) -> bool) {
     for (name, value) in item {
-        if let (Some(m), AttributeValue::N(v)) = (Metric::from_name(name), value) {
-            if keep(m) {
-                out.add(m, v.parse().unwrap_or(0));
+        if let (Some(c), AttributeValue::N(v)) = (Counter::from_name(name), value) {
+            if keep(&c) {
+                out.add_counter(c, v.parse().unwrap_or(0));
             }
         }
     }

@@ -37,8 +37,18 @@ pub fn kpi_day(date: NaiveDate, shard: u64) -> (String, &'static str) {
     (format!("KPI#{date}#{shard}"), "D")
 }
 
-pub fn kpi_deltas(shard: u64) -> String {
-    format!("KPIDELTA#{shard}")
+/// A shard's levels (backlog, open escalations): `D#{date}` items hold a
+/// day's deltas, `M#{yyyy-mm}` items the month's sum of them.
+pub fn kpi_levels(shard: u64) -> String {
+    format!("KPILEVEL#{shard}")
+}
+
+pub fn level_day(date: NaiveDate) -> String {
+    format!("D#{date}")
+}
+
+pub fn level_month(date: NaiveDate) -> String {
+    format!("M#{}", date.format("%Y-%m"))
 }
 
 pub fn agent(agent: &AgentId) -> String {

@@ -5,7 +5,8 @@
 //! | customer history | `CUST#{id}` | `H` | `version`, `history` (JSON); `due_pk`/`due_at`/`due_failures` while work is due |
 //! | order/ticket claim | `CLAIM#{subject}` | `C` | `customer` |
 //! | day counters | `KPI#{date}#{shard}` | `D` | one number attribute per metric, `ADD`ed |
-//! | level deltas | `KPIDELTA#{shard}` | `{date}` | backlog / open-escalation deltas |
+//! | level deltas | `KPILEVEL#{shard}` | `D#{date}` | a day's backlog / open-escalation deltas |
+//! | level month totals | `KPILEVEL#{shard}` | `M#{yyyy-mm}` | the sum of the month's deltas |
 //! | agent slot | `AGENT#{agent}` | `{slot}` | `call_key`, `customer` |
 //! | agent day load | `AGENT#{agent}` | `DAY#{date}` | calls booked that agent-local day |
 //! | attempt booking | `BOOKING#{attempt}` | `B` | `agent`, `slot` |
@@ -21,7 +22,8 @@
 //! partitions), undelivered mail and parked mail. Counters are spread over
 //! [`keys::KPI_SHARDS`] items per day by customer, so a hot day never hits
 //! one partition's write limit; reading a day is one `BatchGetItem` of
-//! those items whatever the volume.
+//! those items and two queries per shard for the levels (the month totals
+//! before it, the month's days up to it), whatever the volume and age.
 //!
 //! `keys` builds every key, `items` maps attributes, `commit` writes one
 //! customer's change; `histories` (with the due index and the counters),
@@ -30,6 +32,7 @@
 
 mod calendar;
 mod commit;
+mod counters;
 mod escalations;
 mod histories;
 mod items;
@@ -41,6 +44,9 @@ mod sheet_log;
 mod suppressions;
 
 use crate::ports::StoreError;
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
@@ -49,10 +55,34 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use items::{key, s, Item};
 use keys::DUE_INDEX;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 pub struct DynamoStore {
     client: Client,
     table: String,
+    requests: Arc<AtomicU64>,
+}
+
+/// Counts every request sent to DynamoDB (retries included): what a read
+/// costs, as the read-count tests and the operators' metrics see it.
+#[derive(Debug)]
+struct RequestCounter(Arc<AtomicU64>);
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "aftercare::RequestCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 fn sdk<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
@@ -85,10 +115,22 @@ where
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> DynamoStore {
+        let requests = Arc::new(AtomicU64::new(0));
+        let config = client
+            .config()
+            .to_builder()
+            .interceptor(RequestCounter(requests.clone()))
+            .build();
         DynamoStore {
-            client,
+            client: Client::from_conf(config),
             table: table.into(),
+            requests,
         }
+    }
+
+    /// Requests sent to DynamoDB by this store so far.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     /// Creates the table as `infra/template.yaml` does (for local servers and tests).

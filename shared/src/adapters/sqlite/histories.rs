@@ -1,15 +1,15 @@
 //! Histories, the due index and the day counters: the `customers`,
-//! `claims` and `counters` tables, which one commit writes together.
+//! `claims` and `counters` tables (and the month totals of `counters`),
+//! which one commit writes together.
 
 use super::{corrupt, db, row_time, SqliteStore};
 use crate::adapters::{corrupt_json, time_text};
 use crate::domain::history::History;
 use crate::domain::ids::CustomerId;
 use crate::domain::keys::SurveyKey;
-use crate::domain::kpi::{DayCounters, Metric};
-use crate::ports::{Commit, Counters, Due, DueIndex, Histories, StoreError};
+use crate::ports::{Commit, Due, DueIndex, Histories, StoreError};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 fn decode_history(text: &str) -> Result<History, StoreError> {
@@ -88,10 +88,11 @@ impl Histories for SqliteStore {
                      ON CONFLICT(day, metric) DO UPDATE SET value = value + excluded.value",
                 )
                 .map_err(db)?;
-            for (day, metric, value) in c.delta.iter() {
-                add.execute(params![day.to_string(), metric.name(), value])
+            for (day, counter, value) in c.delta.iter() {
+                add.execute(params![day.to_string(), counter.name(), value])
                     .map_err(db)?;
             }
+            super::counters::add_month_totals(&tx, &c.delta)?;
             let mut put = tx
                 .prepare_cached("INSERT OR IGNORE INTO outbox (id, message) VALUES (?1, ?2)")
                 .map_err(db)?;
@@ -173,39 +174,5 @@ impl DueIndex for SqliteStore {
             )
             .map_err(db)?;
         t.map(row_time).transpose()
-    }
-}
-
-#[async_trait]
-impl Counters for SqliteStore {
-    async fn day(&self, date: NaiveDate) -> Result<DayCounters, StoreError> {
-        let conn = self.conn();
-        let mut out = DayCounters::default();
-        let day = date.to_string();
-        let mut stmt = conn
-            .prepare_cached("SELECT metric, value FROM counters WHERE day = ?1")
-            .map_err(db)?;
-        let rows = stmt
-            .query_map([&day], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })
-            .map_err(db)?;
-        for row in rows {
-            let (name, value) = row.map_err(db)?;
-            if let Some(m) = Metric::from_name(&name).filter(|m| !m.is_delta()) {
-                out.set(m, value);
-            }
-        }
-        for m in Metric::ALL.iter().filter(|m| m.is_delta()) {
-            let total: i64 = conn
-                .query_row(
-                    "SELECT COALESCE(SUM(value), 0) FROM counters WHERE metric = ?1 AND day <= ?2",
-                    params![m.name(), day],
-                    |r| r.get(0),
-                )
-                .map_err(db)?;
-            out.set(*m, total);
-        }
-        Ok(out)
     }
 }

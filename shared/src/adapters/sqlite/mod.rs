@@ -7,6 +7,7 @@
 //! `suppressions`, `jobs` and `escalations`.
 
 mod calendar;
+mod counters;
 mod escalations;
 mod histories;
 mod jobs;
@@ -50,6 +51,8 @@ CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, next_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS escalations (call TEXT PRIMARY KEY, opened_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS escalations_by_age ON escalations(opened_at, call);
 CREATE TABLE IF NOT EXISTS sheet_log (agent TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (agent, day, key));
+CREATE TABLE IF NOT EXISTS level_months (
+    month TEXT NOT NULL, metric TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (month, metric));
 CREATE TABLE IF NOT EXISTS roster (id INTEGER PRIMARY KEY CHECK (id = 1), agents TEXT NOT NULL, updated_at TEXT NOT NULL);
 ";
 
@@ -77,7 +80,12 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
         migrate(&conn)?;
+        let had_counters = table_exists(&conn, "counters")?;
+        let had_months = table_exists(&conn, "level_months")?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        if had_counters && !had_months {
+            counters::fill_month_totals(&conn)?;
+        }
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -100,18 +108,21 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("outbox", "parked_at", "TEXT"),
 ];
 
+fn table_exists(conn: &Connection, table: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(db)?
+        .is_some())
+}
+
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
     for (table, column, decl) in ADDED_COLUMNS {
-        let exists: bool = conn
-            .query_row(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                [table],
-                |_| Ok(()),
-            )
-            .optional()
-            .map_err(db)?
-            .is_some();
-        if !exists {
+        if !table_exists(conn, table)? {
             continue; // a new file: the schema creates it whole
         }
         let has: bool = conn
