@@ -3,10 +3,11 @@
 use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
+use aftercare_shared::domain::boards::{Board, Listing};
 use aftercare_shared::domain::history::History;
 use aftercare_shared::domain::ids::{AgentId, CustomerId, EmailAddress};
 use aftercare_shared::domain::keys::{Job, MessageId};
-use aftercare_shared::domain::kpi::{Contributions, Metric};
+use aftercare_shared::domain::kpi::{AgentMetric, Contributions, Metric};
 use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::ports::{
     BookResult, Booking, Commit, EscalationChanges, Message, OpenEscalation, Store, StoreError,
@@ -44,6 +45,7 @@ fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
         next_due: None,
         messages: Vec::new(),
         escalations: EscalationChanges::default(),
+        boards: Default::default(),
     }
 }
 
@@ -145,6 +147,96 @@ pub async fn level_metrics_read_as_running_sums_and_plain_ones_per_day(store: &d
             .get(Metric::TicketsOpened),
         3
     );
+}
+
+pub async fn levels_carry_across_months_and_years_and_a_range_reads_as_its_days(store: &dyn Store) {
+    let mut a = Contributions::default();
+    a.add(day("2025-12-30"), Metric::BacklogDelta, 4);
+    a.add(day("2026-01-31"), Metric::BacklogDelta, -1);
+    a.add(day("2026-02-01"), Metric::EscalationsOpenDelta, 2);
+    a.add(day("2026-02-03"), Metric::BacklogDelta, 10);
+    a.add(day("2026-02-02"), Metric::Purchases, 7);
+    let agent = AgentId::parse("a-1").unwrap();
+    a.add_agent(day("2026-02-02"), AgentMetric::Reached, Some(&agent), 2);
+    a.add_agent(day("2026-02-02"), AgentMetric::Due, None, 1);
+    store.commit(&commit("c-1", 0, a)).await.unwrap();
+    let mut b = Contributions::default();
+    b.add(day("2026-01-15"), Metric::BacklogDelta, 3);
+    b.add(day("2026-02-02"), Metric::EscalationsOpenDelta, -1);
+    store.commit(&commit("c-2", 0, b)).await.unwrap();
+
+    let level = |c: &aftercare_shared::domain::kpi::DayCounters| {
+        (
+            c.get(Metric::BacklogDelta),
+            c.get(Metric::EscalationsOpenDelta),
+        )
+    };
+    let range = store
+        .days(day("2026-01-30"), day("2026-02-04"))
+        .await
+        .unwrap();
+    let levels: Vec<_> = range.iter().map(level).collect();
+    assert_eq!(levels, [(7, 0), (6, 0), (6, 2), (6, 1), (16, 1), (16, 1)]);
+    for (i, d) in day("2026-01-30").iter_days().take(6).enumerate() {
+        assert_eq!(store.day(d).await.unwrap(), range[i], "{d}");
+    }
+    let feb2 = &range[3];
+    assert_eq!(feb2.get(Metric::Purchases), 7);
+    let agents = feb2.agents();
+    assert_eq!(agents[&Some(agent.clone())][&AgentMetric::Reached], 2);
+    assert_eq!(agents[&None][&AgentMetric::Due], 1);
+    assert_eq!(level(&store.day(day("2025-12-29")).await.unwrap()), (0, 0));
+    assert_eq!(level(&store.day(day("2027-06-01")).await.unwrap()), (16, 1));
+    assert!(store
+        .days(day("2026-02-04"), day("2026-02-01"))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn boards_list_entries_by_time_and_drop_what_a_commit_removes(store: &dyn Store) {
+    let nov20 = day("2026-11-20");
+    let listing = |board, item: &str, at| Listing {
+        board,
+        item: item.into(),
+        at,
+    };
+    let mut first = commit("c-1", 0, Contributions::default());
+    first.boards.put = vec![
+        listing(Board::AtRisk, "c-1/order:o-1", t(12, 0)),
+        listing(Board::Detractors(nov20), "csat:order:o-1", t(9, 0)),
+    ];
+    store.commit(&first).await.unwrap();
+    let mut second = commit("c-2", 0, Contributions::default());
+    second.boards.put = vec![listing(Board::AtRisk, "c-2/ticket:t-1", t(8, 0))];
+    store.commit(&second).await.unwrap();
+    let at_risk = store.board(Board::AtRisk).await.unwrap();
+    let items: Vec<_> = at_risk
+        .iter()
+        .map(|e| (e.item.as_str(), e.customer.as_str()))
+        .collect();
+    assert_eq!(items, [("c-2/ticket:t-1", "c-2"), ("c-1/order:o-1", "c-1")]);
+    assert_eq!(at_risk[0].at, t(8, 0));
+    let detractors = store.board(Board::Detractors(nov20)).await.unwrap();
+    assert_eq!(detractors.len(), 1);
+    assert!(store
+        .board(Board::Detractors(day("2026-11-21")))
+        .await
+        .unwrap()
+        .is_empty());
+
+    let mut later = commit("c-1", 1, Contributions::default());
+    later.boards.removed = vec![(Board::AtRisk, "c-1/order:o-1".into())];
+    later.boards.put = vec![listing(
+        Board::Detractors(nov20),
+        "csat:order:o-1",
+        t(10, 0),
+    )];
+    store.commit(&later).await.unwrap();
+    let at_risk = store.board(Board::AtRisk).await.unwrap();
+    assert_eq!(at_risk.len(), 1);
+    let moved = store.board(Board::Detractors(nov20)).await.unwrap();
+    assert_eq!(moved[0].at, t(10, 0));
 }
 
 pub async fn due_work_is_listed_earliest_first_up_to_now(store: &dyn Store) {
@@ -724,6 +816,15 @@ macro_rules! conformance {
             #[tokio::test]
             async fn level_metrics_read_as_running_sums_and_plain_ones_per_day() {
                 super::level_metrics_read_as_running_sums_and_plain_ones_per_day(&$make).await
+            }
+            #[tokio::test]
+            async fn levels_carry_across_months_and_years_and_a_range_reads_as_its_days() {
+                super::levels_carry_across_months_and_years_and_a_range_reads_as_its_days(&$make)
+                    .await
+            }
+            #[tokio::test]
+            async fn boards_list_entries_by_time_and_drop_what_a_commit_removes() {
+                super::boards_list_entries_by_time_and_drop_what_a_commit_removes(&$make).await
             }
             #[tokio::test]
             async fn due_work_is_listed_earliest_first_up_to_now() {

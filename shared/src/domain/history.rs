@@ -28,6 +28,10 @@ pub struct History {
     /// the counters.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub listed_escalations: BTreeMap<CallId, DateTime<Utc>>,
+    /// The entries this customer has on the managers' boards (what the
+    /// last commit wrote).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed: Vec<super::boards::Listing>,
 }
 
 /// What the system did, with when it did it.
@@ -120,6 +124,7 @@ impl History {
             facts: Facts::default(),
             applied: Contributions::default(),
             listed_escalations: BTreeMap::new(),
+            listed: Vec::new(),
         }
     }
 

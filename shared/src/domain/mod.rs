@@ -1,5 +1,6 @@
 //! The pure domain: no I/O, no AWS types, time always passed in.
 
+pub mod boards;
 pub mod calls;
 pub mod case;
 pub mod contact;

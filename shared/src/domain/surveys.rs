@@ -144,6 +144,8 @@ pub struct Answers {
     pub first_at: DateTime<Utc>,
     /// The score of the latest answer.
     pub current: Score,
+    /// When the latest answer came.
+    pub current_at: DateTime<Utc>,
     pub current_comment: Option<String>,
     /// The first answer (or update) that made the score low, once per survey.
     pub became_low_at: Option<DateTime<Utc>>,
@@ -171,10 +173,12 @@ pub fn answers(history: &History, policy: &Policy) -> BTreeMap<SurveyKey, Answer
         let entry = out.entry(key).or_insert(Answers {
             first_at: a.occurred_at,
             current: a.score,
+            current_at: a.occurred_at,
             current_comment: None,
             became_low_at: None,
         });
         entry.current = a.score;
+        entry.current_at = a.occurred_at;
         entry.current_comment = a.comment.clone();
         if a.score.is_low() && entry.became_low_at.is_none() {
             entry.became_low_at = Some(a.occurred_at);

@@ -2,6 +2,7 @@
 //! [`Store`] is the sum that the adapters implement.
 
 use super::mail::Message;
+use crate::domain::boards::{Board, BoardChanges};
 use crate::domain::history::History;
 use crate::domain::ids::{AgentId, CustomerId, EmailAddress};
 use crate::domain::keys::{AttemptKey, CallId, Job, MessageId, SurveyKey};
@@ -49,6 +50,8 @@ pub struct Commit {
     pub messages: Vec<Message>,
     /// Changes to the [`Escalations`] index, atomically with the history.
     pub escalations: EscalationChanges,
+    /// Changes to the managers' [`Boards`], atomically with the history.
+    pub boards: BoardChanges,
 }
 
 /// An escalation a manager has not resolved yet, as the index lists it.
@@ -101,6 +104,24 @@ pub trait Escalations: Send + Sync {
     /// The open escalations, oldest first (ties by call id), at most
     /// `limit`. It reads only the index: a constant cost per entry.
     async fn open_escalations(&self, limit: usize) -> Result<Vec<OpenEscalation>, StoreError>;
+}
+
+/// One entry on a board, as the store lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardEntry {
+    /// The call's or the survey's key, as text.
+    pub item: String,
+    pub customer: CustomerId,
+    pub at: DateTime<Utc>,
+}
+
+/// The managers' boards (at-risk calls, a day's detractor comments), kept
+/// by the customers' commits.
+#[async_trait]
+pub trait Boards: Send + Sync {
+    /// Every entry of the board, by time then item. A board holds what is
+    /// open or one day's worth, so it is read whole.
+    async fn board(&self, board: Board) -> Result<Vec<BoardEntry>, StoreError>;
 }
 
 /// Customers' histories and who owns each order and ticket.
@@ -396,6 +417,7 @@ pub trait Store:
     + Suppressions
     + JobSchedule
     + Escalations
+    + Boards
     + RosterStore
     + SheetLog
 {
@@ -410,6 +432,7 @@ impl<T> Store for T where
         + Suppressions
         + JobSchedule
         + Escalations
+        + Boards
         + RosterStore
         + SheetLog
 {

@@ -5,6 +5,7 @@
 
 use super::booking::{self, CallRequest};
 use super::{Aftercare, Rejection, ServiceError, MAX_RETRIES};
+use crate::domain::boards::{self, BoardChanges};
 use crate::domain::case;
 use crate::domain::derive::{derive, ActionKind, Derived};
 use crate::domain::event::{Event, SurveyFor};
@@ -225,6 +226,9 @@ impl Aftercare {
         let open = case::open_escalations(&history, &derived);
         let escalations = EscalationChanges::between(&history.listed_escalations, &open);
         history.listed_escalations = open;
+        let listed = boards::listings(&history, &derived, policy.report_time_zone);
+        let boards = BoardChanges::between(&history.listed, &listed);
+        history.listed = listed;
         history.version = expected + 1;
         let commit = Commit {
             history,
@@ -234,6 +238,7 @@ impl Aftercare {
             next_due: derived.next_due(),
             messages,
             escalations,
+            boards,
         };
         self.store.commit(&commit).await?;
         self.deliver(&commit.messages, now).await?;

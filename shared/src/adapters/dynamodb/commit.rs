@@ -23,6 +23,7 @@ enum Part {
     Counter,
     Message(usize),
     Escalation,
+    Board,
 }
 
 impl DynamoStore {
@@ -167,6 +168,10 @@ impl DynamoStore {
         for w in self.escalation_writes(&c.escalations)? {
             writes.push(w);
             parts.push(Part::Escalation);
+        }
+        for w in self.board_writes(id, &c.boards)? {
+            writes.push(w);
+            parts.push(Part::Board);
         }
         let now = Utc::now();
         for (i, m) in c.messages.iter().enumerate() {

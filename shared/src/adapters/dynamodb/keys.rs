@@ -84,6 +84,11 @@ pub fn job(job: &Job) -> (String, &'static str) {
 }
 
 /// The partition of the open escalations.
+/// A board's partition, and an entry's sort key in it.
+pub fn board_entry(board: crate::domain::boards::Board, item: &str) -> (String, String) {
+    (format!("BOARD#{board}"), format!("I#{item}"))
+}
+
 pub const ESCALATIONS: &str = "ESCALATIONS";
 
 /// Sort keys of that partition begin so (a key condition cannot be empty).

@@ -15,6 +15,7 @@
 //! | job | `JOB#{name}` | `J` | `next_at` |
 //! | listed on a sheet | `SHEETLOG#{agent}#{day}` | `K#{booking key}` | what that day's sheet and updates listed |
 //! | agent roster | `ROSTER` | `R` | `agents` (JSON rows), `updated_at`; replaced whole by `aftercare agents import` |
+//! | board entry | `BOARD#{board}` | `I#{item}` | `customer`, `at`: an at-risk call (`at-risk`) or a day's detractor comment (`detractors-{date}`) |
 //! | open escalation | `ESCALATIONS` | `CALL#{call id}` | `call`, `opened_at`; written with the customer's commit, deleted when resolved |
 //!
 //! The sparse GSI `due` (`due_pk`, `due_at`, projecting `due_failures`)
@@ -30,6 +31,7 @@
 //! `calendar`, `outbox`, `suppressions`, `jobs` and `escalations` answer the ports. This
 //! file defines the table and the reads they share.
 
+mod boards;
 mod calendar;
 mod commit;
 mod counters;

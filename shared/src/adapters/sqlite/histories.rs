@@ -103,6 +103,7 @@ impl Histories for SqliteStore {
             }
         }
         super::escalations::apply(&tx, &c.escalations)?;
+        super::boards::apply(&tx, &c.history.customer_id, &c.boards)?;
         tx.commit().map_err(db)
     }
 

@@ -6,6 +6,7 @@
 //! and the day counters a commit writes), `calendar`, `outbox`,
 //! `suppressions`, `jobs` and `escalations`.
 
+mod boards;
 mod calendar;
 mod counters;
 mod escalations;
@@ -53,6 +54,10 @@ CREATE INDEX IF NOT EXISTS escalations_by_age ON escalations(opened_at, call);
 CREATE TABLE IF NOT EXISTS sheet_log (agent TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (agent, day, key));
 CREATE TABLE IF NOT EXISTS level_months (
     month TEXT NOT NULL, metric TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (month, metric));
+CREATE TABLE IF NOT EXISTS boards (
+    board TEXT NOT NULL, item TEXT NOT NULL, customer TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (board, item));
+CREATE INDEX IF NOT EXISTS boards_by_time ON boards(board, at, item);
 CREATE TABLE IF NOT EXISTS roster (id INTEGER PRIMARY KEY CHECK (id = 1), agents TEXT NOT NULL, updated_at TEXT NOT NULL);
 ";
 
