@@ -16,6 +16,68 @@ pub fn settings(path: Option<&Path>) -> Result<Settings> {
     Settings::load(path).context("reading settings")
 }
 
+/// The settings a data directory was last run with (`run`, `demo`), kept
+/// as `DIR/settings.toml` so that later commands read its days the same
+/// way.
+const REMEMBERED: &str = "settings.toml";
+
+/// Keeps the settings `run` or `demo` uses in the directory: the TOML they
+/// came from (empty: the defaults).
+pub fn remember_settings(dir: &Path, toml_text: &str) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))?;
+    let path = dir.join(REMEMBERED);
+    let text = format!(
+        "# The settings aftercare last ran this directory with (written by run/demo).\n{toml_text}"
+    );
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The TOML text of `--config` (empty without one).
+pub fn config_text(path: Option<&Path>) -> Result<String> {
+    match path {
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display())),
+        None => Ok(String::new()),
+    }
+}
+
+/// The settings for a command on an existing directory: `--config` when
+/// given (with a note on stderr when its report time zone differs from
+/// the directory's), else what the directory was run with, else defaults.
+pub fn settings_for(dir: &Path, config: Option<&Path>) -> Result<Settings> {
+    let path = dir.join(REMEMBERED);
+    let remembered = if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        Some(Settings::from_toml(&text).with_context(|| format!("reading {}", path.display()))?)
+    } else {
+        None
+    };
+    match (config, remembered) {
+        (Some(c), remembered) => {
+            let chosen = settings(Some(c))?;
+            if let Some(r) = remembered {
+                let (was, now) = (r.policy.report_time_zone, chosen.policy.report_time_zone);
+                if was != now {
+                    // The counters were kept by the run's days: say what
+                    // the labels will not.
+                    eprintln!(
+                        "note: {} was run with report time zone {}, so its days are {} days; {} says {}, which labels them but cannot move them (leave out --config to use the data's own zone)",
+                        dir.display(),
+                        was.name(),
+                        was.name(),
+                        c.display(),
+                        now.name(),
+                    );
+                }
+            }
+            Ok(chosen)
+        }
+        (None, Some(r)) => Ok(r),
+        (None, None) => settings(None),
+    }
+}
+
 /// The service over the data directory `dir`, sending mail to its
 /// `outbox/` (or through `wrap`'s mailer around it, for the demo).
 pub fn open(

@@ -4,11 +4,12 @@ mod agents;
 mod demo;
 mod escalations;
 mod local;
+mod report;
 mod run;
 mod serve;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -56,14 +57,22 @@ enum Command {
         quiet: bool,
     },
     /// Print one day's KPIs.
+    /// Print one day's KPIs (--date), or each day's of a range (--from, --to).
     Report {
         #[arg(long)]
         data: PathBuf,
         /// The day (YYYY-MM-DD) in the report time zone.
-        #[arg(long)]
-        date: String,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        date: Option<String>,
+        /// The first day of a range.
+        #[arg(long, requires = "to")]
+        from: Option<String>,
+        /// The last day of a range (included).
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        /// text (one day), json, csv, or html (a page with the trend picture).
+        #[arg(long, value_enum)]
+        format: Option<report::Format>,
     },
     /// Show the outbox: mail the transport refused for good (parked).
     Outbox {
@@ -117,13 +126,6 @@ enum SuppressAction {
     List,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Json,
-    Text,
-    Html,
-}
-
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -174,29 +176,35 @@ fn main() -> Result<()> {
                     .transpose()
                     .context("--until must be an RFC 3339 time, such as 2026-12-01T00:00:00Z")?;
                 let settings = local::settings(cli.config.as_deref())?;
+                local::remember_settings(&data, &local::config_text(cli.config.as_deref())?)?;
                 let summary = run::run_file(&settings, &data, &events, until, !quiet).await?;
                 println!("{summary}");
                 Ok(())
             }
-            Command::Report { data, date, format } => {
-                let date: chrono::NaiveDate = date
-                    .parse()
-                    .with_context(|| format!("--date {date:?} is not a date (YYYY-MM-DD)"))?;
-                let settings = local::settings(cli.config.as_deref())?;
+            Command::Report {
+                data,
+                date,
+                from,
+                to,
+                format,
+            } => {
+                let days = report::Days::parse(date.as_deref(), from.as_deref(), to.as_deref())?;
+                let format = format.unwrap_or(match days {
+                    report::Days::One(_) => report::Format::Text,
+                    report::Days::Range(..) => report::Format::Csv,
+                });
+                let settings = local::settings_for(&data, cli.config.as_deref())?;
                 let service = local::open_existing(&data, &settings)?;
-                let report = service.report(date).await?;
-                match format {
-                    Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-                    Format::Text => print!("{}", report.to_text()),
-                    Format::Html => println!(
-                        "{}",
-                        aftercare_shared::mail::render::report_html(&settings, &report)?
-                    ),
+                let text = report::report(&service, &settings, days, format).await?;
+                if text.ends_with('\n') {
+                    print!("{text}");
+                } else {
+                    println!("{text}");
                 }
                 Ok(())
             }
             Command::Outbox { data, parked } => {
-                let settings = local::settings(cli.config.as_deref())?;
+                let settings = local::settings_for(&data, cli.config.as_deref())?;
                 let service = local::open_existing(&data, &settings)?;
                 anyhow::ensure!(
                     parked,
@@ -219,18 +227,18 @@ fn main() -> Result<()> {
                 Ok(())
             }
             Command::Serve { data, listen } => {
-                let settings = local::settings(cli.config.as_deref())?;
+                let settings = local::settings_for(&data, cli.config.as_deref())?;
                 let service = local::open(&data, &settings, |m| m)?;
                 serve::serve(service, listen, &data).await
             }
             Command::Suppress { data, action } => {
-                let settings = local::settings(cli.config.as_deref())?;
+                let settings = local::settings_for(&data, cli.config.as_deref())?;
                 let service = local::open(&data, &settings, |m| m)?;
                 suppress(&service, action).await
             }
             Command::Agents { action } => agents::agents(cli.config.as_deref(), action).await,
             Command::Escalations { data, action } => {
-                let settings = local::settings(cli.config.as_deref())?;
+                let settings = local::settings_for(&data, cli.config.as_deref())?;
                 let service = local::open(&data, &settings, |m| m)?;
                 escalations::escalations(&service, action).await
             }

@@ -300,7 +300,7 @@ impl Settings {
             business: Business {
                 name: b.name,
                 managers,
-                locale: Locale::from_tag(&b.locale),
+                locale: supported_locale("business.locale", &b.locale)?,
                 from,
                 base_url: b.base_url.trim_end_matches('/').to_string(),
                 report_hour: b.report_hour,
@@ -368,6 +368,7 @@ impl Settings {
             b.base_url = v;
         }
         if let Some(v) = var("MANAGER_LOCALE") {
+            supported_locale("MANAGER_LOCALE", &v)?;
             b.locale = v;
         }
         Settings::from_file(file)
@@ -413,6 +414,24 @@ fn parse_hours(
     Ok(WeeklyHours::new(start_t, end_t, days))
 }
 
+/// A language the product speaks (`ko`, `ko-KR`, `zh_CN`...), or an error
+/// naming `field`: a typo must not quietly become English.
+fn supported_locale(field: &str, tag: &str) -> Result<Locale, ConfigError> {
+    let primary = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ["en", "ko", "vi", "zh"].contains(&primary.as_str()) {
+        Ok(Locale::from_tag(tag))
+    } else {
+        Err(invalid(
+            field,
+            format!("{tag:?} is not one of en, ko, vi, zh"),
+        ))
+    }
+}
+
 /// Validates one agent; errors name `field` (`agents[2].email`).
 pub fn parse_agent_row(field: &str, a: AgentRow) -> Result<Agent, ConfigError> {
     let field = field.to_string();
@@ -427,17 +446,7 @@ pub fn parse_agent_row(field: &str, a: AgentRow) -> Result<Agent, ConfigError> {
         return Err(invalid(format!("{field}.languages"), "names no language"));
     }
     for l in &a.languages {
-        let primary = l
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if !["en", "ko", "vi", "zh"].contains(&primary.as_str()) {
-            return Err(invalid(
-                format!("{field}.languages"),
-                format!("{l:?} is not one of en, ko, vi, zh"),
-            ));
-        }
+        supported_locale(&format!("{field}.languages"), l)?;
     }
     if a.capacity == 0 {
         return Err(invalid(format!("{field}.capacity"), "must be at least 1"));
@@ -514,10 +523,12 @@ mod tests {
     }
 
     #[test]
-    fn the_managers_language_is_read_and_falls_back_to_english() {
+    fn the_managers_language_is_read_defaults_to_english_and_a_typo_is_refused() {
         let s = Settings::from_toml("[business]\nlocale = \"ko\"\n").unwrap();
         assert_eq!(s.business.locale, Locale::Ko);
         assert_eq!(Settings::default().business.locale, Locale::En);
+        let typo = Settings::from_toml("[business]\nlocale = \"kr\"\n").unwrap_err();
+        assert!(typo.to_string().contains("business.locale"), "{typo}");
     }
 
     #[test]

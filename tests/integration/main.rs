@@ -2,10 +2,12 @@
 
 mod aws_pipeline;
 mod dataset;
+mod day_reads;
 mod e2e_run;
 mod failure_isolation;
 mod helpers;
 mod mail_standards;
+mod manager_email;
 mod oracle;
 mod outcomes;
 mod pages;

@@ -12,9 +12,10 @@ use axum::http::StatusCode;
 pub fn explain<'t>(error: &ServiceError, t: &'t PageTexts) -> (StatusCode, &'t str) {
     match error {
         ServiceError::Rejected(r) => rejection(r, t),
-        ServiceError::Store(_) | ServiceError::Contended(_) | ServiceError::Render(_) => {
-            (StatusCode::SERVICE_UNAVAILABLE, &t.unavailable)
-        }
+        ServiceError::Store(_)
+        | ServiceError::Contended(_)
+        | ServiceError::Render(_)
+        | ServiceError::Report(_) => (StatusCode::SERVICE_UNAVAILABLE, &t.unavailable),
     }
 }
 

@@ -94,9 +94,12 @@ pub async fn demo(
     seed: u64,
     events_only: Option<&Path>,
 ) -> Result<()> {
-    let settings = match config {
-        Some(_) => local::settings(config)?,
-        None => Settings::from_toml(DEMO_SETTINGS).context("demo settings")?,
+    let (settings, settings_text) = match config {
+        Some(_) => (local::settings(config)?, local::config_text(config)?),
+        None => (
+            Settings::from_toml(DEMO_SETTINGS).context("demo settings")?,
+            DEMO_SETTINGS.to_string(),
+        ),
     };
     let start = Utc
         .with_ymd_and_hms(2026, 11, 2, 0, 0, 0)
@@ -112,6 +115,7 @@ pub async fn demo(
     }
     output::prepare_out_dir(out)?;
     output::write_events(&out.join("events.jsonl"), &base)?;
+    local::remember_settings(out, &settings_text)?;
     let mut observed = None;
     let service = local::open(out, &settings, |inner| {
         let o = Arc::new(Observed {

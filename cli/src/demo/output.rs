@@ -3,6 +3,8 @@
 
 use crate::run::Counts;
 use aftercare_shared::config::Settings;
+use aftercare_shared::domain::ids::Locale;
+use aftercare_shared::mail::render;
 use aftercare_shared::services::Aftercare;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -27,7 +29,7 @@ pub fn prepare_out_dir(out: &Path) -> Result<()> {
         ] {
             let _ = std::fs::remove_file(out.join(name));
         }
-        for dir in ["outbox", "reports", "call-sheets"] {
+        for dir in ["outbox", "reports", "call-sheets", "manager-emails"] {
             let _ = std::fs::remove_dir_all(out.join(dir));
         }
     }
@@ -57,6 +59,7 @@ pub async fn write_outputs(
 ) -> Result<()> {
     let reports = out.join("reports");
     let sheets = out.join("call-sheets");
+    let manager_mail = out.join("manager-emails");
     std::fs::create_dir_all(&reports)?;
     std::fs::create_dir_all(&sheets)?;
     let tz = settings.policy.report_time_zone;
@@ -74,10 +77,30 @@ pub async fn write_outputs(
     );
     while day <= last {
         let r = service.report(day).await?;
+        let brief = service.brief_for_day(day).await?;
         std::fs::write(
             reports.join(format!("{day}.html")),
-            aftercare_shared::mail::render::report_html(settings, &r)?,
+            render::report_page(settings, &brief)?,
         )?;
+        // The morning email in each language the product speaks: the
+        // configured language's as the simulated clock sent it (outbox/),
+        // the others rendered from the same day as of that morning (a
+        // day whose morning is past the run's end is rendered in all).
+        let sent = out.join("outbox").join(format!("report-{day}.eml"));
+        for locale in &[Locale::En, Locale::Ko, Locale::Vi, Locale::Zh] {
+            let dir = manager_mail.join(locale.code());
+            std::fs::create_dir_all(&dir)?;
+            let file = dir.join(format!("{day}.eml"));
+            if *locale == settings.business.locale && sent.exists() {
+                std::fs::copy(&sent, &file)?;
+                continue;
+            }
+            let mut local = settings.clone();
+            local.business.locale = *locale;
+            let morning = report_morning(settings, day);
+            let m = render::manager_email(&local, &brief, morning)?;
+            std::fs::write(file, m.raw)?;
+        }
         std::fs::write(
             reports.join(format!("{day}.json")),
             serde_json::to_string_pretty(&r)?,
@@ -95,6 +118,15 @@ pub async fn write_outputs(
         ));
         day = day.succ_opt().context("date overflow")?;
     }
+    let first = start.with_timezone(&tz).date_naive();
+    std::fs::write(
+        reports.join("all-days.html"),
+        render::range_page(settings, &service.reports(first, last).await?)?,
+    )?;
+    std::fs::write(
+        reports.join("all-days.csv"),
+        crate::report::csv(&service.reports(first, last).await?)?,
+    )?;
     let mut sheet_count = 0;
     for entry in std::fs::read_dir(out.join("outbox"))? {
         let entry = entry?;
@@ -107,6 +139,15 @@ pub async fn write_outputs(
     summary.push_str(&format!("\n{mails} emails in outbox/ ({sheet_count} call sheets also in call-sheets/), daily reports in reports/\n"));
     std::fs::write(out.join("summary.txt"), &summary)?;
     print!("{summary}");
-    println!("\nWrote the demo to {}:\n  {0}/outbox/       every email, one .eml file each\n  {0}/call-sheets/  the agents' daily call sheets\n  {0}/reports/      daily KPI reports (HTML and JSON)\n  {0}/summary.txt\nTry: aftercare report --data {0} --date {} --format text", out.display(), last - Duration::days(1));
+    println!("\nWrote the demo to {}:\n  {0}/outbox/       every email, one .eml file each\n  {0}/call-sheets/  the agents' daily call sheets\n  {0}/reports/      daily KPI reports (HTML and JSON; all-days.html and .csv for the month)\n  {0}/manager-emails/ the managers' morning email each day, in en, ko, vi and zh (.eml)\n  {0}/summary.txt\nTry: aftercare report --data {0} --date {} --format text", out.display(), last - Duration::days(1));
     Ok(())
+}
+
+/// When the morning email after `day` goes out: the report hour of the
+/// next day, in the report time zone.
+fn report_morning(settings: &Settings, day: chrono::NaiveDate) -> DateTime<Utc> {
+    let tz = settings.policy.report_time_zone;
+    let hour = chrono::NaiveTime::from_hms_opt(settings.business.report_hour, 0, 0)
+        .unwrap_or(chrono::NaiveTime::MIN);
+    aftercare_shared::domain::contact::local_to_utc(tz, day + Duration::days(1), hour)
 }

@@ -17,6 +17,7 @@ pub mod roster;
 pub mod stats;
 pub mod surveys;
 pub mod token;
+pub mod trends;
 
 #[cfg(test)]
 mod derive_tests;

@@ -1,5 +1,6 @@
 //! Email: MIME building and the messages aftercare sends.
 
+pub mod chart;
 pub mod mime;
 pub mod render;
 

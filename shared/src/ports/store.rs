@@ -375,6 +375,13 @@ pub trait JobSchedule: Send + Sync {
         expected: Option<DateTime<Utc>>,
         next: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// What a job keeps between its runs (the morning email: the days it
+    /// showed), `None` before the first.
+    async fn job_memo(&self, job: &Job) -> Result<Option<String>, StoreError>;
+
+    /// Replaces the job's memo.
+    async fn set_job_memo(&self, job: &Job, memo: &str) -> Result<(), StoreError>;
 }
 
 /// The agent roster on AWS (SPEC 11: it lives in the table), replaced

@@ -14,6 +14,7 @@ use crate::domain::roster::Agent;
 use crate::mail::render::{self, SheetEntry};
 use crate::ports::{Booking, Message};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use std::collections::BTreeMap;
 
 /// At most this many missed occurrences of one job are caught up at once.
 const MAX_CATCH_UP: usize = 62;
@@ -28,6 +29,8 @@ const UPDATE_STALE_AFTER_MINUTES: i64 = 60;
 struct JobMail {
     messages: Vec<Message>,
     listed: Option<(AgentId, NaiveDate, Vec<String>)>,
+    /// The job's memo to keep once the mail is queued.
+    memo: Option<String>,
 }
 
 impl JobMail {
@@ -35,6 +38,7 @@ impl JobMail {
         JobMail {
             messages: Vec::new(),
             listed: None,
+            memo: None,
         }
     }
 }
@@ -160,6 +164,9 @@ impl Aftercare {
                 if let Some((agent, day, keys)) = &mail.listed {
                     self.store.mark_listed(agent, *day, keys).await?;
                 }
+                if let Some(memo) = &mail.memo {
+                    self.store.set_job_memo(&job, memo).await?;
+                }
                 if !self.store.advance_job(&job, Some(at), next).await? {
                     break; // another runner has it
                 }
@@ -179,11 +186,20 @@ impl Aftercare {
         match job {
             Job::DailyReport => {
                 let tz = self.settings.policy.report_time_zone;
-                let report = self.report(local_day(tz, at) - Duration::days(1)).await?;
-                let notes = self.morning_notes(now).await?;
+                let day = local_day(tz, at) - Duration::days(1);
+                // What the last email showed, to name the days revised since.
+                let shown: BTreeMap<NaiveDate, u64> = self
+                    .store
+                    .job_memo(job)
+                    .await?
+                    .and_then(|m| serde_json::from_str(&m).ok())
+                    .unwrap_or_default();
+                let brief = self.manager_brief(day, now, &shown).await?;
+                let memo = serde_json::to_string(&super::day_fingerprints(&brief.days)).ok();
                 Ok(JobMail {
-                    messages: vec![render::daily_report(&self.settings, &report, &notes, now)?],
+                    messages: vec![render::manager_email(&self.settings, &brief, now)?],
                     listed: None,
+                    memo,
                 })
             }
             Job::CallSheet(id) => {
@@ -211,6 +227,7 @@ impl Aftercare {
                         now,
                     )?],
                     listed: Some((agent.id.clone(), day, keys)),
+                    memo: None,
                 })
             }
             Job::SheetUpdates(id) => {
@@ -249,40 +266,10 @@ impl Aftercare {
                         now,
                     )?],
                     listed: Some((agent.id.clone(), day, keys)),
+                    memo: None,
                 })
             }
         }
-    }
-
-    /// Beside the KPIs: an empty roster said plainly, and the open
-    /// escalations (the oldest 20), each with its link.
-    async fn morning_notes(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<render::MorningNotes, ServiceError> {
-        const LISTED: usize = 20;
-        let tz = self.settings.policy.report_time_zone;
-        let t = &crate::i18n::texts(self.settings.business.locale).report;
-        let all = self.store.open_escalations(usize::MAX).await?;
-        let mut escalations = Vec::new();
-        for e in all.iter().take(LISTED) {
-            let name = self
-                .store
-                .load(e.call.customer())
-                .await?
-                .and_then(|h| h.latest_profile().and_then(|p| p.name.clone()))
-                .unwrap_or_else(|| e.call.customer().to_string());
-            let since = crate::i18n::fill(
-                &t.since,
-                &[("time", &crate::i18n::words::local_time(e.opened_at, tz))],
-            );
-            escalations.push((name, since, self.escalation_url(&e.call, now)));
-        }
-        Ok(render::MorningNotes {
-            no_agents: self.agents().await?.is_empty(),
-            escalations,
-            escalations_open: all.len(),
-        })
     }
 
     fn sheet_entry(&self, c: ScheduledCall) -> SheetEntry {

@@ -12,6 +12,7 @@
 //! | [`Aftercare::agent_calls`], [`Aftercare::outcome_page`], [`Aftercare::record_outcome`] | `calls.rs` |
 //! | [`Aftercare::open_escalations`], [`Aftercare::escalation_page`], [`Aftercare::resolve_escalation`] | `escalations.rs` |
 //! | [`Aftercare::call_sheets`], [`Aftercare::morning_report`] | `jobs.rs` |
+//! | [`Aftercare::report`], [`Aftercare::reports`], [`Aftercare::manager_brief`] | `brief.rs` |
 //! | slot search and booking | `booking.rs` |
 
 /// Slot search and booking (public for the scheduling benchmark; entry
@@ -19,6 +20,7 @@
 pub mod booking;
 #[cfg(test)]
 mod booking_props;
+mod brief;
 mod calls;
 mod care;
 mod customers;
@@ -27,6 +29,10 @@ mod due;
 mod escalations;
 mod jobs;
 
+pub use brief::{
+    day_fingerprints, revised_days, trend_points, AgentRow, AtRiskItem, Capped, DetractorItem,
+    EscalationItem, ManagerBrief, TREND_DAYS,
+};
 pub use calls::{
     AttemptStatus, CallStatus, OutcomeForm, OutcomePage, OutcomeReceipt, ScheduledCall,
 };
@@ -88,6 +94,8 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Render(#[from] RenderError),
+    #[error(transparent)]
+    Report(#[from] crate::mail::render::ReportError),
     #[error("customer {0}: gave up after {MAX_RETRIES} concurrent changes")]
     Contended(CustomerId),
 }

@@ -20,13 +20,13 @@ const PHONE: (u32, u32) = (390, 844);
 const DESKTOP: (u32, u32) = (1280, 900);
 
 /// `chromedriver` on a free port, killed on drop.
-pub(super) struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    pub(super) fn start() -> Driver {
+    pub(crate) fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -53,7 +53,7 @@ impl Driver {
         panic!("chromedriver did not answer at {}", driver.url);
     }
 
-    pub(super) async fn browser(&self) -> Client {
+    pub(crate) async fn browser(&self) -> Client {
         let mut caps = serde_json::Map::new();
         let profile = tempfile::tempdir().expect("a profile folder").keep();
         caps.insert(
@@ -79,7 +79,7 @@ impl Drop for Driver {
     }
 }
 
-pub(super) fn shots() -> PathBuf {
+pub(crate) fn shots() -> PathBuf {
     let dir = std::env::var_os("AFTERCARE_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("aftercare-screenshots"));

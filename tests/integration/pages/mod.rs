@@ -3,7 +3,7 @@
 //! HTTP, counts read back through `aftercare report` and `aftercare
 //! suppress list`.
 
-mod browser;
+pub(crate) mod browser;
 mod browser_calls;
 mod calls;
 mod reminders;

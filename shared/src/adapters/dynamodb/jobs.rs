@@ -1,6 +1,6 @@
 //! The job schedule: one item per job, advanced by a conditional put.
 
-use super::items::{get_time, key, s};
+use super::items::{get_s, get_time, key, s};
 use super::{ignore_condition, keys, DynamoStore};
 use crate::adapters::time_text;
 use crate::domain::keys::Job;
@@ -39,5 +39,25 @@ impl JobSchedule for DynamoStore {
         ignore_condition(put.send().await, |e| {
             e.is_conditional_check_failed_exception()
         })
+    }
+
+    async fn job_memo(&self, job: &Job) -> Result<Option<String>, StoreError> {
+        self.get(keys::job_memo(job))
+            .await?
+            .map(|item| get_s(&item, "memo").map(str::to_string))
+            .transpose()
+    }
+
+    async fn set_job_memo(&self, job: &Job, memo: &str) -> Result<(), StoreError> {
+        let mut item = key(keys::job_memo(job));
+        item.insert("memo".into(), s(memo));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(super::sdk)?;
+        Ok(())
     }
 }

@@ -79,6 +79,12 @@ pub fn suppression(address: &EmailAddress) -> (String, &'static str) {
     (format!("{SUPPRESSION_PREFIX}{}", address.normalized()), "S")
 }
 
+/// What a job keeps between runs (apart from its schedule item, which
+/// each run replaces whole).
+pub fn job_memo(job: &Job) -> (String, &'static str) {
+    (format!("JOBMEMO#{job}"), "M")
+}
+
 pub fn job(job: &Job) -> (String, &'static str) {
     (format!("JOB#{job}"), "J")
 }

@@ -13,6 +13,7 @@
 //! | outbox message | `OUTBOX#{id}` | `M` | `message`, `attempts`; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
 //! | suppression | `SUPPRESS#{address}` | `S` | `reason`, `at` |
 //! | job | `JOB#{name}` | `J` | `next_at` |
+//! | job memo | `JOBMEMO#{name}` | `M` | `memo`: what the morning email showed, for its revised-days line |
 //! | listed on a sheet | `SHEETLOG#{agent}#{day}` | `K#{booking key}` | what that day's sheet and updates listed |
 //! | agent roster | `ROSTER` | `R` | `agents` (JSON rows), `updated_at`; replaced whole by `aftercare agents import` |
 //! | board entry | `BOARD#{board}` | `I#{item}` | `customer`, `at`: an at-risk call (`at-risk`) or a day's detractor comment (`detractors-{date}`) |

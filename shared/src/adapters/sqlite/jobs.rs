@@ -47,4 +47,26 @@ impl JobSchedule for SqliteStore {
         };
         Ok(n == 1)
     }
+
+    async fn job_memo(&self, job: &Job) -> Result<Option<String>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT memo FROM job_memos WHERE name = ?1",
+                [job.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    async fn set_job_memo(&self, job: &Job, memo: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO job_memos (name, memo) VALUES (?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET memo = excluded.memo",
+                params![job.to_string(), memo],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
 }

@@ -49,6 +49,7 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(delivered, seq);
 CREATE INDEX IF NOT EXISTS outbox_parked ON outbox(parked_at) WHERE parked_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS suppressions (address TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, next_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS job_memos (name TEXT PRIMARY KEY, memo TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS escalations (call TEXT PRIMARY KEY, opened_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS escalations_by_age ON escalations(opened_at, call);
 CREATE TABLE IF NOT EXISTS sheet_log (agent TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (agent, day, key));

@@ -9,7 +9,9 @@ mod sheet;
 mod survey;
 
 pub use notices::{escalation_alert, low_score_alert, EscalationAlert, LowScore};
-pub use report::{daily_report, report_html, MorningNotes};
+pub use report::{
+    manager_email, manager_email_text, range_page, report_page, ReportError, TREND_CID,
+};
 pub use sheet::{call_sheet, sheet_update, SheetEntry};
 pub use survey::{survey_email, SurveyMail};
 

@@ -1,129 +1,688 @@
-//! The morning report email and the report page.
+//! The managers' morning email (SPEC 8) and the report pages: one view of
+//! a [`ManagerBrief`] in the managers' language, written as plain text,
+//! as the email's HTML (the trend picture inline by `cid:`) and as a
+//! standalone page (the picture as a `data:` URI). Numbers are rounded
+//! to 0.1 here and only here; the JSON report carries full precision.
 
 use super::{managers, message, Parts, RenderError};
 use crate::config::Settings;
+use crate::domain::event::{Score, SurveyFor};
 use crate::domain::keys::MessageId;
 use crate::domain::report::DailyReport;
-use crate::i18n::{fill, texts};
+use crate::domain::trends::{Change, Kpi, KpiLine};
+use crate::i18n::words::local_time;
+use crate::i18n::{fill, texts, ReportTexts};
+use crate::mail::chart::{trend_png, ChartError, TREND_SIZE};
+use crate::mail::mime::Inline;
 use crate::ports::Message;
+use crate::services::{trend_points, ManagerBrief};
 use askama::Template;
-use chrono::{DateTime, Utc};
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, Utc};
 
-/// What the morning email says beside the KPIs (issue 8 grows this into
-/// the full manager email).
-#[derive(Debug, Clone, Default)]
-pub struct MorningNotes {
-    /// The roster is empty: every call is booked unassigned, at risk.
-    pub no_agents: bool,
-    /// Open escalations, oldest first: the customer, since when (report
-    /// time zone), the signed link to resolve it.
-    pub escalations: Vec<(String, String, String)>,
-    /// How many are open in all (more than listed when capped).
-    pub escalations_open: usize,
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Chart(#[from] ChartError),
 }
 
-struct ReportView<'a> {
-    lang: &'a str,
-    title: String,
+impl From<askama::Error> for ReportError {
+    fn from(e: askama::Error) -> ReportError {
+        ReportError::Render(RenderError(e))
+    }
+}
+
+/// How a change reads, and whether it is good news, bad news or neither.
+struct ChangeView {
     text: String,
-    warning: Option<&'a str>,
-    escalations_heading: Option<String>,
-    escalations: &'a [(String, String, String)],
+    tone: &'static str,
+}
+
+struct KpiView {
+    name: String,
+    value: String,
+    detail: Option<String>,
+    vs_day_before: ChangeView,
+    vs_week: ChangeView,
+}
+
+struct ListView {
+    heading: String,
+    items: Vec<ItemView>,
     more: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "mail/report.html")]
-struct ReportHtml<'a> {
-    v: &'a ReportView<'a>,
+struct ItemView {
+    line: String,
+    note: Option<String>,
+    link: Option<String>,
+}
+
+struct AgentView {
+    name: String,
+    calls: i64,
+    reached: i64,
+    satisfied: i64,
+    on_time: String,
+}
+
+struct TrendRow {
+    date: String,
+    csat: String,
+    nps: String,
+    on_time: String,
+}
+
+struct BriefView<'a> {
+    lang: &'static str,
+    t: &'a ReportTexts,
+    title: String,
+    heading: String,
+    warning: Option<&'a str>,
+    revised: Option<String>,
+    lists: Vec<ListView>,
+    nothing_today: Option<&'a str>,
+    yesterday: String,
+    kpis: Vec<KpiView>,
+    agents_heading: String,
+    agents: Vec<AgentView>,
+    trend_heading: String,
+    trend: Vec<TrendRow>,
     resolve: &'a str,
 }
 
-fn report_view<'a>(
-    settings: &Settings,
-    report: &DailyReport,
-    notes: &'a MorningNotes,
-) -> ReportView<'a> {
+fn one(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r == 0.0 {
+        "0.0".into() // never "-0.0"
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// A change with its sign. The minus is ASCII, as in every other number
+/// of the email, so that the figures read back the same by machine.
+fn signed(v: f64) -> String {
+    let s = one(v.abs());
+    if s == "0.0" {
+        s
+    } else if v > 0.0 {
+        format!("+{s}")
+    } else {
+        format!("-{s}")
+    }
+}
+
+/// A count: whole when it is one (yesterday's), else to 0.1 (an average).
+fn count(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        one(v)
+    }
+}
+
+fn kpi_name(t: &ReportTexts, k: Kpi) -> &str {
+    match k {
+        Kpi::Csat => &t.csat,
+        Kpi::Nps => &t.nps,
+        Kpi::OnTime => &t.on_time,
+        Kpi::Reached => &t.reached,
+        Kpi::EscalationsOpen => &t.escalations_open,
+        Kpi::AtRisk => &t.at_risk,
+        Kpi::Orders => &t.orders,
+        Kpi::TicketsClosed => &t.tickets_closed,
+        Kpi::ResolutionRate => &t.resolution_rate,
+        Kpi::Backlog => &t.backlog,
+        Kpi::SurveyResponses => &t.survey_responses,
+        Kpi::Unsubscribes => &t.unsubscribes,
+    }
+}
+
+fn value_text(k: Kpi, v: f64) -> String {
+    match k {
+        Kpi::OnTime | Kpi::ResolutionRate => format!("{}%", one(v)),
+        Kpi::Csat | Kpi::Nps => one(v),
+        _ => count(v),
+    }
+}
+
+fn amount(t: &ReportTexts, k: Kpi, by: f64) -> String {
+    if k.in_points() {
+        fill(&t.points, &[("n", &one(by))])
+    } else {
+        count((by * 10.0).round() / 10.0)
+    }
+}
+
+fn change_view(t: &ReportTexts, k: Kpi, c: &crate::domain::trends::Comparison) -> ChangeView {
+    let good = |up: bool| {
+        if up == k.higher_is_better() {
+            "good"
+        } else {
+            "bad"
+        }
+    };
+    let (text, tone) = match c.change {
+        Change::Unknown => (t.unknown.clone(), "none"),
+        Change::Same => (t.same.clone(), "none"),
+        Change::Up(by) => (fill(&t.up, &[("by", &amount(t, k, by))]), good(true)),
+        Change::Down(by) => (fill(&t.down, &[("by", &amount(t, k, by))]), good(false)),
+        Change::Unclear { by, margin } => (
+            fill(&t.unclear, &[("by", &signed(by)), ("margin", &one(margin))]),
+            "none",
+        ),
+    };
+    let text = match c.base {
+        Some(b) if !matches!(c.change, Change::Unknown) => {
+            format!(
+                "{text}{}{}",
+                t.sep,
+                fill(&t.was, &[("base", &value_text(k, b))])
+            )
+        }
+        _ => text,
+    };
+    ChangeView { text, tone }
+}
+
+fn kpi_view(t: &ReportTexts, l: &KpiLine) -> KpiView {
+    let n = |key: &str, v: i64| fill(key, &[("n", &v.to_string())]);
+    let answers = |v: i64| {
+        if v == 1 {
+            t.answers_one.clone()
+        } else {
+            n(&t.answers, v)
+        }
+    };
+    let detail = match l.kpi {
+        Kpi::Csat => l.out_of.map(|o| match l.ci95 {
+            Some([lo, hi]) => format!(
+                "{}{}{}",
+                fill(&t.ci, &[("low", &one(lo)), ("high", &one(hi))]),
+                t.sep,
+                answers(o)
+            ),
+            None => answers(o),
+        }),
+        // A margin of 0 (every answer of one kind) would read as
+        // certainty: the answers alone say how much to trust the figure.
+        Kpi::Nps => l.out_of.map(|o| match l.margin {
+            Some(m) if m > 0.0 => {
+                format!("{}{}{}", fill(&t.moe, &[("m", &one(m))]), t.sep, answers(o))
+            }
+            _ => answers(o),
+        }),
+        Kpi::OnTime => l.out_of.map(|o| n(&t.due, o)),
+        Kpi::ResolutionRate => l.out_of.map(|o| n(&t.closed, o)),
+        _ => None,
+    };
+    KpiView {
+        name: kpi_name(t, l.kpi).to_string(),
+        value: l
+            .value
+            .map(|v| value_text(l.kpi, v))
+            .unwrap_or_else(|| t.no_figures.clone()),
+        detail,
+        vs_day_before: change_view(t, l.kpi, &l.vs_day_before),
+        vs_week: change_view(t, l.kpi, &l.vs_week),
+    }
+}
+
+fn more(t: &ReportTexts, n: usize) -> Option<String> {
+    (n > 0).then(|| fill(&t.and_more, &[("n", &n.to_string())]))
+}
+
+fn subject_words(settings: &Settings, s: &SurveyFor) -> String {
+    let a = &texts(settings.business.locale).alert;
+    match s {
+        SurveyFor::Order(o) => fill(&a.order, &[("id", o.as_str())]),
+        SurveyFor::Ticket(k) => fill(&a.ticket, &[("id", k.as_str())]),
+    }
+}
+
+fn lists(settings: &Settings, b: &ManagerBrief) -> Vec<ListView> {
     let locale = settings.business.locale;
     let t = &texts(locale).report;
-    let date = report.date.to_string();
-    let listed = notes.escalations.len();
-    ReportView {
+    let a = &texts(locale).alert;
+    let tz = b.time_zone;
+    let mut out = Vec::new();
+    if b.escalations.total > 0 {
+        out.push(ListView {
+            heading: fill(
+                &t.open_escalations,
+                &[("count", &b.escalations.total.to_string())],
+            ),
+            items: b
+                .escalations
+                .items
+                .iter()
+                .map(|e| ItemView {
+                    line: format!(
+                        "{}{}{}",
+                        e.name,
+                        t.sep,
+                        fill(&t.since, &[("time", &local_time(e.since, tz))])
+                    ),
+                    note: Some(format!(
+                        "{}{}{}",
+                        a.notes,
+                        t.colon,
+                        e.notes.as_deref().unwrap_or(&a.no_notes)
+                    )),
+                    link: Some(e.url.clone()),
+                })
+                .collect(),
+            more: more(t, b.escalations.more()),
+        });
+    }
+    if b.at_risk.total > 0 {
+        out.push(ListView {
+            heading: fill(
+                &t.at_risk_heading,
+                &[("count", &b.at_risk.total.to_string())],
+            ),
+            items: b
+                .at_risk
+                .items
+                .iter()
+                .map(|c| ItemView {
+                    line: [
+                        c.name.as_str(),
+                        &fill(&t.deadline, &[("time", &local_time(c.deadline, tz))]),
+                        c.agent.as_deref().unwrap_or(&t.unassigned),
+                    ]
+                    .join(&t.sep),
+                    note: None,
+                    link: None,
+                })
+                .collect(),
+            more: more(t, b.at_risk.more()),
+        });
+    }
+    if b.detractors.total > 0 {
+        out.push(ListView {
+            heading: t.detractors_heading.clone(),
+            items: b
+                .detractors
+                .items
+                .iter()
+                .map(|d| {
+                    let (kind, score) = match d.score {
+                        Score::Csat(s) => ("CSAT", s.value()),
+                        Score::Nps(s) => ("NPS", s.value()),
+                    };
+                    ItemView {
+                        line: format!(
+                            "{}{}{}",
+                            d.name,
+                            t.sep,
+                            fill(
+                                &t.detractor_score,
+                                &[
+                                    ("kind", kind),
+                                    ("score", &score.to_string()),
+                                    ("subject", &subject_words(settings, &d.subject)),
+                                    ("time", &local_time(d.at, tz)),
+                                ],
+                            )
+                        ),
+                        note: Some(format!("“{}”", d.comment)),
+                        link: None,
+                    }
+                })
+                .collect(),
+            more: more(t, b.detractors.more()),
+        });
+    }
+    out
+}
+
+fn trend_row(r: &DailyReport) -> TrendRow {
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    TrendRow {
+        date: r.date.to_string(),
+        csat: or_dash(r.csat.score.map(one)),
+        nps: or_dash(r.nps.score.map(one)),
+        on_time: or_dash(
+            r.callbacks
+                .on_time_rate
+                .map(|v| format!("{}%", one(v * 100.0))),
+        ),
+    }
+}
+
+fn brief_view<'a>(settings: &'a Settings, b: &ManagerBrief) -> BriefView<'a> {
+    let locale = settings.business.locale;
+    let all = texts(locale);
+    let t = &all.report;
+    let date = b.day.to_string();
+    let lists = lists(settings, b);
+    BriefView {
         lang: locale.code(),
+        t,
         title: fill(
             &t.subject,
             &[("business", &settings.business.name), ("date", &date)],
         ),
-        text: report.to_text(),
-        warning: notes.no_agents.then_some(t.no_agents.as_str()),
-        escalations_heading: (notes.escalations_open > 0).then(|| {
-            fill(
-                &t.open_escalations,
-                &[("count", &notes.escalations_open.to_string())],
-            )
+        heading: fill(&t.heading, &[("date", &date), ("zone", b.time_zone.name())]),
+        warning: b.no_agents.then_some(t.no_agents.as_str()),
+        revised: (!b.revised.is_empty()).then(|| {
+            let days: Vec<String> = b.revised.iter().map(NaiveDate::to_string).collect();
+            fill(&t.revised, &[("days", &days.join(&t.sep))])
         }),
-        escalations: &notes.escalations,
-        more: (notes.escalations_open > listed).then(|| {
-            fill(
-                &t.and_more,
-                &[("n", &(notes.escalations_open - listed).to_string())],
-            )
-        }),
+        nothing_today: lists.is_empty().then_some(t.nothing_today.as_str()),
+        lists,
+        yesterday: fill(&t.yesterday, &[("date", &date)]),
+        kpis: b.kpis.iter().map(|l| kpi_view(t, l)).collect(),
+        agents_heading: fill(&t.agents_heading, &[("date", &date)]),
+        agents: b
+            .agents
+            .iter()
+            .map(|a| AgentView {
+                name: a
+                    .agent
+                    .as_ref()
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_else(|| t.unassigned_row.clone()),
+                calls: a.calls,
+                reached: a.reached,
+                satisfied: a.satisfied,
+                on_time: match a.on_time_rate() {
+                    Some(r) => format!("{}% ({}/{})", one(r), a.on_time, a.due),
+                    None => "–".into(),
+                },
+            })
+            .collect(),
+        trend_heading: fill(&t.trend_heading, &[("date", &date)]),
+        trend: b.days.iter().map(trend_row).collect(),
+        resolve: &all.alert.open_escalation,
     }
 }
 
-/// The text part: the notes first, then the KPIs.
-fn text_part(v: &ReportView<'_>, resolve: &str) -> String {
-    let mut out = String::new();
+#[derive(Template)]
+#[template(path = "mail/brief.html")]
+struct BriefHtml<'a> {
+    v: &'a BriefView<'a>,
+    image: &'a str,
+    width: u32,
+    height: u32,
+    standalone: bool,
+}
+
+/// The text part: what needs the manager first, then yesterday's figures,
+/// the agents and the 28 days as a table.
+fn text_part(v: &BriefView<'_>) -> String {
+    let t = v.t;
+    let mut s = format!("{}\n{}\n", v.title, v.heading);
     if let Some(w) = v.warning {
-        out.push_str(&format!("! {w}\n\n"));
+        s.push_str(&format!("\n! {w}\n"));
     }
-    if let Some(h) = &v.escalations_heading {
-        out.push_str(&format!("{h}\n"));
-        for (name, since, url) in v.escalations {
-            out.push_str(&format!("- {name}, {since}\n  {resolve}: {url}\n"));
-        }
-        if let Some(more) = &v.more {
-            out.push_str(&format!("  {more}\n"));
-        }
-        out.push('\n');
+    if let Some(r) = &v.revised {
+        s.push_str(&format!("\n* {r}\n"));
     }
-    out.push_str(&v.text);
-    out
+    s.push_str(&format!("\n== {} ==\n", t.today));
+    if let Some(n) = v.nothing_today {
+        s.push_str(&format!("{n}\n"));
+    }
+    for list in &v.lists {
+        s.push_str(&format!("\n{}\n", list.heading));
+        for item in &list.items {
+            s.push_str(&format!("- {}\n", item.line));
+            if let Some(n) = &item.note {
+                s.push_str(&format!("  {n}\n"));
+            }
+            if let Some(l) = &item.link {
+                s.push_str(&format!("  {}{}{l}\n", v.resolve, t.colon));
+            }
+        }
+        if let Some(m) = &list.more {
+            s.push_str(&format!("  {m}\n"));
+        }
+    }
+    s.push_str(&format!("\n== {} ==\n", v.yesterday));
+    for k in &v.kpis {
+        match &k.detail {
+            Some(d) => s.push_str(&format!(
+                "\n{}{}{}{}\n",
+                k.name,
+                t.colon,
+                k.value,
+                fill(&t.paren, &[("text", d)])
+            )),
+            None => s.push_str(&format!("\n{}{}{}\n", k.name, t.colon, k.value)),
+        }
+        s.push_str(&format!(
+            "  {}{}{}\n",
+            t.vs_day_before, t.colon, k.vs_day_before.text
+        ));
+        s.push_str(&format!("  {}{}{}\n", t.vs_week, t.colon, k.vs_week.text));
+    }
+    s.push_str(&format!("\n== {} ==\n", v.agents_heading));
+    s.push_str(&format!(
+        "{} | {} | {} | {} | {}\n",
+        t.agent, t.calls, t.reached_col, t.satisfied, t.on_time_col
+    ));
+    for a in &v.agents {
+        s.push_str(&format!(
+            "{} | {} | {} | {} | {}\n",
+            a.name, a.calls, a.reached, a.satisfied, a.on_time
+        ));
+    }
+    s.push_str(&format!("\n== {} ==\n", v.trend_heading));
+    s.push_str(&format!(
+        "{} | {} | {} | {}\n",
+        t.date, t.csat, t.nps, t.on_time
+    ));
+    for r in &v.trend {
+        s.push_str(&format!(
+            "{} | {} | {} | {}\n",
+            r.date, r.csat, r.nps, r.on_time
+        ));
+    }
+    s
 }
 
-/// The morning KPI email (the full manager email is built on this).
-pub fn daily_report(
+/// The content id of the trend picture in the email.
+pub const TREND_CID: &str = "trend@aftercare";
+
+/// The managers' morning email for the brief's day: text, HTML and the
+/// trend picture inline. Its id is the day's, so sending twice sends once.
+pub fn manager_email(
     settings: &Settings,
-    report: &DailyReport,
-    notes: &MorningNotes,
+    brief: &ManagerBrief,
     now: DateTime<Utc>,
-) -> Result<Message, RenderError> {
-    let v = report_view(settings, report, notes);
-    let resolve = &texts(settings.business.locale).alert.open_escalation;
-    let html = ReportHtml { v: &v, resolve }.render()?;
-    let text = text_part(&v, resolve);
+) -> Result<Message, ReportError> {
+    let v = brief_view(settings, brief);
+    let png = trend_png(
+        &brief.days.iter().map(|r| r.date).collect::<Vec<_>>(),
+        &trend_points(&brief.days),
+    )?;
+    let image = format!("cid:{TREND_CID}");
+    let html = BriefHtml {
+        v: &v,
+        image: &image,
+        width: TREND_SIZE.0 / 2,
+        height: TREND_SIZE.1 / 2,
+        standalone: false,
+    }
+    .render()?;
+    let text = text_part(&v);
+    let inline = [Inline {
+        cid: TREND_CID,
+        content_type: "image/png",
+        bytes: &png,
+    }];
     Ok(message(
         settings,
         now,
         Parts {
-            id: MessageId::Report(report.date),
+            id: MessageId::Report(brief.day),
             to: managers(settings),
             subject: &v.title,
             text: &text,
             html: &html,
             unsubscribe: None,
-            inline: &[],
+            inline: &inline,
         },
     ))
 }
 
-/// A day's KPIs as a standalone HTML page.
-pub fn report_html(settings: &Settings, report: &DailyReport) -> Result<String, RenderError> {
-    let notes = MorningNotes::default();
-    Ok(ReportHtml {
-        v: &report_view(settings, report, &notes),
-        resolve: "",
+/// The email's text part alone (what the golden files hold).
+pub fn manager_email_text(settings: &Settings, brief: &ManagerBrief) -> String {
+    text_part(&brief_view(settings, brief))
+}
+
+fn data_uri(png: &[u8]) -> String {
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
+/// The brief as a standalone page (`aftercare report --format html`, the
+/// demo's daily reports): the same view, the picture embedded.
+pub fn report_page(settings: &Settings, brief: &ManagerBrief) -> Result<String, ReportError> {
+    let v = brief_view(settings, brief);
+    let png = trend_png(
+        &brief.days.iter().map(|r| r.date).collect::<Vec<_>>(),
+        &trend_points(&brief.days),
+    )?;
+    Ok(BriefHtml {
+        v: &v,
+        image: &data_uri(&png),
+        width: TREND_SIZE.0 / 2,
+        height: TREND_SIZE.1 / 2,
+        standalone: true,
     }
     .render()?)
+}
+
+struct RangeRow {
+    r: TrendRow,
+    orders: i64,
+    reached: i64,
+    escalations_open: i64,
+    backlog: i64,
+    answers: i64,
+}
+
+#[derive(Template)]
+#[template(path = "mail/range.html")]
+struct RangeHtml<'a> {
+    lang: &'static str,
+    t: &'a ReportTexts,
+    title: String,
+    rows: Vec<RangeRow>,
+    image: String,
+    width: u32,
+    height: u32,
+}
+
+/// A range of days as a page: the trend picture over the range and a
+/// table of each day's headline figures.
+pub fn range_page(settings: &Settings, days: &[DailyReport]) -> Result<String, ReportError> {
+    let locale = settings.business.locale;
+    let t = &texts(locale).report;
+    let (from, to) = match (days.first(), days.last()) {
+        (Some(f), Some(l)) => (f.date.to_string(), l.date.to_string()),
+        _ => (String::new(), String::new()),
+    };
+    let zone = days.first().map(|d| d.time_zone.as_str()).unwrap_or("UTC");
+    let png = trend_png(
+        &days.iter().map(|r| r.date).collect::<Vec<_>>(),
+        &trend_points(days),
+    )?;
+    Ok(RangeHtml {
+        lang: locale.code(),
+        t,
+        title: fill(
+            &t.range_heading,
+            &[("from", &from), ("to", &to), ("zone", zone)],
+        ),
+        rows: days
+            .iter()
+            .map(|d| RangeRow {
+                r: trend_row(d),
+                orders: d.purchases.count,
+                reached: d.callbacks.reached,
+                escalations_open: d.callbacks.escalations_open,
+                backlog: d.tickets.backlog,
+                answers: d.csat.responses + d.nps.responses,
+            })
+            .collect(),
+        image: data_uri(&png),
+        width: TREND_SIZE.0 / 2,
+        height: TREND_SIZE.1 / 2,
+    }
+    .render()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::Locale;
+    use crate::domain::kpi::{DayCounters, Metric};
+    use crate::domain::trends::kpi_lines;
+
+    fn csat_day(i: u32, satisfied: i64) -> DailyReport {
+        let mut c = DayCounters::default();
+        c.set(Metric::CsatResponses, 100);
+        c.set(Metric::CsatSatisfied, satisfied);
+        let date = NaiveDate::from_ymd_opt(2026, 11, 1 + i).unwrap();
+        DailyReport::from_counters(date, "UTC", &c)
+    }
+
+    /// Yesterday's CSAT of 80 of 100 against the day before's, as worded.
+    fn worded(locale: Locale, base: i64) -> ChangeView {
+        let days = [csat_day(0, base), csat_day(1, 80)];
+        let line = kpi_lines(&days)
+            .into_iter()
+            .find(|l| l.kpi == Kpi::Csat)
+            .unwrap();
+        change_view(&texts(locale).report, Kpi::Csat, &line.vs_day_before)
+    }
+
+    #[test]
+    fn a_change_just_inside_the_margin_is_worded_apart_from_one_just_outside_in_every_language() {
+        // 80 against 67 of 100 lies beyond Newcombe's interval, against 68
+        // inside it (the domain's test pins the boundary).
+        for locale in [Locale::En, Locale::Ko, Locale::Vi, Locale::Zh] {
+            let t = &texts(locale).report;
+            let outside = worded(locale, 67);
+            let inside = worded(locale, 68);
+            let rise = fill(&t.up, &[("by", &fill(&t.points, &[("n", "13.0")]))]);
+            assert!(
+                outside.text.starts_with(&rise),
+                "{locale:?}: {}",
+                outside.text
+            );
+            assert_eq!(outside.tone, "good");
+            let unclear_prefix = t.unclear.split('{').next().unwrap();
+            assert!(
+                inside.text.starts_with(unclear_prefix) && inside.text.contains("+12.0"),
+                "{locale:?}: {}",
+                inside.text
+            );
+            assert!(!inside.text.contains(&rise), "{locale:?}: {}", inside.text);
+            assert_eq!(
+                inside.tone, "none",
+                "no colour for a change within the margin"
+            );
+            assert_ne!(inside.text, outside.text);
+        }
+    }
+
+    #[test]
+    fn numbers_round_to_one_decimal_and_never_read_minus_zero() {
+        assert_eq!(one(66.66), "66.7");
+        assert_eq!(one(-0.04), "0.0");
+        assert_eq!(signed(-0.04), "0.0");
+        assert_eq!(signed(-3.26), "-3.3");
+        assert_eq!(signed(12.0), "+12.0");
+        assert_eq!(count(7.0), "7");
+        assert_eq!(count(7.25), "7.3");
+    }
 }

@@ -1,0 +1,403 @@
+//! The managers' morning brief (SPEC 8): one day's KPIs against the day
+//! before and the week, the 28-day trend, the per-agent table, and what
+//! needs a manager today (open escalations, calls at risk, the latest
+//! detractor comments), plus which earlier days late events revised since
+//! the last email. Every read is bounded: one range read of 28 days, the
+//! boards, and one history read per listed entry.
+
+use super::{Aftercare, ServiceError};
+use crate::domain::boards::Board;
+use crate::domain::contact::local_day;
+use crate::domain::derive::derive;
+use crate::domain::event::{Score, SurveyFor};
+use crate::domain::ids::AgentId;
+use crate::domain::keys::{stable_hash, CallId, SurveyKey};
+use crate::domain::kpi::AgentMetric;
+use crate::domain::report::DailyReport;
+use crate::domain::trends::{kpi_lines, KpiLine};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use std::collections::BTreeMap;
+
+/// Days of the trend picture.
+pub const TREND_DAYS: i64 = 28;
+/// Detractor comments from this many days back (today included).
+const DETRACTOR_DAYS: i64 = 8;
+const LISTED_ESCALATIONS: usize = 10;
+const LISTED_AT_RISK: usize = 10;
+const LISTED_DETRACTORS: usize = 5;
+
+/// A list cut to what one screen holds, with how many there are in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capped<T> {
+    pub items: Vec<T>,
+    pub total: usize,
+}
+
+impl<T> Capped<T> {
+    pub fn more(&self) -> usize {
+        self.total.saturating_sub(self.items.len())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationItem {
+    pub name: String,
+    pub since: DateTime<Utc>,
+    pub notes: Option<String>,
+    /// The signed link to resolve it.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtRiskItem {
+    pub name: String,
+    pub deadline: DateTime<Utc>,
+    /// The agent's name; `None`: unassigned.
+    pub agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetractorItem {
+    pub name: String,
+    pub score: Score,
+    pub subject: SurveyFor,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One row of the per-agent table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRow {
+    /// `None`: calls no agent could take.
+    pub agent: Option<(AgentId, String)>,
+    pub calls: i64,
+    pub reached: i64,
+    pub satisfied: i64,
+    pub due: i64,
+    pub on_time: i64,
+}
+
+impl AgentRow {
+    /// On-time rate in percent; `None` with nothing due.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        (self.due > 0).then(|| self.on_time as f64 / self.due as f64 * 100.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagerBrief {
+    /// The day reported (yesterday, for the morning email).
+    pub day: NaiveDate,
+    pub time_zone: Tz,
+    /// The trend's days, oldest first, ending with `day`.
+    pub days: Vec<DailyReport>,
+    pub kpis: Vec<KpiLine>,
+    pub agents: Vec<AgentRow>,
+    pub escalations: Capped<EscalationItem>,
+    pub at_risk: Capped<AtRiskItem>,
+    pub detractors: Capped<DetractorItem>,
+    /// Earlier days whose figures changed since the last email.
+    pub revised: Vec<NaiveDate>,
+    pub no_agents: bool,
+}
+
+impl ManagerBrief {
+    pub fn report(&self) -> Option<&DailyReport> {
+        self.days.last()
+    }
+}
+
+/// What the morning email remembers of the days it showed: a fingerprint
+/// of each day's counts (the cohort response counts left out: late answers
+/// raise them by design), so the next email can say which days changed.
+pub fn day_fingerprints(days: &[DailyReport]) -> BTreeMap<NaiveDate, u64> {
+    days.iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.csat.response_rate = None;
+            r.nps.response_rate = None;
+            let text = serde_json::to_string(&r).unwrap_or_default();
+            (r.date, stable_hash(&text))
+        })
+        .collect()
+}
+
+/// The days whose fingerprint differs from what was shown (days not shown
+/// before are new, not revised), oldest first, without `today`.
+pub fn revised_days(
+    shown: &BTreeMap<NaiveDate, u64>,
+    now: &BTreeMap<NaiveDate, u64>,
+    reported: NaiveDate,
+) -> Vec<NaiveDate> {
+    now.iter()
+        .filter(|(d, _)| **d < reported)
+        .filter(|(d, f)| shown.get(*d).is_some_and(|s| s != *f))
+        .map(|(d, _)| *d)
+        .collect()
+}
+
+impl Aftercare {
+    /// The KPIs of each day from `from` to `to` (a range read: its cost
+    /// grows with the days asked for, not with the data).
+    pub async fn reports(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyReport>, ServiceError> {
+        let tz = self.settings.policy.report_time_zone.name();
+        Ok(self
+            .store
+            .days(from, to)
+            .await?
+            .iter()
+            .zip(from.iter_days())
+            .map(|(c, d)| DailyReport::from_counters(d, tz, c))
+            .collect())
+    }
+
+    /// The brief for `day`, as of `now`; `shown` is what the last email
+    /// showed ([`day_fingerprints`]), for the revised-days line.
+    pub async fn manager_brief(
+        &self,
+        day: NaiveDate,
+        now: DateTime<Utc>,
+        shown: &BTreeMap<NaiveDate, u64>,
+    ) -> Result<ManagerBrief, ServiceError> {
+        let tz = self.settings.policy.report_time_zone;
+        let from = day - Duration::days(TREND_DAYS - 1);
+        let days = self.reports(from, day).await?;
+        let counters = self.store.day(day).await?;
+        let roster = self.agents().await?;
+        let names: BTreeMap<&AgentId, &str> =
+            roster.iter().map(|a| (&a.id, a.name.as_str())).collect();
+        let mut agents: Vec<AgentRow> = Vec::new();
+        let by_agent = counters.agents();
+        let mut ids: Vec<Option<AgentId>> = roster.iter().map(|a| Some(a.id.clone())).collect();
+        let others: Vec<Option<AgentId>> = by_agent
+            .keys()
+            .filter(|k| !ids.contains(k))
+            .cloned()
+            .collect();
+        ids.extend(others);
+        for id in ids {
+            let c = by_agent.get(&id).cloned().unwrap_or_default();
+            let get = |m| c.get(&m).copied().unwrap_or(0);
+            let row = AgentRow {
+                agent: id.map(|id| {
+                    let name = names
+                        .get(&id)
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| id.to_string());
+                    (id, name)
+                }),
+                calls: get(AgentMetric::Calls),
+                reached: get(AgentMetric::Reached),
+                satisfied: get(AgentMetric::Satisfied),
+                due: get(AgentMetric::Due),
+                on_time: get(AgentMetric::OnTime),
+            };
+            // The unassigned row only when there is something in it.
+            let empty = row.calls == 0 && row.due == 0;
+            if row.agent.is_some() || !empty {
+                agents.push(row);
+            }
+        }
+        let fingerprints = day_fingerprints(&days);
+        Ok(ManagerBrief {
+            day,
+            time_zone: tz,
+            kpis: kpi_lines(&days[days.len().saturating_sub(9)..]),
+            revised: revised_days(shown, &fingerprints, day),
+            days,
+            agents,
+            escalations: self.listed_escalations(now).await?,
+            at_risk: self.listed_at_risk(now, &names).await?,
+            detractors: self.listed_detractors(now, tz).await?,
+            no_agents: roster.is_empty(),
+        })
+    }
+
+    fn customer_name(h: Option<&crate::domain::history::History>, fallback: &str) -> String {
+        h.and_then(|h| h.latest_profile().and_then(|p| p.name.clone()))
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
+    /// The brief as the morning email after `day` would show it (at the
+    /// report hour of the next day), for report pages: the lists as they
+    /// stand, without what was opened after that morning.
+    pub async fn brief_for_day(&self, day: NaiveDate) -> Result<ManagerBrief, ServiceError> {
+        let tz = self.settings.policy.report_time_zone;
+        let hour = chrono::NaiveTime::from_hms_opt(self.settings.business.report_hour, 0, 0)
+            .unwrap_or(chrono::NaiveTime::MIN);
+        let morning = crate::domain::contact::local_to_utc(tz, day + Duration::days(1), hour);
+        self.manager_brief(day, morning, &BTreeMap::new()).await
+    }
+
+    async fn listed_escalations(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Capped<EscalationItem>, ServiceError> {
+        let total = self
+            .store
+            .open_escalations(usize::MAX)
+            .await?
+            .iter()
+            .filter(|e| e.opened_at <= now)
+            .count();
+        let mut items = Vec::new();
+        for e in self
+            .open_escalations(LISTED_ESCALATIONS)
+            .await?
+            .into_iter()
+            .filter(|e| e.opened_at <= now)
+        {
+            items.push(EscalationItem {
+                name: e.name.unwrap_or_else(|| e.call.customer().to_string()),
+                since: e.opened_at,
+                notes: e.notes,
+                url: self.escalation_url(&e.call, now),
+            });
+        }
+        Ok(Capped { items, total })
+    }
+
+    /// Open calls at risk whose deadline is still ahead, soonest first.
+    async fn listed_at_risk(
+        &self,
+        now: DateTime<Utc>,
+        names: &BTreeMap<&AgentId, &str>,
+    ) -> Result<Capped<AtRiskItem>, ServiceError> {
+        let entries: Vec<_> = self
+            .store
+            .board(Board::AtRisk)
+            .await?
+            .into_iter()
+            .filter(|e| e.at >= now)
+            .collect();
+        let mut items = Vec::new();
+        for e in entries.iter().take(LISTED_AT_RISK) {
+            let h = self.store.load(&e.customer).await?;
+            let agent = match (&h, e.item.parse::<CallId>()) {
+                (Some(h), Ok(call_id)) => {
+                    let derived = derive(h, &self.settings.policy);
+                    derived.call(&call_id).and_then(|call| {
+                        h.facts
+                            .booking_of(&call.attempt_key(call.next_attempt_number()))
+                            .and_then(|b| b.agent.clone())
+                    })
+                }
+                _ => None,
+            };
+            items.push(AtRiskItem {
+                name: Self::customer_name(h.as_ref(), e.customer.as_str()),
+                deadline: e.at,
+                agent: agent.map(|a| {
+                    names
+                        .get(&a)
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| a.to_string())
+                }),
+            });
+        }
+        Ok(Capped {
+            items,
+            total: entries.len(),
+        })
+    }
+
+    /// The latest detractor comments, newest first, from the last days'
+    /// boards (today's included: what came in overnight).
+    async fn listed_detractors(
+        &self,
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> Result<Capped<DetractorItem>, ServiceError> {
+        let today = local_day(tz, now);
+        let mut entries = Vec::new();
+        for back in 0..DETRACTOR_DAYS {
+            entries.extend(
+                self.store
+                    .board(Board::Detractors(today - Duration::days(back)))
+                    .await?
+                    .into_iter()
+                    .filter(|e| e.at <= now),
+            );
+        }
+        entries.sort_by(|a, b| (b.at, &b.item).cmp(&(a.at, &a.item)));
+        let mut items = Vec::new();
+        for e in entries.iter().take(LISTED_DETRACTORS) {
+            let Ok(key) = e.item.parse::<SurveyKey>() else {
+                continue;
+            };
+            let h = self.store.load(&e.customer).await?;
+            let Some(history) = &h else { continue };
+            let derived = derive(history, &self.settings.policy);
+            let Some(a) = derived.answers.get(&key) else {
+                continue;
+            };
+            items.push(DetractorItem {
+                name: Self::customer_name(h.as_ref(), e.customer.as_str()),
+                score: a.current,
+                subject: key.subject().clone(),
+                comment: a.current_comment.clone().unwrap_or_default(),
+                at: a.current_at,
+            });
+        }
+        Ok(Capped {
+            items,
+            total: entries.len(),
+        })
+    }
+}
+
+/// The trend picture's points from the days' reports.
+pub fn trend_points(days: &[DailyReport]) -> Vec<crate::mail::chart::TrendDay> {
+    days.iter()
+        .map(|r| crate::mail::chart::TrendDay {
+            csat: match (r.csat.score, r.csat.ci95) {
+                (Some(s), Some([lo, hi])) => Some((s, lo, hi)),
+                _ => None,
+            },
+            nps: match (r.nps.score, r.nps.margin_of_error) {
+                (Some(s), Some(m)) => Some((s, (s - m).max(-100.0), (s + m).min(100.0))),
+                _ => None,
+            },
+            on_time: r.callbacks.on_time_rate.map(|v| v * 100.0),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::kpi::Metric;
+
+    #[test]
+    fn a_day_is_revised_when_its_counts_changed_but_not_when_only_late_answers_came() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let mut c = crate::domain::kpi::DayCounters::default();
+        c.set(Metric::Purchases, 3);
+        c.set(Metric::CsatSent, 4);
+        let before = vec![
+            DailyReport::from_counters(d("2026-11-19"), "UTC", &c),
+            DailyReport::from_counters(d("2026-11-20"), "UTC", &c),
+        ];
+        let shown = day_fingerprints(&before);
+        let mut late_answers = c.clone();
+        late_answers.set(Metric::CsatAnsweredOfSent, 2);
+        let mut late_order = c.clone();
+        late_order.set(Metric::Purchases, 4);
+        let after = vec![
+            DailyReport::from_counters(d("2026-11-19"), "UTC", &late_answers),
+            DailyReport::from_counters(d("2026-11-20"), "UTC", &late_order),
+            DailyReport::from_counters(d("2026-11-21"), "UTC", &c),
+        ];
+        let now = day_fingerprints(&after);
+        assert_eq!(
+            revised_days(&shown, &now, d("2026-11-21")),
+            vec![d("2026-11-20")]
+        );
+        assert!(revised_days(&shown, &now, d("2026-11-20")).is_empty());
+    }
+}
