@@ -41,19 +41,49 @@ pub fn config_text(path: Option<&Path>) -> Result<String> {
     }
 }
 
+/// What `dir` was last run with, if it was.
+fn remembered(dir: &Path) -> Result<Option<Settings>> {
+    let path = dir.join(REMEMBERED);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(
+        Settings::from_toml(&text).with_context(|| format!("reading {}", path.display()))?,
+    ))
+}
+
+/// The settings `run` uses on `dir`, remembered there: `--config` when
+/// given, else what the directory was run with, else the defaults. A
+/// report time zone other than the one the directory's counters were kept
+/// in is refused: its days would mix two definitions of a day.
+pub fn settings_for_run(dir: &Path, config: Option<&Path>) -> Result<Settings> {
+    let before = remembered(dir)?;
+    let chosen = match (config, &before) {
+        (None, Some(r)) => return Ok(r.clone()),
+        (c, _) => settings(c)?,
+    };
+    if let Some(r) = before {
+        let (was, now) = (r.policy.report_time_zone, chosen.policy.report_time_zone);
+        anyhow::ensure!(
+            was == now,
+            "{} was run with report time zone {}; the settings say {}: its counters are {} days, so run these events into a new --data directory (or give the settings the directory's zone)",
+            dir.display(),
+            was.name(),
+            now.name(),
+            was.name()
+        );
+    }
+    remember_settings(dir, &config_text(config)?)?;
+    Ok(chosen)
+}
+
 /// The settings for a command on an existing directory: `--config` when
 /// given (with a note on stderr when its report time zone differs from
 /// the directory's), else what the directory was run with, else defaults.
 pub fn settings_for(dir: &Path, config: Option<&Path>) -> Result<Settings> {
-    let path = dir.join(REMEMBERED);
-    let remembered = if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        Some(Settings::from_toml(&text).with_context(|| format!("reading {}", path.display()))?)
-    } else {
-        None
-    };
-    match (config, remembered) {
+    match (config, remembered(dir)?) {
         (Some(c), remembered) => {
             let chosen = settings(Some(c))?;
             if let Some(r) = remembered {

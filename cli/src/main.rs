@@ -175,8 +175,7 @@ fn main() -> Result<()> {
                     })
                     .transpose()
                     .context("--until must be an RFC 3339 time, such as 2026-12-01T00:00:00Z")?;
-                let settings = local::settings(cli.config.as_deref())?;
-                local::remember_settings(&data, &local::config_text(cli.config.as_deref())?)?;
+                let settings = local::settings_for_run(&data, cli.config.as_deref())?;
                 let summary = run::run_file(&settings, &data, &events, until, !quiet).await?;
                 println!("{summary}");
                 Ok(())

@@ -6,7 +6,7 @@ use aftercare_shared::domain::report::DailyReport;
 use aftercare_shared::mail::render;
 use aftercare_shared::services::Aftercare;
 use anyhow::{Context, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use clap::ValueEnum;
 use serde_json::Value;
 
@@ -27,8 +27,16 @@ pub enum Days {
 }
 
 fn date(flag: &str, text: &str) -> Result<NaiveDate> {
-    text.parse()
-        .with_context(|| format!("{flag} {text:?} is not a date (YYYY-MM-DD)"))
+    let d: NaiveDate = text
+        .parse()
+        .with_context(|| format!("{flag} {text:?} is not a date (YYYY-MM-DD)"))?;
+    // A report reaches 28 days back and a day forward: keep well inside
+    // the calendar's ends.
+    anyhow::ensure!(
+        (1900..=9999).contains(&d.year()),
+        "{flag} {text:?} is outside the years 1900 to 9999"
+    );
+    Ok(d)
 }
 
 impl Days {

@@ -49,6 +49,13 @@ fn responses(d: NaiveDate, n: i64) -> Contributions {
     c
 }
 
+/// The 28 days to `d` (the trend picture) and the requests they cost.
+async fn read_28(store: &DynamoStore, d: NaiveDate) -> (Vec<DayCounters>, u64) {
+    let before = store.requests_sent();
+    let days = store.days(d - Duration::days(27), d).await.unwrap();
+    (days, store.requests_sent() - before)
+}
+
 /// A day read and the requests it cost.
 async fn read(store: &DynamoStore, d: NaiveDate) -> (DayCounters, u64) {
     let before = store.requests_sent();
@@ -75,6 +82,9 @@ async fn reading_a_day_costs_the_same_requests_after_10_or_100000_answers_and_a_
         commit(&store, &format!("c-{i:03}"), delta).await;
     }
     let (large, cost_large) = read(&store, first).await;
+    let (month, cost_28) = read_28(&store, first).await;
+    assert_eq!(month.len(), 28);
+    assert_eq!(month[27], large, "the range's last day is the day");
     assert_eq!(large.get(Metric::CsatResponses), 10 + 100_000);
     assert_eq!(
         large.get(Metric::BacklogDelta),
@@ -90,6 +100,13 @@ async fn reading_a_day_costs_the_same_requests_after_10_or_100000_answers_and_a_
     }
     let year_later = first + Duration::days(365);
     let (later, cost_later) = read(&store, year_later).await;
+    let (later_month, cost_28_later) = read_28(&store, year_later).await;
+    assert_eq!(later_month[27], later);
+    assert_eq!(
+        later_month[0].get(Metric::BacklogDelta),
+        401 + 400 + 365 - 27,
+        "28 days earlier, 27 fewer days of new tickets"
+    );
     assert_eq!(later.get(Metric::CsatResponses), 1, "the day's own answers");
     assert_eq!(
         later.get(Metric::BacklogDelta),
@@ -107,5 +124,9 @@ async fn reading_a_day_costs_the_same_requests_after_10_or_100000_answers_and_a_
         (cost_small, cost_small, cost_small),
         "requests for one day: after 10 answers, after 100,010, a year later"
     );
-    println!("reading one day on DynamoDB: {cost_small} requests");
+    assert_eq!(
+        cost_28_later, cost_28,
+        "28 days: after 100,010 answers, a year later"
+    );
+    println!("reading one day on DynamoDB: {cost_small} requests; 28 days: {cost_28}");
 }

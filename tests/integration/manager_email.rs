@@ -634,6 +634,35 @@ fn report_on_a_run_directory_uses_the_time_zone_it_was_run_with() {
         stderr.contains("Asia/Seoul") && stderr.contains("UTC"),
         "a different zone is said: {stderr}"
     );
+
+    // Running more events into it: without --config, its own settings;
+    // with another report zone, refused (its days would mix).
+    let file = shop.path("more.jsonl");
+    std::fs::write(
+        &file,
+        late_purchase("2026-11-02".parse().unwrap()).to_string() + "\n",
+    )
+    .unwrap();
+    let run = ["run", "--data", s(&data), "--events", s(&file), "--quiet"];
+    let refused = shop.command(Some(&utc), &run);
+    assert!(
+        !refused.status.success(),
+        "a run in another zone is refused"
+    );
+    let why = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(why.contains("Asia/Seoul") && why.contains("UTC"), "{why}");
+    ok(shop.command(None, &run), &run);
+    let after: Value = serde_json::from_str(&ok(shop.command(None, &args), &args)).unwrap();
+    assert_eq!(
+        after["time_zone"], "Asia/Seoul",
+        "still the directory's zone"
+    );
+
+    // A day off the calendar's ends is refused by name.
+    let far = ["report", "--data", s(&data), "--date", "+262142-12-31"];
+    let out = shop.command(None, &far);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--date"));
 }
 
 /// The parts a look needs: the HTML and the inline picture.

@@ -371,13 +371,22 @@ pub async fn queued_mail_stays_until_delivered_and_is_queued_once(store: &dyn St
     let mut c = commit("c-1", 0, Contributions::default());
     c.messages = vec![message(SURVEY)];
     store.commit(&c).await.unwrap();
-    store
+    let fresh = store
         .enqueue(&[message(REPORT), message(REPORT)])
         .await
         .unwrap();
+    assert_eq!(
+        fresh,
+        vec![key(REPORT)],
+        "newly queued: the first copy only"
+    );
     assert_eq!(queued_ids(store, t(9, 0)).await, vec![SURVEY, REPORT]);
     store.mark_delivered(&key(SURVEY)).await.unwrap();
-    store.enqueue(&[message(SURVEY)]).await.unwrap();
+    let again = store.enqueue(&[message(SURVEY)]).await.unwrap();
+    assert!(
+        again.is_empty(),
+        "a delivered id is not queued again: {again:?}"
+    );
     assert_eq!(
         queued_ids(store, t(9, 0)).await,
         vec![REPORT],

@@ -325,16 +325,51 @@ pub fn texts(locale: Locale) -> &'static Texts {
 
 /// Fills `{key}` placeholders with their values.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (key, value) in values {
-        out = out.replace(&format!("{{{key}}}"), value);
+    // One pass over the template: a value that itself holds "{date}" (a
+    // business name, an order id) is written as it is, never filled in.
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let filled = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            values
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v, close))
+        });
+        match filled {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filling_writes_values_as_they_are_and_leaves_unknown_braces() {
+        assert_eq!(
+            fill(
+                "{business} KPIs for {date}",
+                &[("business", "Shop {date}"), ("date", "2026-11-20")]
+            ),
+            "Shop {date} KPIs for 2026-11-20"
+        );
+        assert_eq!(fill("{a} {b} {", &[("a", "1")]), "1 {b} {");
+        assert_eq!(fill("{n}점 {n}", &[("n", "3")]), "3점 3");
+    }
 
     #[test]
     fn every_language_has_every_text() {

@@ -298,8 +298,10 @@ pub struct Parked {
 pub trait Outbox: Send + Sync {
     /// Queues messages that belong to no customer (reports, call sheets).
     /// The same rule as [`Histories::commit`]: an id already queued or
-    /// delivered is kept as it is.
-    async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError>;
+    /// delivered is kept as it is. Returns the ids newly queued, in order:
+    /// only those are the caller's to deliver (an earlier copy is the
+    /// outbox's, sent by [`Outbox::undelivered`]'s reader if it is not yet).
+    async fn enqueue(&self, messages: &[Message]) -> Result<Vec<MessageId>, StoreError>;
 
     /// Messages to try now: neither delivered nor parked, and not deferred
     /// past `now`; fresh ones in the order they were committed.

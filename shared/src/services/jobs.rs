@@ -158,19 +158,28 @@ impl Aftercare {
                 // twice queues nothing twice; moving the job on last makes it
                 // at least once.
                 let mail = self.mail_for(&job, at, now).await?;
-                self.store.enqueue(&mail.messages).await?;
+                let fresh = self.store.enqueue(&mail.messages).await?;
                 // After queueing: a crash before this lists the same calls
                 // again next time, under the same message id (sent once).
                 if let Some((agent, day, keys)) = &mail.listed {
                     self.store.mark_listed(agent, *day, keys).await?;
                 }
-                if let Some(memo) = &mail.memo {
+                // The memo of what the queued email shows; a rebuilt copy
+                // (a rerun after a crash) was not queued and changes nothing.
+                if let Some(memo) = mail.memo.as_ref().filter(|_| !fresh.is_empty()) {
                     self.store.set_job_memo(&job, memo).await?;
                 }
                 if !self.store.advance_job(&job, Some(at), next).await? {
                     break; // another runner has it
                 }
-                self.deliver(&mail.messages, now).await?;
+                // Only what this run queued: a copy queued before is the
+                // outbox's to send (deliver_pending), and may be sent already.
+                let queued: Vec<Message> = mail
+                    .messages
+                    .into_iter()
+                    .filter(|m| fresh.contains(&m.id))
+                    .collect();
+                self.deliver(&queued, now).await?;
                 ran += 1;
             }
         }

@@ -49,8 +49,9 @@ impl DynamoStore {
 
 #[async_trait]
 impl Outbox for DynamoStore {
-    async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError> {
+    async fn enqueue(&self, messages: &[Message]) -> Result<Vec<MessageId>, StoreError> {
         let now = Utc::now();
+        let mut fresh = Vec::new();
         for m in messages {
             // Conditional: a message already queued (or delivered) stays as it is.
             let put = self
@@ -61,9 +62,11 @@ impl Outbox for DynamoStore {
                 .condition_expression("attribute_not_exists(pk)")
                 .send()
                 .await;
-            ignore_condition(put, |e| e.is_conditional_check_failed_exception())?;
+            if ignore_condition(put, |e| e.is_conditional_check_failed_exception())? {
+                fresh.push(m.id.clone());
+            }
         }
-        Ok(())
+        Ok(fresh)
     }
 
     async fn undelivered(

@@ -85,12 +85,27 @@ impl SqliteStore {
             .map_err(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
-        migrate(&conn)?;
-        let had_counters = table_exists(&conn, "counters")?;
-        let had_months = table_exists(&conn, "level_months")?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
-        if had_counters && !had_months {
-            counters::fill_month_totals(&conn)?;
+        // The schema and its migrations in one write transaction: a first
+        // open killed halfway, or two processes opening an older file at
+        // once, leave the month totals either absent (filled next time)
+        // or whole, never half or twice.
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+        let upgraded = (|| {
+            migrate(&conn)?;
+            let had_counters = table_exists(&conn, "counters")?;
+            let had_months = table_exists(&conn, "level_months")?;
+            conn.execute_batch(SCHEMA).map_err(db)?;
+            if had_counters && !had_months {
+                counters::fill_month_totals(&conn)?;
+            }
+            Ok(())
+        })();
+        match upgraded {
+            Ok(()) => conn.execute_batch("COMMIT").map_err(db)?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
         }
         Ok(SqliteStore {
             conn: Mutex::new(conn),

@@ -14,18 +14,24 @@ fn decode_message(text: &str) -> Result<Message, StoreError> {
 
 #[async_trait]
 impl Outbox for SqliteStore {
-    async fn enqueue(&self, messages: &[Message]) -> Result<(), StoreError> {
+    async fn enqueue(&self, messages: &[Message]) -> Result<Vec<MessageId>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(db)?;
+        let mut fresh = Vec::new();
         for m in messages {
             let text = serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            tx.execute(
-                "INSERT OR IGNORE INTO outbox (id, message) VALUES (?1, ?2)",
-                params![m.id.to_string(), text],
-            )
-            .map_err(db)?;
+            let inserted = tx
+                .execute(
+                    "INSERT OR IGNORE INTO outbox (id, message) VALUES (?1, ?2)",
+                    params![m.id.to_string(), text],
+                )
+                .map_err(db)?;
+            if inserted == 1 {
+                fresh.push(m.id.clone());
+            }
         }
-        tx.commit().map_err(db)
+        tx.commit().map_err(db)?;
+        Ok(fresh)
     }
 
     async fn undelivered(
