@@ -1,6 +1,7 @@
 //! One failure never blocks the rest: a customer whose stored history is
 //! corrupt, a message the mailer refuses for good and one it fails on once
-//! do not stop the other customers or the other mail.
+//! do not stop the other customers or the other mail; a morning run killed
+//! between queueing its email and moving on sends that email once.
 
 use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
@@ -156,4 +157,57 @@ async fn a_spent_budget_stops_the_run_and_leaves_the_work_due() {
     );
     let run = service.run_due(noon, Budget::unlimited()).await.unwrap();
     assert_eq!(run.settled, 1);
+}
+
+/// A morning run that died after queueing its email (and writing its
+/// memo) but before moving the job on: the rerun rebuilds the same email
+/// id, and the copy first queued, not the rebuilt one, is sent, once.
+#[tokio::test]
+async fn a_morning_rerun_after_a_crash_sends_the_first_copy_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("aftercare.sqlite")).unwrap());
+    let outbox = dir.path().join("outbox");
+    let service = Aftercare::new(
+        store.clone(),
+        Arc::new(OutboxMailer::new(&outbox).unwrap()),
+        Settings::from_toml("agents = []").unwrap(),
+        TokenKey::new(b"isolation-test-key-123").unwrap(),
+    );
+    service
+        .schedule_jobs(utc("2026-11-20T07:00:00Z"))
+        .await
+        .unwrap();
+    // What the crashed run had queued: the email of the 19th, marked.
+    let morning = utc("2026-11-20T08:00:00Z");
+    let brief = service
+        .manager_brief("2026-11-19".parse().unwrap(), morning, &Default::default())
+        .await
+        .unwrap();
+    let mut first =
+        aftercare_shared::mail::render::manager_email(service.settings(), &brief, morning).unwrap();
+    first.raw = first
+        .raw
+        .replacen("Subject:", "X-Copy: first\r\nSubject:", 1);
+    use aftercare_shared::ports::Outbox;
+    assert_eq!(
+        store.enqueue(&[first.clone()]).await.unwrap(),
+        vec![first.id.clone()]
+    );
+
+    // The rerun: the job moves on without sending its rebuilt copy; the
+    // due run sends the queued one; nothing is sent twice.
+    assert_eq!(service.morning_report(morning).await.unwrap(), 1);
+    service.run_due(morning, Budget::unlimited()).await.unwrap();
+    service
+        .run_due(morning + Duration::minutes(5), Budget::unlimited())
+        .await
+        .unwrap();
+    assert_eq!(files(&outbox), vec!["report-2026-11-19.eml"]);
+    let sent = std::fs::read_to_string(outbox.join("report-2026-11-19.eml")).unwrap();
+    assert!(sent.contains("X-Copy: first"), "the first copy went out");
+    assert_eq!(
+        service.morning_report(morning).await.unwrap(),
+        0,
+        "once a day"
+    );
 }

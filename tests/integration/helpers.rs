@@ -85,3 +85,16 @@ pub fn aftercare_bin() -> PathBuf {
     })
     .clone()
 }
+
+/// The standard output of a command that must have succeeded; on failure,
+/// its status and both outputs.
+pub fn stdout_of(out: std::process::Output, args: &[&str]) -> String {
+    assert!(
+        out.status.success(),
+        "aftercare {args:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}

@@ -9,7 +9,7 @@
 //! the diff is the review).
 
 use crate::dataset;
-use crate::helpers::aftercare_bin;
+use crate::helpers::{aftercare_bin, stdout_of};
 use crate::pages::browser::{shots, Driver};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -96,7 +96,7 @@ impl Shop {
     }
 
     fn aftercare(&self, args: &[&str]) -> String {
-        ok(self.command(Some(&self.config), args), args)
+        stdout_of(self.command(Some(&self.config), args), args)
     }
 
     /// `aftercare run` of `events` up to `until`.
@@ -139,17 +139,6 @@ impl Shop {
         ]);
         serde_json::from_str(&out).expect("report --format json prints JSON")
     }
-}
-
-fn ok(out: Output, args: &[&str]) -> String {
-    assert!(
-        out.status.success(),
-        "aftercare {args:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 fn s(p: &Path) -> &str {
@@ -621,7 +610,8 @@ fn report_on_a_run_directory_uses_the_time_zone_it_was_run_with() {
         "--format",
         "json",
     ];
-    let remembered: Value = serde_json::from_str(&ok(shop.command(None, &args), &args)).unwrap();
+    let remembered: Value =
+        serde_json::from_str(&stdout_of(shop.command(None, &args), &args)).unwrap();
     assert_eq!(remembered["time_zone"], "Asia/Seoul");
     assert_eq!(remembered, shop.report_json(GOLDEN_DAY));
 
@@ -629,7 +619,7 @@ fn report_on_a_run_directory_uses_the_time_zone_it_was_run_with() {
     std::fs::write(&utc, "[business]\nreport_time_zone = \"UTC\"\n").unwrap();
     let out = shop.command(Some(&utc), &args);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    ok(out, &args);
+    stdout_of(out, &args);
     assert!(
         stderr.contains("Asia/Seoul") && stderr.contains("UTC"),
         "a different zone is said: {stderr}"
@@ -651,8 +641,8 @@ fn report_on_a_run_directory_uses_the_time_zone_it_was_run_with() {
     );
     let why = String::from_utf8_lossy(&refused.stderr).into_owned();
     assert!(why.contains("Asia/Seoul") && why.contains("UTC"), "{why}");
-    ok(shop.command(None, &run), &run);
-    let after: Value = serde_json::from_str(&ok(shop.command(None, &args), &args)).unwrap();
+    stdout_of(shop.command(None, &run), &run);
+    let after: Value = serde_json::from_str(&stdout_of(shop.command(None, &args), &args)).unwrap();
     assert_eq!(
         after["time_zone"], "Asia/Seoul",
         "still the directory's zone"

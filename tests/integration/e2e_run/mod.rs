@@ -15,7 +15,7 @@ mod rejects;
 mod replay;
 
 use crate::dataset;
-use crate::helpers::aftercare_bin;
+use crate::helpers::{aftercare_bin, stdout_of};
 use crate::oracle::{self, Expected};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
@@ -70,14 +70,7 @@ impl Setup {
             .args(args)
             .output()
             .expect("running aftercare");
-        assert!(
-            out.status.success(),
-            "aftercare {args:?} failed ({}):\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
+        stdout_of(out, args)
     }
 
     /// `aftercare run`; returns (accepted, duplicate, rejected) as printed.

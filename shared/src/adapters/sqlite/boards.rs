@@ -1,7 +1,7 @@
 //! The managers' boards: the `boards` table, one row per entry, written
 //! by a customer's commit.
 
-use super::{corrupt, db, row_time, SqliteStore};
+use super::{corrupt, db, row_time, three_texts, SqliteStore};
 use crate::adapters::time_text;
 use crate::domain::boards::{Board, BoardChanges};
 use crate::domain::ids::CustomerId;
@@ -48,13 +48,7 @@ impl Boards for SqliteStore {
             )
             .map_err(db)?;
         let rows = stmt
-            .query_map([board.to_string()], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
+            .query_map([board.to_string()], three_texts)
             .map_err(db)?;
         let mut out = Vec::new();
         for row in rows {

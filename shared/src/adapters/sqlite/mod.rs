@@ -167,6 +167,11 @@ fn corrupt(what: &str) -> impl Fn(crate::domain::ids::InvalidValue) -> StoreErro
     move |e| StoreError::Corrupt(format!("{what}: {}", e.0))
 }
 
+/// A row's first three columns as text.
+fn three_texts(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
 fn row_time(s: String) -> Result<DateTime<Utc>, StoreError> {
     parse_time_text(&s).ok_or_else(|| StoreError::Corrupt(format!("bad time {s:?}")))
 }

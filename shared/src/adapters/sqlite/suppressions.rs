@@ -1,6 +1,6 @@
 //! The suppression list: the `suppressions` table.
 
-use super::{corrupt, db, row_time, SqliteStore};
+use super::{corrupt, db, row_time, three_texts, SqliteStore};
 use crate::adapters::time_text;
 use crate::domain::ids::EmailAddress;
 use crate::ports::{StoreError, Suppression, Suppressions};
@@ -55,13 +55,7 @@ impl Suppressions for SqliteStore {
             .prepare("SELECT address, reason, at FROM suppressions ORDER BY address LIMIT ?1")
             .map_err(db)?;
         let rows = stmt
-            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], three_texts)
             .map_err(db)?;
         let mut out = Vec::new();
         for row in rows {
