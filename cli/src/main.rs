@@ -56,7 +56,6 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Print one day's KPIs.
     /// Print one day's KPIs (--date), or each day's of a range (--from, --to).
     Report {
         #[arg(long)]

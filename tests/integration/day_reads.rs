@@ -5,10 +5,9 @@
 
 use crate::helpers::dynamo_store;
 use aftercare_shared::adapters::dynamodb::DynamoStore;
-use aftercare_shared::domain::history::History;
-use aftercare_shared::domain::ids::{AgentId, CustomerId};
+use aftercare_shared::domain::ids::AgentId;
 use aftercare_shared::domain::kpi::{AgentMetric, Contributions, DayCounters, Metric};
-use aftercare_shared::ports::{Commit, Counters, EscalationChanges, Histories};
+use aftercare_shared::ports::{Counters, Histories};
 use chrono::{Duration, NaiveDate};
 
 fn day(s: &str) -> NaiveDate {
@@ -17,20 +16,8 @@ fn day(s: &str) -> NaiveDate {
 
 /// A new customer's first commit carrying `delta`.
 async fn commit(store: &DynamoStore, customer: &str, delta: Contributions) {
-    let id = CustomerId::parse(customer).unwrap();
-    let mut history = History::new(id);
-    history.version = 1;
     store
-        .commit(&Commit {
-            history,
-            expected_version: 0,
-            delta,
-            claims: Vec::new(),
-            next_due: None,
-            messages: Vec::new(),
-            escalations: EscalationChanges::default(),
-            boards: Default::default(),
-        })
+        .commit(&crate::store_conformance::commit(customer, 0, delta))
         .await
         .unwrap();
 }

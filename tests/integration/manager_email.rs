@@ -226,6 +226,33 @@ fn headline_figures(report: &Value) -> Vec<String> {
     out
 }
 
+/// The per-agent table of the text part summed: calls, reached,
+/// satisfied, on time, due (the last from "80.0% (8/10)").
+fn agent_table_sums(text: &str) -> [i64; 5] {
+    let table = text
+        .split("\n== ")
+        .nth(3)
+        .expect("the agents' table is the fourth section");
+    let mut sums = [0; 5];
+    for row in table.lines().skip(2).filter(|l| l.contains(" | ")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        for (i, cell) in cells[1..4].iter().enumerate() {
+            sums[i] += cell
+                .trim()
+                .parse::<i64>()
+                .unwrap_or_else(|_| panic!("{row}"));
+        }
+        if let Some((done, due)) = cells[4]
+            .split_once('(')
+            .and_then(|(_, r)| r.trim_end_matches(')').split_once('/'))
+        {
+            sums[3] += done.parse::<i64>().unwrap();
+            sums[4] += due.parse::<i64>().unwrap();
+        }
+    }
+    sums
+}
+
 fn html_text(html: &str) -> String {
     // Tags to spaces, then the few entities a template writes.
     let mut out = String::new();
@@ -271,6 +298,22 @@ fn the_email_in(locale: &str) {
     assert_golden(locale, &text);
 
     let report = shop.report_json(GOLDEN_DAY);
+    // The agents' table adds up to the day's totals (a row per agent,
+    // "Unassigned" included when it has any).
+    let sums = agent_table_sums(&text);
+    let c = &report["callbacks"];
+    assert_eq!(
+        sums,
+        [
+            &c["attempts"],
+            &c["reached"],
+            &c["satisfied"],
+            &c["completed_on_time"],
+            &c["due"]
+        ]
+        .map(|v| v.as_i64().unwrap()),
+        "calls, reached, satisfied, on time, due: the agents against the day\n{text}"
+    );
     let html = email.body_html(0).expect("an HTML part").into_owned();
     let shown = html_text(&html);
     for figure in headline_figures(&report) {
@@ -648,11 +691,33 @@ fn report_on_a_run_directory_uses_the_time_zone_it_was_run_with() {
         "still the directory's zone"
     );
 
-    // A day off the calendar's ends is refused by name.
-    let far = ["report", "--data", s(&data), "--date", "+262142-12-31"];
-    let out = shop.command(None, &far);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--date"));
+    // Bad days are refused by their flag, saying what would do.
+    for (args, says) in [
+        (vec!["--date", "+262142-12-31"], "--date"),
+        (vec!["--date", "06/11/2026"], "YYYY-MM-DD"),
+        (
+            vec!["--from", "2026-11-09", "--to", "2026-11-01"],
+            "--from 2026-11-09 is after --to",
+        ),
+        (
+            vec![
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-09",
+                "--format",
+                "text",
+            ],
+            "--format csv, json or html",
+        ),
+    ] {
+        let mut all = vec!["report", "--data", s(&data)];
+        all.extend(args.iter().copied());
+        let out = shop.command(None, &all);
+        assert!(!out.status.success(), "{all:?} is refused");
+        let why = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(why.contains(says), "{all:?}: {why}");
+    }
 }
 
 /// The parts a look needs: the HTML and the inline picture.

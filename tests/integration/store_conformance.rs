@@ -34,7 +34,9 @@ where
     text.parse().unwrap()
 }
 
-fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
+/// A bare commit of customer `id` at version `expected + 1` with `delta`
+/// (also the read-count test's builder).
+pub(crate) fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
     let mut history = History::new(customer(id));
     history.version = expected + 1;
     Commit {

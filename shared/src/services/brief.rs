@@ -12,7 +12,7 @@ use crate::domain::derive::derive;
 use crate::domain::event::{Score, SurveyFor};
 use crate::domain::ids::AgentId;
 use crate::domain::keys::{stable_hash, CallId, SurveyKey};
-use crate::domain::kpi::AgentMetric;
+use crate::domain::kpi::{AgentMetric, DayCounters};
 use crate::domain::report::DailyReport;
 use crate::domain::trends::{kpi_lines, KpiLine};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -145,15 +145,17 @@ impl Aftercare {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DailyReport>, ServiceError> {
+        let counters = self.store.days(from, to).await?;
+        Ok(self.reports_of(from, &counters))
+    }
+
+    fn reports_of(&self, from: NaiveDate, counters: &[DayCounters]) -> Vec<DailyReport> {
         let tz = self.settings.policy.report_time_zone.name();
-        Ok(self
-            .store
-            .days(from, to)
-            .await?
+        counters
             .iter()
             .zip(from.iter_days())
             .map(|(c, d)| DailyReport::from_counters(d, tz, c))
-            .collect())
+            .collect()
     }
 
     /// The brief for `day`, as of `now`; `shown` is what the last email
@@ -166,8 +168,11 @@ impl Aftercare {
     ) -> Result<ManagerBrief, ServiceError> {
         let tz = self.settings.policy.report_time_zone;
         let from = day - Duration::days(TREND_DAYS - 1);
-        let days = self.reports(from, day).await?;
-        let counters = self.store.day(day).await?;
+        // One range read: the trend's reports, and the day's own counters
+        // (with the agents') as its last.
+        let range = self.store.days(from, day).await?;
+        let days = self.reports_of(from, &range);
+        let counters = range.last().cloned().unwrap_or_default();
         let roster = self.agents().await?;
         let names: BTreeMap<&AgentId, &str> =
             roster.iter().map(|a| (&a.id, a.name.as_str())).collect();
@@ -238,20 +243,18 @@ impl Aftercare {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Capped<EscalationItem>, ServiceError> {
-        let total = self
+        // One read of the index: the count, then the oldest listed.
+        let open: Vec<_> = self
             .store
             .open_escalations(usize::MAX)
             .await?
-            .iter()
-            .filter(|e| e.opened_at <= now)
-            .count();
-        let mut items = Vec::new();
-        for e in self
-            .open_escalations(LISTED_ESCALATIONS)
-            .await?
             .into_iter()
             .filter(|e| e.opened_at <= now)
-        {
+            .collect();
+        let total = open.len();
+        let mut items = Vec::new();
+        for e in open.into_iter().take(LISTED_ESCALATIONS) {
+            let e = self.escalation_summary(e).await?;
             items.push(EscalationItem {
                 name: e.name.unwrap_or_else(|| e.call.customer().to_string()),
                 since: e.opened_at,

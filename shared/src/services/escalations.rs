@@ -11,6 +11,7 @@ use crate::domain::history::Resolution;
 use crate::domain::ids::Locale;
 use crate::domain::keys::CallId;
 use crate::domain::token::Purpose;
+use crate::ports::OpenEscalation;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
@@ -141,27 +142,34 @@ impl Aftercare {
     ) -> Result<Vec<EscalationSummary>, ServiceError> {
         let mut out = Vec::new();
         for e in self.store.open_escalations(limit).await? {
-            let h = self.store.load(e.call.customer()).await?;
-            let name = h
-                .as_ref()
-                .and_then(|h| h.latest_profile())
-                .and_then(|p| p.name.clone());
-            let notes = h.as_ref().and_then(|h| {
-                h.events.iter().find_map(|ev| match ev {
-                    Event::CallOutcomeRecorded(o) if o.occurred_at == e.opened_at => {
-                        o.notes.clone()
-                    }
-                    _ => None,
-                })
-            });
-            out.push(EscalationSummary {
-                call: e.call,
-                opened_at: e.opened_at,
-                name,
-                notes,
-            });
+            out.push(self.escalation_summary(e).await?);
         }
         Ok(out)
+    }
+
+    /// An index entry with the customer's name and the notes of the call
+    /// that opened it (one history read).
+    pub(super) async fn escalation_summary(
+        &self,
+        e: OpenEscalation,
+    ) -> Result<EscalationSummary, ServiceError> {
+        let h = self.store.load(e.call.customer()).await?;
+        let name = h
+            .as_ref()
+            .and_then(|h| h.latest_profile())
+            .and_then(|p| p.name.clone());
+        let notes = h.as_ref().and_then(|h| {
+            h.events.iter().find_map(|ev| match ev {
+                Event::CallOutcomeRecorded(o) if o.occurred_at == e.opened_at => o.notes.clone(),
+                _ => None,
+            })
+        });
+        Ok(EscalationSummary {
+            call: e.call,
+            opened_at: e.opened_at,
+            name,
+            notes,
+        })
     }
 
     /// A manager closes an escalation: it leaves `escalations_open` from

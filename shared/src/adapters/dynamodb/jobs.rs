@@ -51,13 +51,6 @@ impl JobSchedule for DynamoStore {
     async fn set_job_memo(&self, job: &Job, memo: &str) -> Result<(), StoreError> {
         let mut item = key(keys::job_memo(job));
         item.insert("memo".into(), s(memo));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(super::sdk)?;
-        Ok(())
+        self.put_whole(item).await
     }
 }

@@ -194,6 +194,18 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// Writes `item` whole, replacing what its key held.
+    async fn put_whole(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+
     /// Every item of partition `pk` whose sort key satisfies `sk_condition`
     /// (written with `:a` and, for BETWEEN, `:b`), following pagination.
     async fn query_partition(

@@ -3,7 +3,7 @@
 //! agents are far below the 400 KB item limit).
 
 use super::items::{get_s, key, s};
-use super::{keys, sdk, DynamoStore};
+use super::{keys, DynamoStore};
 use crate::adapters::time_text;
 use crate::config::{roster_from_json, roster_to_json};
 use crate::domain::roster::Agent;
@@ -26,13 +26,6 @@ impl RosterStore for DynamoStore {
         let mut item = key(keys::roster());
         item.insert("agents".into(), s(roster_to_json(agents)));
         item.insert("updated_at".into(), s(time_text(at)));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(sdk)?;
-        Ok(())
+        self.put_whole(item).await
     }
 }

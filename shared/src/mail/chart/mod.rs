@@ -58,6 +58,21 @@ struct Point {
     band: Option<(f64, f64)>,
 }
 
+/// Each day's (value, low, high) as a point with its band.
+fn banded(
+    days: &[TrendDay],
+    figure: impl Fn(&TrendDay) -> Option<(f64, f64, f64)>,
+) -> Vec<Option<Point>> {
+    days.iter()
+        .map(|d| {
+            figure(d).map(|(value, lo, hi)| Point {
+                value,
+                band: Some((lo, hi)),
+            })
+        })
+        .collect()
+}
+
 struct Panel<'a> {
     title: &'a str,
     colour: RGBColor,
@@ -82,15 +97,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
                 colour: CSAT,
                 range: (0.0, 100.0),
                 ticks: &[0.0, 50.0, 100.0],
-                values: days
-                    .iter()
-                    .map(|d| {
-                        d.csat.map(|(value, lo, hi)| Point {
-                            value,
-                            band: Some((lo, hi)),
-                        })
-                    })
-                    .collect(),
+                values: banded(days, |d| d.csat),
                 target: None,
             },
             Panel {
@@ -98,15 +105,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
                 colour: NPS,
                 range: (-100.0, 100.0),
                 ticks: &[-100.0, 0.0, 100.0],
-                values: days
-                    .iter()
-                    .map(|d| {
-                        d.nps.map(|(value, lo, hi)| Point {
-                            value,
-                            band: Some((lo, hi)),
-                        })
-                    })
-                    .collect(),
+                values: banded(days, |d| d.nps),
                 target: None,
             },
             Panel {

@@ -15,7 +15,7 @@ use crate::i18n::{fill, texts, ReportTexts};
 use crate::mail::chart::{trend_png, ChartError, TREND_SIZE};
 use crate::mail::mime::Inline;
 use crate::ports::Message;
-use crate::services::{trend_points, ManagerBrief};
+use crate::services::{trend_points, Capped, ManagerBrief};
 use askama::Template;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -243,101 +243,84 @@ fn subject_words(settings: &Settings, s: &SurveyFor) -> String {
     }
 }
 
+/// A list under its heading with "and N more", or nothing when empty.
+fn list<T>(
+    t: &ReportTexts,
+    heading: String,
+    c: &Capped<T>,
+    item: impl Fn(&T) -> ItemView,
+) -> Option<ListView> {
+    (c.total > 0).then(|| ListView {
+        heading,
+        items: c.items.iter().map(item).collect(),
+        more: more(t, c.more()),
+    })
+}
+
 fn lists(settings: &Settings, b: &ManagerBrief) -> Vec<ListView> {
     let locale = settings.business.locale;
     let t = &texts(locale).report;
     let a = &texts(locale).alert;
     let tz = b.time_zone;
-    let mut out = Vec::new();
-    if b.escalations.total > 0 {
-        out.push(ListView {
-            heading: fill(
-                &t.open_escalations,
-                &[("count", &b.escalations.total.to_string())],
-            ),
-            items: b
-                .escalations
-                .items
-                .iter()
-                .map(|e| ItemView {
-                    line: format!(
-                        "{}{}{}",
-                        e.name,
-                        t.sep,
-                        fill(&t.since, &[("time", &local_time(e.since, tz))])
-                    ),
-                    note: Some(format!(
-                        "{}{}{}",
-                        a.notes,
-                        t.colon,
-                        e.notes.as_deref().unwrap_or(&a.no_notes)
-                    )),
-                    link: Some(e.url.clone()),
-                })
-                .collect(),
-            more: more(t, b.escalations.more()),
-        });
-    }
-    if b.at_risk.total > 0 {
-        out.push(ListView {
-            heading: fill(
-                &t.at_risk_heading,
-                &[("count", &b.at_risk.total.to_string())],
-            ),
-            items: b
-                .at_risk
-                .items
-                .iter()
-                .map(|c| ItemView {
-                    line: [
-                        c.name.as_str(),
-                        &fill(&t.deadline, &[("time", &local_time(c.deadline, tz))]),
-                        c.agent.as_deref().unwrap_or(&t.unassigned),
-                    ]
-                    .join(&t.sep),
-                    note: None,
-                    link: None,
-                })
-                .collect(),
-            more: more(t, b.at_risk.more()),
-        });
-    }
-    if b.detractors.total > 0 {
-        out.push(ListView {
-            heading: t.detractors_heading.clone(),
-            items: b
-                .detractors
-                .items
-                .iter()
-                .map(|d| {
-                    let (kind, score) = match d.score {
-                        Score::Csat(s) => ("CSAT", s.value()),
-                        Score::Nps(s) => ("NPS", s.value()),
-                    };
-                    ItemView {
-                        line: format!(
-                            "{}{}{}",
-                            d.name,
-                            t.sep,
-                            fill(
-                                &t.detractor_score,
-                                &[
-                                    ("kind", kind),
-                                    ("score", &score.to_string()),
-                                    ("subject", &subject_words(settings, &d.subject)),
-                                    ("time", &local_time(d.at, tz)),
-                                ],
-                            )
-                        ),
-                        note: Some(format!("“{}”", d.comment)),
-                        link: None,
-                    }
-                })
-                .collect(),
-            more: more(t, b.detractors.more()),
-        });
-    }
-    out
+    let count = |key: &str, c: usize| fill(key, &[("count", &c.to_string())]);
+    let escalations = list(
+        t,
+        count(&t.open_escalations, b.escalations.total),
+        &b.escalations,
+        |e| ItemView {
+            line: [
+                e.name.as_str(),
+                &fill(&t.since, &[("time", &local_time(e.since, tz))]),
+            ]
+            .join(&t.sep),
+            note: Some(format!(
+                "{}{}{}",
+                a.notes,
+                t.colon,
+                e.notes.as_deref().unwrap_or(&a.no_notes)
+            )),
+            link: Some(e.url.clone()),
+        },
+    );
+    let at_risk = list(
+        t,
+        count(&t.at_risk_heading, b.at_risk.total),
+        &b.at_risk,
+        |c| ItemView {
+            line: [
+                c.name.as_str(),
+                &fill(&t.deadline, &[("time", &local_time(c.deadline, tz))]),
+                c.agent.as_deref().unwrap_or(&t.unassigned),
+            ]
+            .join(&t.sep),
+            note: None,
+            link: None,
+        },
+    );
+    let detractors = list(t, t.detractors_heading.clone(), &b.detractors, |d| {
+        let (kind, score) = match d.score {
+            Score::Csat(s) => ("CSAT", s.value()),
+            Score::Nps(s) => ("NPS", s.value()),
+        };
+        let said = fill(
+            &t.detractor_score,
+            &[
+                ("kind", kind),
+                ("score", &score.to_string()),
+                ("subject", &subject_words(settings, &d.subject)),
+                ("time", &local_time(d.at, tz)),
+            ],
+        );
+        ItemView {
+            line: [d.name.as_str(), &said].join(&t.sep),
+            note: Some(format!("“{}”", d.comment)),
+            link: None,
+        }
+    });
+    [escalations, at_risk, detractors]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 fn trend_row(r: &DailyReport) -> TrendRow {
@@ -485,6 +468,12 @@ fn text_part(v: &BriefView<'_>) -> String {
     s
 }
 
+/// The trend picture of these days' reports.
+fn picture(days: &[DailyReport]) -> Result<Vec<u8>, ChartError> {
+    let dates: Vec<NaiveDate> = days.iter().map(|r| r.date).collect();
+    trend_png(&dates, &trend_points(days))
+}
+
 /// The content id of the trend picture in the email.
 pub const TREND_CID: &str = "trend@aftercare";
 
@@ -496,10 +485,7 @@ pub fn manager_email(
     now: DateTime<Utc>,
 ) -> Result<Message, ReportError> {
     let v = brief_view(settings, brief);
-    let png = trend_png(
-        &brief.days.iter().map(|r| r.date).collect::<Vec<_>>(),
-        &trend_points(&brief.days),
-    )?;
+    let png = picture(&brief.days)?;
     let image = format!("cid:{TREND_CID}");
     let html = BriefHtml {
         v: &v,
@@ -546,10 +532,7 @@ fn data_uri(png: &[u8]) -> String {
 /// demo's daily reports): the same view, the picture embedded.
 pub fn report_page(settings: &Settings, brief: &ManagerBrief) -> Result<String, ReportError> {
     let v = brief_view(settings, brief);
-    let png = trend_png(
-        &brief.days.iter().map(|r| r.date).collect::<Vec<_>>(),
-        &trend_points(&brief.days),
-    )?;
+    let png = picture(&brief.days)?;
     Ok(BriefHtml {
         v: &v,
         image: &data_uri(&png),
@@ -591,10 +574,7 @@ pub fn range_page(settings: &Settings, days: &[DailyReport]) -> Result<String, R
         _ => (String::new(), String::new()),
     };
     let zone = days.first().map(|d| d.time_zone.as_str()).unwrap_or("UTC");
-    let png = trend_png(
-        &days.iter().map(|r| r.date).collect::<Vec<_>>(),
-        &trend_points(days),
-    )?;
+    let png = picture(days)?;
     Ok(RangeHtml {
         lang: locale.code(),
         t,
