@@ -96,13 +96,11 @@ pub async fn agents(config: Option<&Path>, action: AgentsAction) -> Result<()> {
 
 #[cfg(feature = "aws")]
 async fn table_service(table: &str) -> Result<aftercare_shared::services::Aftercare> {
-    use aftercare_shared::adapters::dynamodb::DynamoStore;
     use aftercare_shared::adapters::outbox::OutboxMailer;
     use aftercare_shared::config::Settings;
     use aftercare_shared::domain::token::TokenKey;
     use std::sync::Arc;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = crate::deployed::store(table).await;
     // The roster commands send no mail and sign no link: a scratch outbox
     // and a throwaway key satisfy the facade.
     let scratch = std::env::temp_dir().join("aftercare-agents-outbox");
@@ -111,7 +109,8 @@ async fn table_service(table: &str) -> Result<aftercare_shared::services::Afterc
     Ok(aftercare_shared::services::Aftercare::new(
         Arc::new(store),
         Arc::new(mailer),
-        Settings::from_env(|_| None)?,
+        // The roster needs no settings of the deployment's.
+        Settings::default(),
         key,
     )
     .with_stored_roster())

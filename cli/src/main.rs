@@ -2,8 +2,11 @@
 
 mod agents;
 mod demo;
+#[cfg(feature = "aws")]
+mod deployed;
 mod escalations;
 mod local;
+mod place;
 mod report;
 mod run;
 mod serve;
@@ -58,8 +61,8 @@ enum Command {
     },
     /// Print one day's KPIs (--date), or each day's of a range (--from, --to).
     Report {
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        place: place::Place,
         /// The day (YYYY-MM-DD) in the report time zone.
         #[arg(long, conflicts_with_all = ["from", "to"])]
         date: Option<String>,
@@ -73,13 +76,18 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<report::Format>,
     },
-    /// Show the outbox: mail the transport refused for good (parked).
+    /// The outbox: list mail the transport refused for good (parked), or
+    /// put it back in the queue once the cause is fixed.
     Outbox {
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        place: place::Place,
         /// List the parked messages with their reasons.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "requeue")]
         parked: bool,
+        /// Put a parked message back in the queue (its id as --parked
+        /// lists it, or `all`); the next due-work run sends it.
+        #[arg(long)]
+        requeue: Option<String>,
     },
     /// Serve the survey and unsubscribe pages and run the scheduled work on
     /// the real clock.
@@ -92,8 +100,8 @@ enum Command {
     },
     /// The suppression list: addresses that get no survey mail.
     Suppress {
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        place: place::Place,
         #[command(subcommand)]
         action: SuppressAction,
     },
@@ -104,8 +112,8 @@ enum Command {
     },
     /// Escalations (unsatisfied customers on a call): list the open ones, resolve one.
     Escalations {
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        place: place::Place,
         #[command(subcommand)]
         action: escalations::EscalationAction,
     },
@@ -180,7 +188,7 @@ fn main() -> Result<()> {
                 Ok(())
             }
             Command::Report {
-                data,
+                place,
                 date,
                 from,
                 to,
@@ -191,8 +199,7 @@ fn main() -> Result<()> {
                     report::Days::One(_) => report::Format::Text,
                     report::Days::Range(..) => report::Format::Csv,
                 });
-                let settings = local::settings_for(&data, cli.config.as_deref())?;
-                let service = local::open_existing(&data, &settings)?;
+                let (service, settings) = place.open_existing(cli.config.as_deref()).await?;
                 let text = report::report(&service, &settings, days, format).await?;
                 if text.ends_with('\n') {
                     print!("{text}");
@@ -201,47 +208,73 @@ fn main() -> Result<()> {
                 }
                 Ok(())
             }
-            Command::Outbox { data, parked } => {
-                let settings = local::settings_for(&data, cli.config.as_deref())?;
-                let service = local::open_existing(&data, &settings)?;
-                anyhow::ensure!(
-                    parked,
-                    "say what to list: aftercare outbox --data DIR --parked"
-                );
-                let list = service.parked_mail(10_000).await?;
-                if list.is_empty() {
-                    println!("no parked messages");
-                }
-                for p in list {
-                    println!(
-                        "{}  {}  {} recipient(s), {} attempt(s): {}",
-                        p.at.to_rfc3339(),
-                        p.id,
-                        p.recipients,
-                        p.attempts,
-                        p.reason
-                    );
-                }
-                Ok(())
+            Command::Outbox {
+                place,
+                parked,
+                requeue,
+            } => {
+                let (service, _) = place.open_existing(cli.config.as_deref()).await?;
+                outbox(&service, parked, requeue).await
             }
             Command::Serve { data, listen } => {
                 let settings = local::settings_for(&data, cli.config.as_deref())?;
                 let service = local::open(&data, &settings, |m| m)?;
                 serve::serve(service, listen, &data).await
             }
-            Command::Suppress { data, action } => {
-                let settings = local::settings_for(&data, cli.config.as_deref())?;
-                let service = local::open(&data, &settings, |m| m)?;
+            Command::Suppress { place, action } => {
+                let (service, _) = place.open(cli.config.as_deref()).await?;
                 suppress(&service, action).await
             }
             Command::Agents { action } => agents::agents(cli.config.as_deref(), action).await,
-            Command::Escalations { data, action } => {
-                let settings = local::settings_for(&data, cli.config.as_deref())?;
-                let service = local::open(&data, &settings, |m| m)?;
+            Command::Escalations { place, action } => {
+                let (service, _) = place.open(cli.config.as_deref()).await?;
                 escalations::escalations(&service, action).await
             }
         }
     })
+}
+
+async fn outbox(
+    service: &aftercare_shared::services::Aftercare,
+    parked: bool,
+    requeue: Option<String>,
+) -> Result<()> {
+    let now = chrono::Utc::now();
+    match (parked, requeue) {
+        (true, _) => {
+            let list = service.parked_mail(10_000).await?;
+            if list.is_empty() {
+                println!("no parked messages");
+            }
+            for p in list {
+                println!(
+                    "{}  {}  {} recipient(s), {} attempt(s): {}",
+                    p.at.to_rfc3339(),
+                    p.id,
+                    p.recipients,
+                    p.attempts,
+                    p.reason
+                );
+            }
+        }
+        (false, Some(which)) => {
+            let n = if which == "all" {
+                service.requeue_all_parked(now).await?
+            } else {
+                let id = which
+                    .parse()
+                    .map_err(|e: aftercare_shared::domain::ids::InvalidValue| {
+                        anyhow::anyhow!("--requeue {which:?}: {}", e.0)
+                    })?;
+                usize::from(service.requeue_parked(&id, now).await?)
+            };
+            println!("{n} message(s) back in the queue; the next due-work run sends them");
+        }
+        (false, None) => anyhow::bail!(
+            "say what to do: aftercare outbox (--data DIR | --table NAME) --parked | --requeue ID|all"
+        ),
+    }
+    Ok(())
 }
 
 async fn suppress(

@@ -143,7 +143,9 @@ pub async fn run_file(
     let driver = Driver { service: &service };
     if let Some((first, _, _)) = parsed.first() {
         // Mail a killed earlier run committed but did not get to deliver.
-        service.deliver_pending(first.occurred_at()).await?;
+        service
+            .deliver_pending(first.occurred_at(), Budget::unlimited())
+            .await?;
         service.schedule_jobs(first.occurred_at()).await?;
     }
     let bar = if progress {

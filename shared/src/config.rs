@@ -7,6 +7,7 @@ use crate::domain::contact::WeeklyHours;
 use crate::domain::ids::{AgentId, EmailAddress, Locale};
 use crate::domain::policy::{CallbackPolicy, Policy, SurveyPolicy};
 use crate::domain::roster::Agent;
+use crate::domain::token::TokenKey;
 use chrono::{Duration, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -22,6 +23,13 @@ pub enum ConfigError {
     Toml(#[from] toml::de::Error),
     #[error("settings: {field}: {problem}")]
     Invalid { field: String, problem: String },
+    /// A deployment's required setting is absent: no demo value may stand
+    /// in for it on AWS.
+    #[error("settings: {variable} is not set ({meaning})")]
+    Missing {
+        variable: &'static str,
+        meaning: &'static str,
+    },
 }
 
 fn invalid(field: impl Into<String>, problem: impl Into<String>) -> ConfigError {
@@ -328,19 +336,30 @@ impl Settings {
         })
     }
 
-    /// Settings on AWS: the TOML in `AFTERCARE_SETTINGS` (or the defaults),
-    /// then these variables on top: `BUSINESS_NAME`, `REPORT_TIME_ZONE`,
-    /// `REPORT_HOUR`, `SENDER`, `MANAGERS` (comma-separated), `BASE_URL`,
-    /// `MANAGER_LOCALE`. There is no default roster here, never the
-    /// example agent of the local defaults: the Lambdas book to the roster
-    /// imported into the table (`aftercare agents import`), and none
-    /// imported means none (every call unassigned, at risk).
+    /// Settings on AWS: the TOML in `AFTERCARE_SETTINGS` (rules: contact
+    /// hours, surveys, callbacks), then the variables of [`AWS_VARIABLES`]
+    /// on top. Who the business is has no default here: its name, sender,
+    /// managers, base URL and report time zone must each be given (by its
+    /// variable or in the TOML's `[business]`), else the start fails naming
+    /// the variable; a demo value never reaches a deployment. There is no
+    /// roster here either: the Lambdas book to the roster imported into the
+    /// table (`aftercare agents import`), and none imported means none.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
-        let mut file: File = match var("AFTERCARE_SETTINGS") {
-            Some(text) => toml::from_str(&text)?,
-            None => File::default(),
+        let text = var("AFTERCARE_SETTINGS").unwrap_or_default();
+        let given: toml::Table = toml::from_str(&text)?;
+        let in_toml = |key: &str| {
+            given
+                .get("business")
+                .and_then(toml::Value::as_table)
+                .is_some_and(|b| b.contains_key(key))
         };
+        let mut file: File = toml::from_str(&text)?;
         file.agents.get_or_insert_with(Vec::new);
+        for (variable, key, meaning) in REQUIRED_ON_AWS {
+            if var(variable).is_none() && !in_toml(key) {
+                return Err(ConfigError::Missing { variable, meaning });
+            }
+        }
         let b = &mut file.business;
         if let Some(v) = var("BUSINESS_NAME") {
             b.name = v;
@@ -364,8 +383,17 @@ impl Settings {
                 .filter(|m| !m.is_empty())
                 .collect();
         }
+        if b.managers.is_empty() {
+            return Err(invalid("MANAGERS", "names no address"));
+        }
         if let Some(v) = var("BASE_URL") {
             b.base_url = v;
+        }
+        if !(b.base_url.starts_with("https://") || b.base_url.starts_with("http://")) {
+            return Err(invalid(
+                "BASE_URL",
+                format!("{:?} is not an http(s) URL", b.base_url),
+            ));
         }
         if let Some(v) = var("MANAGER_LOCALE") {
             supported_locale("MANAGER_LOCALE", &v)?;
@@ -373,6 +401,89 @@ impl Settings {
         }
         Settings::from_file(file)
     }
+}
+
+/// The environment variables a deployment's settings are read from
+/// ([`Settings::from_env`]); none of them is secret, so a deployment
+/// records them in its table for the operator's commands.
+pub const AWS_VARIABLES: [&str; 8] = [
+    "AFTERCARE_SETTINGS",
+    "BUSINESS_NAME",
+    "REPORT_TIME_ZONE",
+    "REPORT_HOUR",
+    "SENDER",
+    "MANAGERS",
+    "BASE_URL",
+    "MANAGER_LOCALE",
+];
+
+/// What a deployment must say itself: (variable, its key in `[business]`,
+/// what it is).
+const REQUIRED_ON_AWS: [(&str, &str, &str); 5] = [
+    (
+        "BUSINESS_NAME",
+        "name",
+        "the business's name, in every email's sender and subject",
+    ),
+    (
+        "SENDER",
+        "from",
+        "the verified SES address mail is sent from",
+    ),
+    (
+        "MANAGERS",
+        "managers",
+        "the managers' addresses for the morning email and alerts",
+    ),
+    (
+        "BASE_URL",
+        "base_url",
+        "where the links in emails point: the pages' API URL or its custom domain",
+    ),
+    (
+        "REPORT_TIME_ZONE",
+        "report_time_zone",
+        "the IANA time zone of the report days",
+    ),
+];
+
+/// The link keys (HMAC) from a secret's text: a JSON object naming the
+/// `current` key's id and every key by id (`{"current": "k2", "k1": "…",
+/// "k2": "…"}`: during a rotation the old key stays until its links have
+/// expired), or one plain key. Errors name key ids, never a secret.
+pub fn link_keys(secret: &str) -> Result<TokenKey, ConfigError> {
+    let text = secret.trim();
+    if !text.starts_with('{') {
+        return TokenKey::new(text.as_bytes())
+            .ok_or_else(|| invalid("link key", "is shorter than 16 bytes"));
+    }
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| {
+            invalid(
+                "link key",
+                format!(
+                    "is not a JSON object (line {} column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+    let current = object
+        .get("current")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| invalid("link key.current", "must name the key that signs new links"))?
+        .to_string();
+    let mut keys = Vec::new();
+    for (id, value) in &object {
+        if id == "current" {
+            continue;
+        }
+        let secret = value
+            .as_str()
+            .ok_or_else(|| invalid(format!("link key.{id}"), "must be a string"))?;
+        keys.push((id.clone(), secret.as_bytes().to_vec()));
+    }
+    TokenKey::ring(&current, keys).map_err(|e| invalid("link key", e.to_string()))
 }
 
 fn parse_tz(field: &str, raw: &str) -> Result<Tz, ConfigError> {
@@ -487,37 +598,100 @@ mod tests {
         assert_eq!(s.policy.surveys.csat_delay, Duration::hours(2));
     }
 
+    /// A deployment's required variables, and `extra` on top.
+    fn deployment(extra: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        let mut vars: std::collections::HashMap<&str, &str> = [
+            ("BUSINESS_NAME", "Acme"),
+            ("SENDER", "care@acme.example"),
+            ("MANAGERS", "boss@acme.example"),
+            ("BASE_URL", "https://care.acme.example"),
+            ("REPORT_TIME_ZONE", "UTC"),
+        ]
+        .into_iter()
+        .collect();
+        vars.extend(extra.iter().copied());
+        move |k: &str| vars.get(k).map(|v| v.to_string())
+    }
+
     #[test]
     fn environment_variables_override_the_settings_text() {
-        let env = |k: &str| match k {
-            "AFTERCARE_SETTINGS" => {
-                Some("agents = []\n[surveys]\ncsat_delay_hours = 4\n".to_string())
-            }
-            "REPORT_TIME_ZONE" => Some("Asia/Seoul".to_string()),
-            "MANAGERS" => Some("a@example.com, b@example.com".to_string()),
-            _ => None,
-        };
+        let env = deployment(&[
+            (
+                "AFTERCARE_SETTINGS",
+                "agents = []\n[surveys]\ncsat_delay_hours = 4\n",
+            ),
+            ("REPORT_TIME_ZONE", "Asia/Seoul"),
+            ("MANAGERS", "a@example.com, b@example.com"),
+        ]);
         let s = Settings::from_env(env).unwrap();
         assert_eq!(s.policy.report_time_zone, chrono_tz::Asia::Seoul);
         assert_eq!(s.business.managers.len(), 2);
         assert_eq!(s.policy.surveys.csat_delay, Duration::hours(4));
         assert!(s.agents.is_empty());
-        let bad =
-            Settings::from_env(|k| (k == "REPORT_HOUR").then(|| "8am".to_string())).unwrap_err();
+        let bad = Settings::from_env(deployment(&[("REPORT_HOUR", "8am")])).unwrap_err();
         assert!(bad.to_string().contains("REPORT_HOUR"), "{bad}");
+    }
+
+    #[test]
+    fn a_deployment_missing_a_required_setting_names_it_and_never_uses_a_demo_value() {
+        for (variable, _, _) in REQUIRED_ON_AWS {
+            let all = deployment(&[]);
+            let without = |k: &str| if k == variable { None } else { all(k) };
+            let err = Settings::from_env(without).unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::Missing { variable: v, .. } if *v == variable),
+                "{variable}: {err}"
+            );
+            assert!(err.to_string().contains(variable), "{err}");
+        }
+        // The same keys given in AFTERCARE_SETTINGS' [business] count.
+        let toml = "[business]\nname = \"Acme\"\nfrom = \"care@acme.example\"\nmanagers = [\"b@acme.example\"]\nbase_url = \"https://x.example\"\nreport_time_zone = \"UTC\"\n";
+        let s =
+            Settings::from_env(|k| (k == "AFTERCARE_SETTINGS").then(|| toml.to_string())).unwrap();
+        assert_eq!(s.business.name, "Acme");
+        let demo = Settings::from_env(deployment(&[])).unwrap();
+        assert_ne!(demo.business.name, Settings::default().business.name);
+        let err = Settings::from_env(deployment(&[("MANAGERS", " , ")])).unwrap_err();
+        assert!(err.to_string().contains("MANAGERS"), "{err}");
+        let err = Settings::from_env(deployment(&[("BASE_URL", "care.example")])).unwrap_err();
+        assert!(err.to_string().contains("BASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn link_keys_are_read_from_a_json_ring_or_a_plain_secret() {
+        let ring = link_keys(
+            r#"{"current": "k2", "k1": "0123456789abcdef-one", "k2": "0123456789abcdef-two"}"#,
+        )
+        .unwrap();
+        assert_eq!(ring.current_id(), "k2");
+        assert_eq!(
+            link_keys("0123456789abcdef-plain").unwrap().current_id(),
+            "0"
+        );
+        let err = link_keys(r#"{"current": "k3", "k1": "0123456789abcdef-one"}"#).unwrap_err();
+        assert!(err.to_string().contains("\"k3\""), "{err}");
+        let err = link_keys(r#"{"current": "k1", "k1": "short-secret"}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("k1") && !err.to_string().contains("short-secret"),
+            "{err}"
+        );
+        assert!(link_keys("short").is_err());
+        assert!(link_keys("{not json")
+            .unwrap_err()
+            .to_string()
+            .contains("link key"));
     }
 
     #[test]
     fn a_deployment_that_names_no_agents_has_none() {
         // Locally the defaults carry an example agent; on AWS they never do.
         assert_eq!(Settings::default().agents.len(), 1);
-        let aws = Settings::from_env(|_| None).unwrap();
+        let aws = Settings::from_env(deployment(&[])).unwrap();
         assert!(aws.agents.is_empty());
-        let named = Settings::from_env(|k| {
-            (k == "AFTERCARE_SETTINGS").then(|| {
-                "[[agents]]\nid = \"a-9\"\nname = \"N\"\nemail = \"n@example.com\"\nlanguages = [\"en\"]\ntime_zone = \"UTC\"\n".to_string()
-            })
-        })
+        let named = Settings::from_env(deployment(&[(
+            "AFTERCARE_SETTINGS",
+            "[[agents]]\nid = \"a-9\"\nname = \"N\"\nemail = \"n@example.com\"\nlanguages = [\"en\"]\ntime_zone = \"UTC\"\n",
+        )]))
         .unwrap();
         assert_eq!(named.agents.len(), 1);
     }

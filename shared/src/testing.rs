@@ -48,3 +48,21 @@ pub fn seoul_customer(id: &str, email: &str) -> Value {
         "time_zone": "Asia/Seoul",
     })
 }
+
+/// The settings a deployment's functions start with: every required
+/// variable of [`crate::config::Settings::from_env`] given (an example
+/// business) and nothing else, so no roster.
+pub fn deployment_settings() -> crate::config::Settings {
+    crate::config::Settings::from_env(|k| {
+        let v = match k {
+            "BUSINESS_NAME" => "Acme Care",
+            "SENDER" => "care@example.com",
+            "MANAGERS" => "manager@example.com",
+            "BASE_URL" => "http://127.0.0.1:8080",
+            "REPORT_TIME_ZONE" => "UTC",
+            _ => return None,
+        };
+        Some(v.to_string())
+    })
+    .unwrap_or_else(|e| panic!("deployment settings: {e}"))
+}

@@ -190,7 +190,7 @@ async fn a_morning_rerun_after_a_crash_sends_the_first_copy_once() {
         .replacen("Subject:", "X-Copy: first\r\nSubject:", 1);
     use aftercare_shared::ports::Outbox;
     assert_eq!(
-        store.enqueue(&[first.clone()]).await.unwrap(),
+        store.enqueue(&[first.clone()], morning).await.unwrap(),
         vec![first.id.clone()]
     );
 

@@ -9,6 +9,7 @@ mod helpers;
 mod mail_standards;
 mod manager_email;
 mod oracle;
+mod outbox_claims;
 mod outcomes;
 mod pages;
 mod roster;

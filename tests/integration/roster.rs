@@ -5,7 +5,6 @@
 
 use crate::helpers::{aftercare_bin, dynamo_table, endpoint};
 use aftercare_shared::adapters::outbox::OutboxMailer;
-use aftercare_shared::config::Settings;
 use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::ports::Store;
 use aftercare_shared::services::Aftercare;
@@ -44,7 +43,7 @@ fn lambda_facade(store: Arc<dyn Store>, outbox: &std::path::Path) -> Aftercare {
     Aftercare::new(
         store,
         Arc::new(OutboxMailer::new(outbox).unwrap()),
-        Settings::from_env(|_| None).unwrap(),
+        aftercare_shared::testing::deployment_settings(),
         TokenKey::new(b"roster-tests-key-0123").unwrap(),
     )
     .with_stored_roster()

@@ -46,6 +46,7 @@ pub(crate) fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
         claims: Vec::new(),
         next_due: None,
         messages: Vec::new(),
+        at: t(9, 0),
         escalations: EscalationChanges::default(),
         boards: Default::default(),
     }
@@ -374,7 +375,7 @@ pub async fn queued_mail_stays_until_delivered_and_is_queued_once(store: &dyn St
     c.messages = vec![message(SURVEY)];
     store.commit(&c).await.unwrap();
     let fresh = store
-        .enqueue(&[message(REPORT), message(REPORT)])
+        .enqueue(&[message(REPORT), message(REPORT)], t(9, 1))
         .await
         .unwrap();
     assert_eq!(
@@ -383,8 +384,8 @@ pub async fn queued_mail_stays_until_delivered_and_is_queued_once(store: &dyn St
         "newly queued: the first copy only"
     );
     assert_eq!(queued_ids(store, t(9, 0)).await, vec![SURVEY, REPORT]);
-    store.mark_delivered(&key(SURVEY)).await.unwrap();
-    let again = store.enqueue(&[message(SURVEY)]).await.unwrap();
+    store.mark_delivered(&key(SURVEY), t(9, 0)).await.unwrap();
+    let again = store.enqueue(&[message(SURVEY)], t(9, 0)).await.unwrap();
     assert!(
         again.is_empty(),
         "a delivered id is not queued again: {again:?}"
@@ -405,6 +406,7 @@ pub async fn a_recommitted_message_keeps_its_first_copy(store: &dyn Store) {
     let mut delta = Contributions::default();
     delta.add(day("2026-11-20"), Metric::Purchases, 1);
     let mut again = commit("c-1", 1, delta);
+    again.at = t(9, 1);
     let mut changed = message(SURVEY);
     changed.raw = "Subject: changed\r\n\r\nbody".into();
     again.messages = vec![changed, message(REPORT)];
@@ -428,7 +430,7 @@ pub async fn a_recommitted_message_keeps_its_first_copy(store: &dyn Store) {
 
 pub async fn deferred_mail_waits_and_parked_mail_is_listed_with_its_reason(store: &dyn Store) {
     store
-        .enqueue(&[message(SURVEY), message(REPORT)])
+        .enqueue(&[message(SURVEY), message(REPORT)], t(9, 0))
         .await
         .unwrap();
     store

@@ -1,32 +1,37 @@
-//! Runs the work that has come due (survey emails and reminders, alerts,
-//! call bookings, mail retries, the agents' call sheets) within the
-//! invocation's remaining time. Invoked by a schedule.
+//! Runs the scheduled work that has come due (survey emails and
+//! reminders, alerts, call bookings, mail retries, the agents' call sheets,
+//! the morning email) within the invocation's time, under the lease that
+//! keeps two runs from overlapping. Invoked by a schedule every few minutes.
 
 use aftercare_lambda::{budget, scheduled_now, HandlerError};
-use aftercare_shared::services::Aftercare;
+use aftercare_shared::services::{Aftercare, ScheduledRun};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 
 pub async fn handle(service: &Aftercare, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
     let now = scheduled_now(&event.payload)?;
-    let run = service.run_due(now, budget(&event.context)).await?;
-    let sheets = service.call_sheets(now).await?;
-    tracing::info!(
-        settled = run.settled,
-        failed = run.failed,
-        sent = run.mail.sent,
-        deferred = run.mail.deferred,
-        parked = run.mail.parked,
-        out_of_time = run.out_of_time,
-        sheets,
-        "due work done"
-    );
-    Ok(json!({
-        "customers": run.settled,
-        "failed": run.failed,
-        "out_of_time": run.out_of_time,
-        "call_sheets": sheets,
-    }))
+    let run = service
+        .run_scheduled(now, budget(&event.context), &event.context.request_id)
+        .await?;
+    tracing::info!(?run, "due work done");
+    Ok(summary(&run))
+}
+
+/// What a scheduled run did, as the function answers it.
+pub fn summary(run: &ScheduledRun) -> Value {
+    match run {
+        ScheduledRun::Busy => json!({"busy": true}),
+        ScheduledRun::Ran {
+            due,
+            jobs,
+            out_of_time,
+        } => json!({
+            "customers": due.settled,
+            "failed": due.failed,
+            "jobs": jobs,
+            "out_of_time": out_of_time,
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +62,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(out["customers"], 1);
+        assert_eq!(service.tally().mail_sent, 1);
         assert_eq!(outbox_files(dir.path()), vec!["survey-c-1-csat_t-1.eml"]);
         let again = handle(&service, LambdaEvent::new(tick, Context::default()))
             .await

@@ -3,29 +3,25 @@
 //! their recipients. Every record is applied before any failure is
 //! reported, so one bad notification never holds back the others.
 
-use aftercare_lambda::HandlerError;
+use aftercare_lambda::{decode, HandlerError};
 use aftercare_shared::inbound::ses_feedback::parse_notification;
 use aftercare_shared::services::Aftercare;
 use aws_lambda_events::sns::SnsEvent;
 use lambda_runtime::LambdaEvent;
+use serde_json::Value;
 
-pub async fn handle(
-    service: &Aftercare,
-    event: LambdaEvent<SnsEvent>,
-) -> Result<usize, HandlerError> {
+pub async fn handle(service: &Aftercare, event: LambdaEvent<Value>) -> Result<usize, HandlerError> {
+    let delivery: SnsEvent = decode("an SNS delivery", event.payload)?;
     let now = chrono::Utc::now();
     let mut suppressed = 0;
     let mut failure: Option<HandlerError> = None;
-    for record in &event.payload.records {
+    for record in &delivery.records {
         let applied = match parse_notification(&record.sns.message) {
             Ok(feedback) => service
                 .mail_feedback(&feedback, now)
                 .await
                 .map_err(HandlerError::from),
-            Err(e) => Err(HandlerError {
-                retryable: false,
-                message: e.to_string(),
-            }),
+            Err(e) => Err(HandlerError::rejected(e.to_string())),
         };
         match applied {
             Ok(n) => suppressed += n,
@@ -39,7 +35,7 @@ pub async fn handle(
         }
     }
     tracing::info!(
-        records = event.payload.records.len(),
+        records = delivery.records.len(),
         suppressed,
         "SES feedback applied"
     );
@@ -58,8 +54,21 @@ mod tests {
     use lambda_runtime::{Context, Diagnostic};
     use serde_json::json;
 
+    #[tokio::test]
+    async fn a_payload_that_is_not_an_sns_delivery_is_rejected_by_our_own_error_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let service = local_service(dir.path(), Settings::default());
+        let err = handle(
+            &service,
+            LambdaEvent::new(json!([1, 2]), Context::default()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(Diagnostic::from(err).error_type, "Rejected");
+    }
+
     /// An SNS delivery as Lambda receives it, carrying `message`.
-    fn sns(messages: &[&str]) -> LambdaEvent<SnsEvent> {
+    fn sns(messages: &[&str]) -> LambdaEvent<Value> {
         let records: Vec<_> = messages
             .iter()
             .enumerate()
@@ -73,9 +82,7 @@ mod tests {
                     "UnsubscribeUrl": "https://sns.example/unsub", "MessageAttributes": {}}})
             })
             .collect();
-        let payload: SnsEvent = serde_json::from_value(json!({ "Records": records }))
-            .unwrap_or_else(|e| panic!("an SNS event: {e}"));
-        LambdaEvent::new(payload, Context::default())
+        LambdaEvent::new(json!({ "Records": records }), Context::default())
     }
 
     const PERMANENT: &str = r#"{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"NoEmail","bouncedRecipients":[{"emailAddress":"gone@example.com","action":"failed","status":"5.1.1"}],"timestamp":"2026-11-20T10:00:00.000Z","feedbackId":"f-1"},"mail":{"messageId":"m-1","destination":["gone@example.com"]}}"#;

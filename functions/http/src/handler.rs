@@ -1,12 +1,33 @@
 //! The HTTP function is the pages' router itself (`aftercare_web`) on the
-//! wall clock: the same routes as `aftercare serve`.
+//! wall clock: the same routes as `aftercare serve`, behind API Gateway's
+//! HTTP API. The payload is decoded here (a payload that is not an API
+//! Gateway request is `Rejected`, our own error type), then `lambda_http`
+//! turns it into a request and the router's answer into its response.
 
+use aftercare_lambda::{decode, HandlerError};
 use aftercare_shared::ports::SystemClock;
 use aftercare_shared::services::Aftercare;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, LambdaEvent, Service};
+use serde_json::Value;
 use std::sync::Arc;
 
-pub fn app(service: Aftercare) -> aftercare_web::Router {
-    aftercare_web::router(Arc::new(service), Arc::new(SystemClock))
+pub fn app(service: Arc<Aftercare>) -> aftercare_web::Router {
+    aftercare_web::router(service, Arc::new(SystemClock))
+}
+
+pub async fn handle(
+    app: &aftercare_web::Router,
+    event: LambdaEvent<Value>,
+) -> Result<Value, HandlerError> {
+    let request: LambdaRequest = decode("an API Gateway request", event.payload)?;
+    let mut adapter = Adapter::from(app.clone());
+    // The router never fails (its error type is `Infallible`).
+    let Ok(response) = adapter.call(LambdaEvent::new(request, event.context)).await;
+    serde_json::to_value(response).map_err(|e| HandlerError {
+        retryable: true,
+        message: format!("the response could not be encoded: {e}"),
+    })
 }
 
 #[cfg(test)]
@@ -24,7 +45,7 @@ mod tests {
 
     /// A service whose CSAT for ticket t-1 went out two days ago; and the
     /// survey token from that email.
-    async fn sent_survey(outbox: &std::path::Path) -> (Aftercare, String) {
+    async fn sent_survey(outbox: &std::path::Path) -> (Arc<Aftercare>, String) {
         let service = local_service(outbox, Settings::from_toml("agents = []").unwrap());
         let closed_at = Utc::now() - Duration::days(2);
         let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
@@ -47,7 +68,7 @@ mod tests {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
             .collect();
-        (service, token)
+        (Arc::new(service), token)
     }
 
     /// An API Gateway HTTP API (payload 2.0) request, as Lambda delivers it.
@@ -64,7 +85,7 @@ mod tests {
         lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 request")
     }
 
-    async fn send(service: Aftercare, req: lambda_http::Request) -> (StatusCode, String) {
+    async fn send(service: Arc<Aftercare>, req: lambda_http::Request) -> (StatusCode, String) {
         let response = app(service).oneshot(req).await.expect("the router answers");
         let status = response.status();
         let bytes = response

@@ -1,19 +1,53 @@
-//! One EventBridge event in. A rejected event fails the invocation as
-//! `Rejected`, so Lambda's retries end in the on-failure dead-letter queue
-//! with the reason; a store outage fails it as `Retryable`.
+//! A batch of EventBridge events from the SQS queue the rule feeds. Each
+//! record is applied on its own: one that is malformed, from a source not
+//! allowed for its kind, or rejected by the rules, or one that fails on a
+//! store outage, is reported as a batch item failure (SQS delivers it
+//! again, and after `maxReceiveCount` moves the original event to the
+//! dead-letter queue), and the rest of the batch is applied.
 
-use aftercare_lambda::HandlerError;
-use aftercare_shared::inbound::eventbridge::parse_envelope_value;
+use aftercare_lambda::{decode, HandlerError};
+use aftercare_shared::inbound::eventbridge::parse_envelope;
+use aftercare_shared::inbound::sources::SourcePolicy;
 use aftercare_shared::services::{Aftercare, Ingested};
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-pub async fn handle(service: &Aftercare, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
-    let parsed = parse_envelope_value(&event.payload, &event.context.request_id)?;
-    let outcome = service.ingest(&parsed.event, chrono::Utc::now()).await?;
+/// What the function is built with.
+pub struct Ingest {
+    pub service: Aftercare,
+    pub sources: SourcePolicy,
+}
+
+pub async fn handle(
+    ingest: &Ingest,
+    event: LambdaEvent<Value>,
+) -> Result<SqsBatchResponse, HandlerError> {
+    let batch: SqsEvent = decode("an SQS batch", event.payload)?;
+    let mut response = SqsBatchResponse::default();
+    for record in &batch.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        if let Err(e) = one(ingest, record, &id).await {
+            tracing::warn!(message = %id, error_type = e.kind(), error = %e.message, "event not applied");
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+    }
+    Ok(response)
+}
+
+async fn one(ingest: &Ingest, record: &SqsMessage, id: &str) -> Result<(), HandlerError> {
+    let body = record.body.as_deref().unwrap_or_default();
+    let parsed = parse_envelope(body, &format!("message {id}"))?;
+    ingest.sources.check(&parsed)?;
+    let outcome = ingest
+        .service
+        .ingest(&parsed.event, chrono::Utc::now())
+        .await?;
     let duplicate = outcome == Ingested::Duplicate;
     tracing::info!(event = %parsed.envelope_id, kind = parsed.event.kind(), duplicate, "ingested");
-    Ok(json!({ "duplicate": duplicate }))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -23,62 +57,93 @@ mod tests {
     use aftercare_shared::config::Settings;
     use aftercare_shared::testing::envelope;
     use lambda_runtime::{Context, Diagnostic};
+    use serde_json::json;
 
-    fn purchase(envelope_id: &str) -> Value {
+    fn sources() -> SourcePolicy {
+        SourcePolicy {
+            shop: "acme.shop".into(),
+            help_desk: "acme.helpdesk".into(),
+            telephony: "acme.phones".into(),
+            surveys: "aftercare.surveys".into(),
+        }
+    }
+
+    fn purchase(envelope_id: &str, source: &str) -> Value {
         let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
-        envelope(
+        let mut e = envelope(
             "PurchaseCompleted",
             envelope_id,
             json!({"order_id": "o-1", "occurred_at": at,
                    "customer": {"id": "c-1", "email": "c1@example.com", "phone": "+15550000001"}}),
-        )
+        );
+        e["source"] = json!(source);
+        e
+    }
+
+    /// An SQS batch as Lambda delivers it, one record per body.
+    fn batch(bodies: &[String]) -> LambdaEvent<Value> {
+        let records: Vec<Value> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| json!({"messageId": format!("m-{i}"), "receiptHandle": "r", "body": b,
+                "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events",
+                "awsRegion": "us-east-1"}))
+            .collect();
+        LambdaEvent::new(json!({ "Records": records }), Context::default())
+    }
+
+    fn failed(r: &SqsBatchResponse) -> Vec<&str> {
+        r.batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect()
     }
 
     #[tokio::test]
-    async fn a_good_event_is_accepted_and_its_duplicate_changes_nothing() {
+    async fn good_events_apply_and_bad_ones_come_back_as_batch_item_failures() {
         let dir = tempfile::tempdir().unwrap();
-        let service = local_service(dir.path(), Settings::default());
-        let first = handle(
-            &service,
-            LambdaEvent::new(purchase("ev-1"), Context::default()),
-        )
-        .await
-        .unwrap();
-        assert_eq!(first, json!({"duplicate": false}));
-        let again = handle(
-            &service,
-            LambdaEvent::new(purchase("ev-2"), Context::default()),
-        )
-        .await
-        .unwrap();
-        assert_eq!(again, json!({"duplicate": true}));
-        let report = service
-            .report(chrono::Utc::now().date_naive())
-            .await
-            .unwrap();
-        let day_before = service
-            .report(chrono::Utc::now().date_naive() - chrono::Duration::days(1))
-            .await
-            .unwrap();
-        assert_eq!(report.purchases.count + day_before.purchases.count, 1);
+        let ingest = Ingest {
+            service: local_service(dir.path(), Settings::default()),
+            sources: sources(),
+        };
+        let mut malformed = purchase("ev-3", "acme.shop");
+        malformed["detail"]["occurred_at"] = json!("yesterday");
+        let bodies = [
+            purchase("ev-1", "acme.shop").to_string(),
+            purchase("ev-2", "acme.shop").to_string(), // the same order again: a duplicate
+            malformed.to_string(),
+            purchase("ev-4", "anything.else").to_string(),
+            "{not json".to_string(),
+        ];
+        let response = handle(&ingest, batch(&bodies)).await.unwrap();
+        assert_eq!(failed(&response), ["m-2", "m-3", "m-4"]);
+        let tally = ingest.service.tally();
+        assert_eq!((tally.events_accepted, tally.events_duplicate), (1, 1));
+        let today = chrono::Utc::now().date_naive();
+        let mut purchases = 0;
+        for day in [today - chrono::Duration::days(1), today] {
+            purchases += ingest.service.report(day).await.unwrap().purchases.count;
+        }
+        assert_eq!(purchases, 1);
         assert!(outbox_files(dir.path()).is_empty(), "nothing is due yet");
     }
 
     #[tokio::test]
-    async fn a_malformed_event_is_rejected_naming_its_field() {
+    async fn a_payload_that_is_not_an_sqs_batch_is_rejected_by_our_own_error_type() {
         let dir = tempfile::tempdir().unwrap();
-        let service = local_service(dir.path(), Settings::default());
-        let mut bad = purchase("ev-3");
-        bad["detail"]["occurred_at"] = json!("yesterday");
-        let err = handle(&service, LambdaEvent::new(bad, Context::default()))
-            .await
-            .unwrap_err();
+        let ingest = Ingest {
+            service: local_service(dir.path(), Settings::default()),
+            sources: sources(),
+        };
+        let err = handle(
+            &ingest,
+            LambdaEvent::new(json!({"Records": "nope"}), Context::default()),
+        )
+        .await
+        .unwrap_err();
         let d = Diagnostic::from(err);
         assert_eq!(d.error_type, "Rejected");
-        assert!(
-            d.error_message.contains("detail.occurred_at"),
-            "{}",
-            d.error_message
-        );
+        assert!(d.error_message.contains("Records"), "{}", d.error_message);
     }
 }

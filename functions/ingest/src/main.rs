@@ -3,11 +3,17 @@
 
 mod handler;
 
+use aftercare_lambda::{cold_start, event_sources, measured, service_from_env, Needs};
 use lambda_runtime::{run, service_fn, Error};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     aftercare_lambda::init_logging();
-    let service = aftercare_lambda::service_from_env().await?;
-    run(service_fn(|event| handler::handle(&service, event))).await
+    let (service, sources) =
+        cold_start(async { Ok((service_from_env(Needs::ALL).await?, event_sources()?)) }).await?;
+    let ingest = handler::Ingest { service, sources };
+    run(service_fn(|event| {
+        measured(&ingest.service, handler::handle(&ingest, event))
+    }))
+    .await
 }

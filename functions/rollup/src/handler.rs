@@ -1,17 +1,24 @@
 //! The morning rollup: yesterday's KPIs to the managers, once per day
 //! however often it is invoked. Invoked daily at the report hour in the
-//! report time zone.
+//! report time zone; it waits for a due-work run in progress (they share
+//! one lease), and if the wait outlasts it the next due-work run sends the
+//! email instead.
 
-use aftercare_lambda::{scheduled_now, HandlerError};
-use aftercare_shared::services::Aftercare;
+use aftercare_lambda::{budget, scheduled_now, HandlerError};
+use aftercare_shared::services::{Aftercare, ScheduledRun};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 
 pub async fn handle(service: &Aftercare, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
     let now = scheduled_now(&event.payload)?;
-    let sent = service.morning_report(now).await?;
-    tracing::info!(sent, "rollup done");
-    Ok(json!({ "reports_sent": sent }))
+    let run = service
+        .run_morning(now, budget(&event.context), &event.context.request_id)
+        .await?;
+    tracing::info!(?run, "rollup done");
+    Ok(match run {
+        ScheduledRun::Busy => json!({"busy": true}),
+        ScheduledRun::Ran { jobs, .. } => json!({ "reports_sent": jobs }),
+    })
 }
 
 #[cfg(test)]

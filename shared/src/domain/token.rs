@@ -42,14 +42,51 @@ pub enum TokenError {
     Expired,
 }
 
-/// Signs and verifies tokens with one secret key.
+/// The keys that sign and verify links: one current key that signs, and
+/// older ones that still verify, each named by a short id that every token
+/// carries (`{id}.{payload}.{tag}`). Rotation adds a key and makes it
+/// current; links signed with the old one keep working until they expire,
+/// and the old key is dropped once none can still be valid.
 #[derive(Clone)]
-pub struct TokenKey(Vec<u8>);
+pub struct TokenKey {
+    current: usize,
+    keys: Vec<(String, Vec<u8>)>,
+}
 
 impl std::fmt::Debug for TokenKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TokenKey(<secret>)")
+        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        write!(
+            f,
+            "TokenKey(current {}, ids {ids:?}, <secrets>)",
+            self.current_id()
+        )
     }
+}
+
+/// Why a set of link keys cannot be used (names the key, never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("link key {0:?} is shorter than 16 bytes")]
+    Weak(String),
+    #[error("link key id {0:?} must be 1 to 32 letters, digits, '-' or '_'")]
+    BadId(String),
+    #[error("the current link key {0:?} is not among the keys")]
+    NoCurrent(String),
+    #[error("link key {0:?} is given twice")]
+    Duplicate(String),
+}
+
+/// The id of a key given alone (a local secret file, a plain secret).
+pub const SINGLE_KEY_ID: &str = "0";
+
+/// A token's key id: short, and never a `.` (the token's separator).
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A verified token's content.
@@ -60,24 +97,57 @@ pub struct Claims {
 }
 
 impl TokenKey {
-    /// Keys shorter than 16 bytes are refused: a guessable key forges links.
+    /// One key (id [`SINGLE_KEY_ID`]). Keys shorter than 16 bytes are
+    /// refused: a guessable key forges links.
     pub fn new(secret: &[u8]) -> Option<TokenKey> {
-        (secret.len() >= 16).then(|| TokenKey(secret.to_vec()))
+        TokenKey::ring(
+            SINGLE_KEY_ID,
+            vec![(SINGLE_KEY_ID.to_string(), secret.to_vec())],
+        )
+        .ok()
     }
 
-    fn mac(&self, payload: &[u8]) -> HmacSha256 {
+    /// Several keys by id; `current` signs, every one verifies.
+    pub fn ring(current: &str, keys: Vec<(String, Vec<u8>)>) -> Result<TokenKey, KeyError> {
+        for (i, (id, secret)) in keys.iter().enumerate() {
+            if !valid_id(id) {
+                return Err(KeyError::BadId(id.clone()));
+            }
+            if secret.len() < 16 {
+                return Err(KeyError::Weak(id.clone()));
+            }
+            if keys[..i].iter().any(|(other, _)| other == id) {
+                return Err(KeyError::Duplicate(id.clone()));
+            }
+        }
+        let current = keys
+            .iter()
+            .position(|(id, _)| id == current)
+            .ok_or_else(|| KeyError::NoCurrent(current.to_string()))?;
+        Ok(TokenKey { current, keys })
+    }
+
+    /// The id new links are signed with.
+    pub fn current_id(&self) -> &str {
+        &self.keys[self.current].0
+    }
+
+    fn mac(secret: &[u8], payload: &[u8]) -> HmacSha256 {
         // HMAC takes keys of any length; `new_from_slice` cannot fail here.
         let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+            <HmacSha256 as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
         mac.update(payload);
         mac
     }
 
     pub fn sign(&self, purpose: Purpose, subject: &str, expires: DateTime<Utc>) -> String {
+        let (id, secret) = &self.keys[self.current];
         let payload = format!("{}\n{}\n{}", purpose.code(), expires.timestamp(), subject);
-        let tag = self.mac(payload.as_bytes()).finalize().into_bytes();
+        let tag = Self::mac(secret, payload.as_bytes())
+            .finalize()
+            .into_bytes();
         format!(
-            "{}.{}",
+            "{id}.{}.{}",
             URL_SAFE_NO_PAD.encode(payload),
             URL_SAFE_NO_PAD.encode(tag)
         )
@@ -89,7 +159,11 @@ impl TokenKey {
         purpose: Purpose,
         now: DateTime<Utc>,
     ) -> Result<Claims, TokenError> {
-        let (p, t) = token.split_once('.').ok_or(TokenError::Malformed)?;
+        let mut parts = token.splitn(3, '.');
+        let (id, p, t) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(id), Some(p), Some(t)) => (id, p, t),
+            _ => return Err(TokenError::Malformed),
+        };
         let payload = URL_SAFE_NO_PAD
             .decode(p)
             .map_err(|_| TokenError::Malformed)?;
@@ -101,8 +175,14 @@ impl TokenKey {
         if tag.len() != 32 {
             return Err(TokenError::Malformed);
         }
+        // A key no longer (or never) held: the link cannot be genuine now.
+        let (_, secret) = self
+            .keys
+            .iter()
+            .find(|(k, _)| k == id)
+            .ok_or(TokenError::BadSignature)?;
         // `verify_slice` compares in constant time.
-        self.mac(&payload)
+        Self::mac(secret, &payload)
             .verify_slice(&tag)
             .map_err(|_| TokenError::BadSignature)?;
         let text = String::from_utf8(payload).map_err(|_| TokenError::Malformed)?;
@@ -158,13 +238,13 @@ mod tests {
     fn altered_forged_and_garbage_tokens_are_refused() {
         let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
         let t = key().sign(Purpose::Survey, "c-42\ncsat:t-1", now + Duration::days(1));
-        let (p, s) = t.split_once('.').unwrap();
+        let (id_and_payload, s) = t.rsplit_once('.').unwrap();
         let altered_payload = URL_SAFE_NO_PAD.encode(format!(
             "s\n{}\nc-43\ncsat:t-1",
             (now + Duration::days(1)).timestamp()
         ));
         assert_eq!(
-            key().verify(&format!("{altered_payload}.{s}"), Purpose::Survey, now),
+            key().verify(&format!("0.{altered_payload}.{s}"), Purpose::Survey, now),
             Err(TokenError::BadSignature)
         );
         let other = TokenKey::new(b"another-secret-key-123").unwrap();
@@ -173,7 +253,7 @@ mod tests {
             Err(TokenError::BadSignature)
         );
         assert_eq!(
-            key().verify(p, Purpose::Survey, now),
+            key().verify(id_and_payload, Purpose::Survey, now),
             Err(TokenError::Malformed)
         );
         assert_eq!(
@@ -182,8 +262,76 @@ mod tests {
             "a link cut short is incomplete, not forged"
         );
         assert_eq!(
-            key().verify("%%%.###", Purpose::Survey, now),
+            key().verify("0.%%%.###", Purpose::Survey, now),
             Err(TokenError::Malformed)
         );
+    }
+
+    fn secret(n: u8) -> Vec<u8> {
+        vec![b'a' + n; 32]
+    }
+
+    #[test]
+    fn after_a_rotation_old_links_verify_and_new_ones_name_the_new_key() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let before = TokenKey::ring("k1", vec![("k1".into(), secret(1))]).unwrap();
+        let old_link = before.sign(Purpose::Survey, "c-1\ncsat:t-1", now + Duration::days(28));
+        assert!(old_link.starts_with("k1."));
+        let rotated = TokenKey::ring(
+            "k2",
+            vec![("k1".into(), secret(1)), ("k2".into(), secret(2))],
+        )
+        .unwrap();
+        assert_eq!(
+            rotated
+                .verify(&old_link, Purpose::Survey, now)
+                .unwrap()
+                .subject,
+            "c-1\ncsat:t-1"
+        );
+        let new_link = rotated.sign(Purpose::Survey, "c-2\ncsat:t-2", now + Duration::days(28));
+        assert!(new_link.starts_with("k2."));
+        // Once k1 is dropped, its links no longer verify.
+        let after = TokenKey::ring("k2", vec![("k2".into(), secret(2))]).unwrap();
+        assert_eq!(
+            after.verify(&old_link, Purpose::Survey, now),
+            Err(TokenError::BadSignature)
+        );
+        assert!(after.verify(&new_link, Purpose::Survey, now).is_ok());
+        // A token that claims another key id than the one that signed it fails.
+        let swapped = new_link.replacen("k2.", "k1.", 1);
+        assert_eq!(
+            rotated.verify(&swapped, Purpose::Survey, now),
+            Err(TokenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_ring_refuses_weak_keys_bad_ids_duplicates_and_a_missing_current_key() {
+        assert_eq!(
+            TokenKey::ring("k1", vec![("k1".into(), b"short".to_vec())]).unwrap_err(),
+            KeyError::Weak("k1".into())
+        );
+        assert_eq!(
+            TokenKey::ring("a.b", vec![("a.b".into(), secret(1))]).unwrap_err(),
+            KeyError::BadId("a.b".into())
+        );
+        assert_eq!(
+            TokenKey::ring(
+                "k1",
+                vec![("k1".into(), secret(1)), ("k1".into(), secret(2))]
+            )
+            .unwrap_err(),
+            KeyError::Duplicate("k1".into())
+        );
+        assert_eq!(
+            TokenKey::ring("k9", vec![("k1".into(), secret(1))]).unwrap_err(),
+            KeyError::NoCurrent("k9".into())
+        );
+        let debug = format!(
+            "{:?}",
+            TokenKey::ring("k1", vec![("k1".into(), secret(1))]).unwrap()
+        );
+        assert!(!debug.contains("bbbb"), "{debug}");
     }
 }

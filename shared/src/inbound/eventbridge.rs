@@ -39,6 +39,9 @@ pub struct EventError {
 /// `id`, else the caller's label.
 pub struct Parsed {
     pub envelope_id: String,
+    /// The envelope's `source`, if it names one (checked on AWS by
+    /// [`super::sources::SourcePolicy`]).
+    pub source: Option<String>,
     pub event: Event,
 }
 
@@ -93,6 +96,8 @@ impl Text {
 /// read before, so that even a malformed envelope is named).
 #[derive(Deserialize)]
 struct Envelope {
+    #[serde(default)]
+    source: Option<Text>,
     #[serde(rename = "detail-type", default)]
     detail_type: Option<Text>,
     #[serde(default)]
@@ -298,6 +303,7 @@ pub fn parse_envelope_value(value: &Value, label: &str) -> Result<Parsed, EventE
         return Err(cx.err("(envelope)", "must be a JSON object"));
     }
     let envelope: Envelope = cx.read("", value)?;
+    let source = Text::present(envelope.source);
     let kind = cx.required("detail-type", envelope.detail_type)?.0;
     cx.kind = Some(kind.clone());
     let detail = cx.required("detail", envelope.detail)?;
@@ -378,6 +384,7 @@ pub fn parse_envelope_value(value: &Value, label: &str) -> Result<Parsed, EventE
     };
     Ok(Parsed {
         envelope_id: name,
+        source,
         event,
     })
 }

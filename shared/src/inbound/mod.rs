@@ -4,3 +4,4 @@
 pub mod eventbridge;
 pub mod roster;
 pub mod ses_feedback;
+pub mod sources;

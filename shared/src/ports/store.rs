@@ -25,6 +25,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store itself is not there (a table never created, a wrong
+    /// name or region): a configuration to fix, not a fault to retry.
+    #[error("{0}")]
+    Missing(String),
 }
 
 impl StoreError {
@@ -48,6 +52,8 @@ pub struct Commit {
     pub next_due: Option<DateTime<Utc>>,
     /// Mail to deliver once the commit has landed (the outbox).
     pub messages: Vec<Message>,
+    /// When the change is made (orders the queued mail).
+    pub at: DateTime<Utc>,
     /// Changes to the [`Escalations`] index, atomically with the history.
     pub escalations: EscalationChanges,
     /// Changes to the managers' [`Boards`], atomically with the history.
@@ -301,7 +307,12 @@ pub trait Outbox: Send + Sync {
     /// delivered is kept as it is. Returns the ids newly queued, in order:
     /// only those are the caller's to deliver (an earlier copy is the
     /// outbox's, sent by [`Outbox::undelivered`]'s reader if it is not yet).
-    async fn enqueue(&self, messages: &[Message]) -> Result<Vec<MessageId>, StoreError>;
+    /// `now` orders what is queued at once (fresh mail goes first).
+    async fn enqueue(
+        &self,
+        messages: &[Message],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MessageId>, StoreError>;
 
     /// Messages to try now: neither delivered nor parked, and not deferred
     /// past `now`; fresh ones in the order they were committed.
@@ -311,7 +322,23 @@ pub trait Outbox: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Queued>, StoreError>;
 
-    async fn mark_delivered(&self, id: &MessageId) -> Result<(), StoreError>;
+    /// Takes a queued message for one sender until `until`, so that two
+    /// senders (an overlapping run, the delivery after a commit) never
+    /// both send it: false when it is delivered, parked, unknown, or
+    /// claimed by another sender whose claim has not expired at `now`.
+    /// Only the claimant sends; a claim that expires (a sender that died)
+    /// lets the next sender take it. Read with strong consistency: an
+    /// index that still lists a delivered message cannot get it sent.
+    async fn claim(
+        &self,
+        id: &MessageId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// The message was sent: it leaves the queue for good (kept a while
+    /// for inspection; `now` dates that).
+    async fn mark_delivered(&self, id: &MessageId, now: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// A failed delivery that may work later: counts the attempt and keeps
     /// the message out of [`Outbox::undelivered`] until `until`.
@@ -328,6 +355,12 @@ pub trait Outbox: Send + Sync {
 
     /// Parked messages, oldest first.
     async fn parked(&self, limit: usize) -> Result<Vec<Parked>, StoreError>;
+
+    /// Puts a parked message back in the queue, due at once with its
+    /// attempts cleared (an operator's decision once the cause is fixed,
+    /// such as a sandbox lifted or an address verified): false when it is
+    /// not parked.
+    async fn requeue(&self, id: &MessageId, now: DateTime<Utc>) -> Result<bool, StoreError>;
 }
 
 /// Addresses that must never get survey mail.
@@ -363,9 +396,38 @@ pub struct Suppression {
     pub at: DateTime<Utc>,
 }
 
+/// A lease on work that must not run twice at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// Due work and the morning email: one runner at a time.
+    ScheduledWork,
+}
+
+impl std::fmt::Display for Lease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Lease::ScheduledWork => "scheduled-work",
+        })
+    }
+}
+
 /// When each scheduled job next runs.
 #[async_trait]
 pub trait JobSchedule: Send + Sync {
+    /// Takes `lease` for `holder` until `until` when it is free: never
+    /// taken, released, expired at `now`, or already `holder`'s. False when
+    /// another holder has it. A holder that dies leaves it to expire.
+    async fn take_lease(
+        &self,
+        lease: Lease,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives the lease back if `holder` still has it.
+    async fn release_lease(&self, lease: Lease, holder: &str) -> Result<(), StoreError>;
+
     async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Moves a job on, only if it still is at `expected` (`None`: not yet

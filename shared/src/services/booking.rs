@@ -254,7 +254,7 @@ fn contention_backoff(tries: u32, attempt: &AttemptKey) -> std::time::Duration {
     std::time::Duration::from_millis(base + spread)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::*;
     use crate::adapters::sqlite::SqliteStore;

@@ -4,6 +4,7 @@
 //! version, then deliver the mail the commit queued.
 
 use super::booking::{self, CallRequest};
+use super::tally::bump;
 use super::{Aftercare, Rejection, ServiceError, MAX_RETRIES};
 use crate::domain::boards::{self, BoardChanges};
 use crate::domain::case;
@@ -20,6 +21,19 @@ use chrono::{DateTime, Utc};
 /// A bound on actions run in one unit of work (a safety net, never reached
 /// by a healthy history).
 const MAX_ACTIONS: usize = 500;
+
+/// Bookings made in one unit of work (counted once it commits).
+#[derive(Debug, Default)]
+struct Booked {
+    calls: u64,
+    at_risk: u64,
+}
+
+/// Where an action's results go: its mail, and its bookings.
+struct ActionOut<'a> {
+    messages: &'a mut Vec<Message>,
+    booked: &'a mut Booked,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ingested {
@@ -43,6 +57,22 @@ impl Aftercare {
     /// Applies one event exactly once. Duplicates (by natural key) change
     /// nothing; an event that cannot apply is a [`Rejection::Event`].
     pub async fn ingest(
+        &self,
+        event: &Event,
+        now: DateTime<Utc>,
+    ) -> Result<Ingested, ServiceError> {
+        let result = self.ingest_once(event, now).await;
+        let counter = match &result {
+            Ok(Ingested::Accepted) => &self.counts.events_accepted,
+            Ok(Ingested::Duplicate) => &self.counts.events_duplicate,
+            Err(e) if e.is_rejection() => &self.counts.events_rejected,
+            Err(_) => return result,
+        };
+        bump(counter, 1);
+        result
+    }
+
+    async fn ingest_once(
         &self,
         event: &Event,
         now: DateTime<Utc>,
@@ -212,12 +242,17 @@ impl Aftercare {
     ) -> Result<(), ServiceError> {
         let policy = &self.settings.policy;
         let mut messages = Vec::new();
+        let mut booked = Booked::default();
         let mut derived = derive(&history, policy);
         for _ in 0..MAX_ACTIONS {
             let Some(action) = derived.actions.iter().find(|a| a.at <= now).cloned() else {
                 break;
             };
-            self.run_action(&mut history, &derived, &action.kind, now, &mut messages)
+            let mut out = ActionOut {
+                messages: &mut messages,
+                booked: &mut booked,
+            };
+            self.run_action(&mut history, &derived, &action.kind, now, &mut out)
                 .await?;
             derived = derive(&history, policy);
         }
@@ -237,10 +272,13 @@ impl Aftercare {
             claims,
             next_due: derived.next_due(),
             messages,
+            at: now,
             escalations,
             boards,
         };
         self.store.commit(&commit).await?;
+        bump(&self.counts.calls_booked, booked.calls);
+        bump(&self.counts.calls_at_risk, booked.at_risk);
         self.deliver(&commit.messages, now).await?;
         Ok(())
     }
@@ -256,7 +294,7 @@ impl Aftercare {
         d: &Derived,
         action: &ActionKind,
         now: DateTime<Utc>,
-        out: &mut Vec<Message>,
+        out: &mut ActionOut<'_>,
     ) -> Result<(), ServiceError> {
         let name = h.latest_profile().and_then(|c| c.name.clone());
         match action {
@@ -278,7 +316,8 @@ impl Aftercare {
                         first_sent: now,
                         reminder: false,
                     };
-                    out.push(render::survey_email(&self.settings, &self.key, &mail, now)?);
+                    out.messages
+                        .push(render::survey_email(&self.settings, &self.key, &mail, now)?);
                 }
             }
             ActionKind::SendReminder(key) => {
@@ -294,7 +333,8 @@ impl Aftercare {
                         first_sent: first.at,
                         reminder: true,
                     };
-                    out.push(render::survey_email(&self.settings, &self.key, &mail, now)?);
+                    out.messages
+                        .push(render::survey_email(&self.settings, &self.key, &mail, now)?);
                 }
             }
             ActionKind::LowScoreAlert(key) => {
@@ -316,7 +356,8 @@ impl Aftercare {
                     comment: a.current_comment.as_deref(),
                     call_deadline: deadline,
                 };
-                out.push(render::low_score_alert(&self.settings, &low, now)?);
+                out.messages
+                    .push(render::low_score_alert(&self.settings, &low, now)?);
             }
             ActionKind::EscalationAlert(call) => {
                 h.facts
@@ -332,7 +373,8 @@ impl Aftercare {
                     notes: notes.as_deref(),
                     url: &self.escalation_url(call, now),
                 };
-                out.push(render::escalation_alert(&self.settings, &alert, now)?);
+                out.messages
+                    .push(render::escalation_alert(&self.settings, &alert, now)?);
             }
             ActionKind::Book {
                 call,
@@ -359,6 +401,10 @@ impl Aftercare {
                     now,
                 )
                 .await?;
+                out.booked.calls += 1;
+                if assignment.at_risk {
+                    out.booked.at_risk += 1;
+                }
                 if *round == 0 {
                     h.facts.assignments.insert(key, assignment);
                 } else {

@@ -1,11 +1,27 @@
 //! Delivering committed mail. Each message is tried on its own: a
 //! transport that is throttled or down defers that message with backoff
 //! and the rest go on; a refusal for good parks the message with its
-//! reason (listed by `aftercare outbox --parked`), never retried forever.
+//! reason (listed by `aftercare outbox --parked`, put back by
+//! `aftercare outbox --requeue`), never retried forever.
+//!
+//! A sender claims a message before sending it (see `Outbox::claim`), so
+//! two senders (the delivery after a commit and a due-work run, or two
+//! overlapping runs) never both send it. What remains is the window
+//! between the transport accepting a message and its mark landing: a
+//! sender that dies there leaves its claim to expire ([`CLAIM`]), and the
+//! next sender sends the message again. That is the one way a message
+//! can go out twice; SES cannot deduplicate it.
 
+use super::due::Budget;
+use super::tally::bump;
 use super::{Aftercare, ServiceError};
 use crate::ports::{MailError, Message};
 use chrono::{DateTime, Duration, Utc};
+
+/// How long a sender holds a message it claimed: longer than one send
+/// with the SDK's own retries, short enough that a message whose sender
+/// died goes out with the next run.
+pub const CLAIM: Duration = Duration::minutes(2);
 
 /// After this many failed tries a message is parked, whatever the failure.
 pub const MAX_DELIVERY_ATTEMPTS: u32 = 12;
@@ -36,24 +52,33 @@ impl Delivered {
 impl Aftercare {
     /// Sends one message that has failed `attempts` times before, and
     /// records what happened to it.
+    /// Sends one message that has failed `attempts` times before, and
+    /// records what happened to it; false when another sender has it (or
+    /// it is already delivered).
     async fn send_one(
         &self,
         m: &Message,
         attempts: u32,
         now: DateTime<Utc>,
         done: &mut Delivered,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<bool, ServiceError> {
+        let wall = self.wall.now();
+        if !self.store.claim(&m.id, wall, wall + CLAIM).await? {
+            return Ok(false);
+        }
         match self.mailer.send(m).await {
             Ok(()) => {
                 done.sent += 1;
-                if let Err(e) = self.store.mark_delivered(&m.id).await {
-                    tracing::warn!(message = %m.id, error = %e, "delivered but not marked; it may be sent again");
+                bump(&self.counts.mail_sent, 1);
+                if let Err(e) = self.store.mark_delivered(&m.id, now).await {
+                    tracing::warn!(message = %m.id, error = %e, "delivered but not marked; it may be sent again once its claim expires");
                 }
             }
             Err(MailError::Refused { reason, .. }) => {
                 tracing::warn!(message = %m.id, %reason, "refused by the transport; parked");
                 self.store.park(&m.id, &reason, now).await?;
                 done.parked += 1;
+                bump(&self.counts.mail_parked, 1);
             }
             Err(e @ MailError::Unavailable(_)) => {
                 let reason = e.to_string();
@@ -62,15 +87,17 @@ impl Aftercare {
                     let why = format!("gave up after {} attempts: {reason}", attempts + 1);
                     self.store.park(&m.id, &why, now).await?;
                     done.parked += 1;
+                    bump(&self.counts.mail_parked, 1);
                 } else {
                     let until = now + delivery_backoff(attempts);
                     tracing::warn!(message = %m.id, %reason, retry_at = %until, "delivery failed; will retry");
                     self.store.defer(&m.id, until, &reason).await?;
                     done.deferred += 1;
+                    bump(&self.counts.mail_deferred, 1);
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Delivers freshly committed messages; a failure leaves them in the
@@ -81,6 +108,9 @@ impl Aftercare {
         now: DateTime<Utc>,
     ) -> Result<Delivered, ServiceError> {
         let mut done = Delivered::default();
+        if !self.deliver_inline {
+            return Ok(done);
+        }
         for m in messages {
             self.send_one(m, 0, now, &mut done).await?;
         }
@@ -88,22 +118,36 @@ impl Aftercare {
     }
 
     /// Delivers whatever the outbox holds that is due at `now` (mail a
-    /// killed run committed but did not send, retries whose wait is over).
-    pub async fn deliver_pending(&self, now: DateTime<Utc>) -> Result<Delivered, ServiceError> {
+    /// killed run committed but did not send, retries whose wait is over),
+    /// while `budget` lasts; what is left is the next run's. Returns what
+    /// was done, and whether the budget ran out first.
+    pub async fn deliver_pending(
+        &self,
+        now: DateTime<Utc>,
+        budget: Budget,
+    ) -> Result<(Delivered, bool), ServiceError> {
         const PAGE: usize = 100;
         let mut done = Delivered::default();
-        // Each pass marks, defers or parks every message it read, so none
-        // comes back in the next page; the bound is a safety net.
-        for _ in 0..10_000 {
+        // Each page's messages are marked, deferred or parked, so they do
+        // not come back; a page that another sender holds whole ends the
+        // pass (that sender is delivering it).
+        loop {
             let pending = self.store.undelivered(now, PAGE).await?;
+            let mut mine = 0;
             for q in &pending {
-                self.send_one(&q.message, q.attempts, now, &mut done)
-                    .await?;
+                if budget.expired() {
+                    return Ok((done, true));
+                }
+                if self
+                    .send_one(&q.message, q.attempts, now, &mut done)
+                    .await?
+                {
+                    mine += 1;
+                }
             }
-            if pending.len() < PAGE {
-                break;
+            if pending.len() < PAGE || mine == 0 {
+                return Ok((done, false));
             }
         }
-        Ok(done)
     }
 }

@@ -28,6 +28,11 @@ impl Budget {
     pub fn expired(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
     }
+    /// The time left (`None`: no limit).
+    pub fn remaining(&self) -> Option<std::time::Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
 }
 
 /// What a due-work run did.
@@ -54,16 +59,21 @@ const MAX_STORE_FAILURES_IN_A_ROW: usize = 5;
 
 impl Aftercare {
     /// Delivers the mail that is due, then runs every customer's work due
-    /// at or before `now`.
+    /// at or before `now`, while the budget lasts.
     pub async fn run_due(
         &self,
         now: DateTime<Utc>,
         budget: Budget,
     ) -> Result<DueRun, ServiceError> {
+        let (mail, out_of_time) = self.deliver_pending(now, budget).await?;
         let mut run = DueRun {
-            mail: self.deliver_pending(now).await?,
+            mail,
+            out_of_time,
             ..DueRun::default()
         };
+        if out_of_time {
+            return Ok(run);
+        }
         let mut store_failures = 0;
         for _ in 0..10_000 {
             let due = self.store.due(now, 256).await?;

@@ -5,6 +5,7 @@
 //! even with two runners.
 
 use super::calls::ScheduledCall;
+use super::due::Budget;
 use super::{Aftercare, ServiceError};
 use crate::domain::calls::first_slot;
 use crate::domain::contact::{local_day, local_to_utc};
@@ -125,29 +126,40 @@ impl Aftercare {
     /// Sends the agents' call sheets and sheet updates that are due;
     /// returns how many occurrences ran.
     pub async fn call_sheets(&self, now: DateTime<Utc>) -> Result<usize, ServiceError> {
-        self.run_jobs(now, |job| {
-            matches!(job, Job::CallSheet(_) | Job::SheetUpdates(_))
-        })
-        .await
+        let (ran, _) = self
+            .run_jobs(now, Budget::unlimited(), |job| {
+                matches!(job, Job::CallSheet(_) | Job::SheetUpdates(_))
+            })
+            .await?;
+        Ok(ran)
     }
 
     /// Sends the managers' morning email if it is due (the report of the
     /// day before, in the report time zone).
     pub async fn morning_report(&self, now: DateTime<Utc>) -> Result<usize, ServiceError> {
-        self.run_jobs(now, |job| *job == Job::DailyReport).await
+        let (ran, _) = self
+            .run_jobs(now, Budget::unlimited(), |job| *job == Job::DailyReport)
+            .await?;
+        Ok(ran)
     }
 
-    async fn run_jobs(
+    /// Runs the occurrences of the `wanted` jobs due at `now` while the
+    /// budget lasts: how many ran, and whether the budget ran out first.
+    pub(super) async fn run_jobs(
         &self,
         now: DateTime<Utc>,
+        budget: Budget,
         wanted: impl Fn(&Job) -> bool,
-    ) -> Result<usize, ServiceError> {
+    ) -> Result<(usize, bool), ServiceError> {
         self.schedule_jobs(now).await?;
         let mut ran = 0;
         for job in self.jobs().await?.into_iter().filter(|j| wanted(j)) {
             // Occurrences missed (a late or failed invocation) are caught up
             // one by one, each for its own day, as the simulated clock does.
             for _ in 0..MAX_CATCH_UP {
+                if budget.expired() {
+                    return Ok((ran, true));
+                }
                 let Some(at) = self.store.job_next_run(&job).await?.filter(|at| *at <= now) else {
                     break;
                 };
@@ -158,7 +170,7 @@ impl Aftercare {
                 // twice queues nothing twice; moving the job on last makes it
                 // at least once.
                 let mail = self.mail_for(&job, at, now).await?;
-                let fresh = self.store.enqueue(&mail.messages).await?;
+                let fresh = self.store.enqueue(&mail.messages, now).await?;
                 // After queueing: a crash before this lists the same calls
                 // again next time, under the same message id (sent once).
                 if let Some((agent, day, keys)) = &mail.listed {
@@ -183,7 +195,7 @@ impl Aftercare {
                 ran += 1;
             }
         }
-        Ok(ran)
+        Ok((ran, false))
     }
 
     async fn mail_for(

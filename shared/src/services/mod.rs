@@ -18,7 +18,7 @@
 /// Slot search and booking (public for the scheduling benchmark; entry
 /// points book through the use cases).
 pub mod booking;
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod booking_props;
 mod brief;
 mod calls;
@@ -28,6 +28,8 @@ mod delivery;
 mod due;
 mod escalations;
 mod jobs;
+mod scheduled;
+mod tally;
 
 pub use brief::{
     day_fingerprints, revised_days, trend_points, AgentRow, AtRiskItem, Capped, DetractorItem,
@@ -43,15 +45,18 @@ pub use due::{Budget, DueRun};
 pub use escalations::{
     EscalationPage, EscalationRef, EscalationSummary, ResolveForm, ESCALATION_LINK_DAYS,
 };
+pub use scheduled::ScheduledRun;
+pub use tally::Tally;
 
 use crate::config::Settings;
 use crate::domain::ids::CustomerId;
+use crate::domain::keys::MessageId;
 use crate::domain::report::DailyReport;
 use crate::domain::roster::Agent;
 use crate::domain::surveys::AnswerRejection;
 use crate::domain::token::{TokenError, TokenKey};
 use crate::mail::render::RenderError;
-use crate::ports::{Mailer, Parked, Store, StoreError};
+use crate::ports::{Clock, Mailer, Parked, Store, StoreError, SystemClock};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -133,6 +138,14 @@ pub struct Aftercare {
     settings: Settings,
     key: TokenKey,
     roster: RosterSource,
+    /// The real clock, for what guards real concurrency (a sender's claim
+    /// on a message, the scheduled work's lease), whatever `now` the use
+    /// cases are given: a simulated run's senders still race in real time.
+    wall: Arc<dyn Clock>,
+    counts: tally::Counts,
+    /// Whether mail a change queues is sent right after its commit (else
+    /// it waits in the outbox for the due work of whoever runs it).
+    deliver_inline: bool,
 }
 
 impl Aftercare {
@@ -149,7 +162,30 @@ impl Aftercare {
             settings,
             key,
             roster,
+            wall: Arc::new(SystemClock),
+            counts: tally::Counts::default(),
+            deliver_inline: true,
         }
+    }
+
+    /// The same, leaving the mail its changes queue in the outbox: an
+    /// operator's command on a deployment's table, whose due work sends it
+    /// (a terminal never sends a deployment's mail).
+    pub fn without_delivery(mut self) -> Aftercare {
+        self.deliver_inline = false;
+        self
+    }
+
+    /// The same, with another real clock for claims and leases (tests
+    /// that let a claim expire).
+    pub fn with_wall_clock(mut self, clock: Arc<dyn Clock>) -> Aftercare {
+        self.wall = clock;
+        self
+    }
+
+    /// What this service has done since it was built (see [`Tally`]).
+    pub fn tally(&self) -> Tally {
+        self.counts.snapshot()
     }
 
     /// The same, with the roster read from the store (as imported by
@@ -214,6 +250,34 @@ impl Aftercare {
     /// Mail the transport refused for good, oldest first.
     pub async fn parked_mail(&self, limit: usize) -> Result<Vec<Parked>, ServiceError> {
         Ok(self.store.parked(limit).await?)
+    }
+
+    /// Puts a parked message back in the queue (its cause fixed: the SES
+    /// sandbox left, an identity verified); false when it is not parked.
+    pub async fn requeue_parked(
+        &self,
+        id: &MessageId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
+        Ok(self.store.requeue(id, now).await?)
+    }
+
+    /// Every parked message back in the queue; how many.
+    pub async fn requeue_all_parked(&self, now: DateTime<Utc>) -> Result<usize, ServiceError> {
+        let mut n = 0;
+        loop {
+            let page = self.store.parked(100).await?;
+            let mut moved = 0;
+            for p in &page {
+                if self.store.requeue(&p.id, now).await? {
+                    moved += 1;
+                }
+            }
+            n += moved;
+            if page.len() < 100 || moved == 0 {
+                return Ok(n);
+            }
+        }
     }
 
     /// When the next piece of scheduled work (a customer's, or a job's)

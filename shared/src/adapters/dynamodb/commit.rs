@@ -9,7 +9,6 @@ use crate::ports::{Commit, StoreError};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
-use chrono::Utc;
 use std::collections::{BTreeMap, HashMap};
 
 /// DynamoDB's limit on the items of one transaction.
@@ -173,12 +172,11 @@ impl DynamoStore {
             writes.push(w);
             parts.push(Part::Board);
         }
-        let now = Utc::now();
         for (i, m) in c.messages.iter().enumerate() {
             if skip.contains(&i) {
                 continue;
             }
-            let item = Self::outbox_item(m, now)?;
+            let item = Self::outbox_item(m, c.at)?;
             writes.push(self.put(item, Some(("attribute_not_exists(pk)", HashMap::new())))?);
             parts.push(Part::Message(i));
         }

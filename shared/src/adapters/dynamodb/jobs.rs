@@ -4,12 +4,49 @@ use super::items::{get_s, get_time, key, s};
 use super::{ignore_condition, keys, DynamoStore};
 use crate::adapters::time_text;
 use crate::domain::keys::Job;
-use crate::ports::{JobSchedule, StoreError};
+use crate::ports::{JobSchedule, Lease, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 #[async_trait]
 impl JobSchedule for DynamoStore {
+    async fn take_lease(
+        &self,
+        lease: Lease,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut item = key(keys::lease(lease));
+        item.insert("holder".into(), s(holder));
+        item.insert("until".into(), s(time_text(until)));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR #u < :now OR holder = :me")
+            .expression_attribute_names("#u", "until")
+            .expression_attribute_values(":now", s(time_text(now)))
+            .expression_attribute_values(":me", s(holder))
+            .send()
+            .await;
+        ignore_condition(put, |e| e.is_conditional_check_failed_exception())
+    }
+
+    async fn release_lease(&self, lease: Lease, holder: &str) -> Result<(), StoreError> {
+        let delete = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::lease(lease))))
+            .condition_expression("holder = :me")
+            .expression_attribute_values(":me", s(holder))
+            .send()
+            .await;
+        ignore_condition(delete, |e| e.is_conditional_check_failed_exception()).map(drop)
+    }
+
     async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.get(keys::job(job))
             .await?

@@ -89,6 +89,10 @@ pub fn job(job: &Job) -> (String, &'static str) {
     (format!("JOB#{job}"), "J")
 }
 
+pub fn lease(lease: crate::ports::Lease) -> (String, &'static str) {
+    (format!("LEASE#{lease}"), "L")
+}
+
 /// The partition of the open escalations.
 /// A board's partition, and an entry's sort key in it.
 pub fn board_entry(board: crate::domain::boards::Board, item: &str) -> (String, String) {
@@ -112,6 +116,11 @@ pub const SHEET_LOG_SK_PREFIX: &str = "K#";
 
 pub fn sheet_log(agent: &AgentId, day: NaiveDate) -> String {
     format!("SHEETLOG#{agent}#{day}")
+}
+
+/// What the deployment's functions record at start (see `deployment`).
+pub fn deployment() -> (String, &'static str) {
+    ("DEPLOYMENT".to_string(), "D")
 }
 
 pub fn roster() -> (String, &'static str) {

@@ -10,11 +10,13 @@
 //! | agent slot | `AGENT#{agent}` | `{slot}` | `call_key`, `customer` |
 //! | agent day load | `AGENT#{agent}` | `DAY#{date}` | calls booked that agent-local day |
 //! | attempt booking | `BOOKING#{attempt}` | `B` | `agent`, `slot` |
-//! | outbox message | `OUTBOX#{id}` | `M` | `message`, `attempts`; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
+//! | outbox message | `OUTBOX#{id}` | `M` | `message`, `attempts`, `claimed_until` while a sender has it; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
 //! | suppression | `SUPPRESS#{address}` | `S` | `reason`, `at` |
 //! | job | `JOB#{name}` | `J` | `next_at` |
+//! | lease | `LEASE#{name}` | `L` | `holder`, `until`: one runner of the scheduled work at a time |
 //! | job memo | `JOBMEMO#{name}` | `M` | `memo`: what the morning email showed, for its revised-days line |
 //! | listed on a sheet | `SHEETLOG#{agent}#{day}` | `K#{booking key}` | what that day's sheet and updates listed |
+//! | deployment | `DEPLOYMENT` | `D` | `report_time_zone` (pinned by the first start), `settings` (the functions' settings variables, JSON), `started_at` |
 //! | agent roster | `ROSTER` | `R` | `agents` (JSON rows), `updated_at`; replaced whole by `aftercare agents import` |
 //! | board entry | `BOARD#{board}` | `I#{item}` | `customer`, `at`: an at-risk call (`at-risk`) or a day's detractor comment (`detractors-{date}`) |
 //! | open escalation | `ESCALATIONS` | `CALL#{call id}` | `call`, `opened_at`; written with the customer's commit, deleted when resolved |
@@ -36,11 +38,13 @@ mod boards;
 mod calendar;
 mod commit;
 mod counters;
+mod deployment;
 mod escalations;
 mod histories;
 mod items;
 mod jobs;
 pub mod keys;
+pub use deployment::ZoneCheck;
 mod outbox;
 mod roster;
 mod sheet_log;
@@ -50,7 +54,7 @@ use crate::ports::StoreError;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
     ScalarAttributeType,
@@ -88,10 +92,24 @@ impl Intercept for RequestCounter {
     }
 }
 
-fn sdk<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug + Send + Sync + 'static>(
-    e: SdkError<E, R>,
-) -> StoreError {
-    let text = aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string();
+/// An SDK error as the store's, in one line that names the problem: the
+/// service's code and message, or what kept the request from an answer
+/// (no connection, a timeout), never a stack of SDK types.
+fn sdk<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let text = match (e.code(), e.message()) {
+        (Some("ResourceNotFoundException"), _) => {
+            return StoreError::Missing(
+                "the table does not exist (at this endpoint and region)".into(),
+            )
+        }
+        (Some(code), Some(message)) => format!("DynamoDB {code}: {message}"),
+        (Some(code), None) => format!("DynamoDB {code}"),
+        _ => format!("DynamoDB {}", crate::adapters::short_sdk_error(&e)),
+    };
     StoreError::Unavailable(Box::new(std::io::Error::other(text)))
 }
 
@@ -106,7 +124,7 @@ fn ignore_condition<E, R>(
     is_condition: impl Fn(&E) -> bool,
 ) -> Result<bool, StoreError>
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     match r {

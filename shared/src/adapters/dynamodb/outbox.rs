@@ -21,36 +21,46 @@ impl DynamoStore {
         Ok(item)
     }
 
-    /// Updates an outbox message that is still queued.
-    async fn update_queued(
+    /// Updates an outbox message if it is in the `state` partition of the
+    /// index (queued or parked) and `extra` holds: false when it is not.
+    async fn update_if(
         &self,
         id: &MessageId,
+        state: &str,
+        extra: Option<&str>,
         expression: &str,
         values: HashMap<String, AttributeValue>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        let condition = match extra {
+            Some(extra) => format!("due_pk = :state AND ({extra})"),
+            None => "due_pk = :state".to_string(),
+        };
         let r = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::outbox(id))))
             .update_expression(expression)
-            .condition_expression("due_pk = :queued")
+            .condition_expression(condition)
             .set_expression_attribute_values(Some(
                 values
                     .into_iter()
-                    .chain([(":queued".to_string(), s(OUTBOX_DUE))])
+                    .chain([(":state".to_string(), s(state))])
                     .collect(),
             ))
             .send()
             .await;
-        ignore_condition(r, |e| e.is_conditional_check_failed_exception()).map(drop)
+        ignore_condition(r, |e| e.is_conditional_check_failed_exception())
     }
 }
 
 #[async_trait]
 impl Outbox for DynamoStore {
-    async fn enqueue(&self, messages: &[Message]) -> Result<Vec<MessageId>, StoreError> {
-        let now = Utc::now();
+    async fn enqueue(
+        &self,
+        messages: &[Message],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MessageId>, StoreError> {
         let mut fresh = Vec::new();
         for m in messages {
             // Conditional: a message already queued (or delivered) stays as it is.
@@ -79,9 +89,14 @@ impl Outbox for DynamoStore {
         let mut out = Vec::new();
         for k in self.query_due(OUTBOX_DUE, Some(upper), limit).await? {
             let pk = get_s(&k, "pk")?.to_string();
+            // The index lags the table: what it still lists may be
+            // delivered or parked by now (the claim would refuse it anyway).
             let Some(item) = self.get((pk, "M")).await? else {
                 continue;
             };
+            if get_s(&item, "due_pk").ok() != Some(OUTBOX_DUE) {
+                continue;
+            }
             out.push(Queued {
                 message: items::message(&item)?,
                 attempts: u32::try_from(get_n(&item, "attempts")).unwrap_or(0),
@@ -90,13 +105,37 @@ impl Outbox for DynamoStore {
         Ok(out)
     }
 
-    async fn mark_delivered(&self, id: &MessageId) -> Result<(), StoreError> {
-        let expires = (Utc::now() + Duration::days(30)).timestamp();
+    async fn claim(
+        &self,
+        id: &MessageId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let values = HashMap::from([
+            (":now".to_string(), s(time_text(now))),
+            (":until".to_string(), s(time_text(until))),
+        ]);
+        self.update_if(
+            id,
+            OUTBOX_DUE,
+            Some("attribute_not_exists(claimed_until) OR claimed_until < :now"),
+            "SET claimed_until = :until",
+            values,
+        )
+        .await
+    }
+
+    async fn mark_delivered(&self, id: &MessageId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        // Kept a month after delivery, so that a message committed again
+        // (a replayed event) is still known as sent; then TTL removes it.
+        let expires = (now + Duration::days(30)).timestamp();
         self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::outbox(id))))
-            .update_expression("REMOVE due_pk, due_at SET delivered = :t, expires_at = :e")
+            .update_expression(
+                "REMOVE due_pk, due_at, claimed_until SET delivered = :t, expires_at = :e",
+            )
             .expression_attribute_values(":t", AttributeValue::Bool(true))
             .expression_attribute_values(":e", n(expires))
             .send()
@@ -116,12 +155,15 @@ impl Outbox for DynamoStore {
             (":one".to_string(), n(1)),
             (":r".to_string(), s(reason)),
         ]);
-        self.update_queued(
+        self.update_if(
             id,
-            "SET due_at = :at, reason = :r ADD attempts :one",
+            OUTBOX_DUE,
+            None,
+            "SET due_at = :at, reason = :r REMOVE claimed_until ADD attempts :one",
             values,
         )
         .await
+        .map(drop)
     }
 
     async fn park(
@@ -136,9 +178,28 @@ impl Outbox for DynamoStore {
             (":one".to_string(), n(1)),
             (":r".to_string(), s(reason)),
         ]);
-        self.update_queued(
+        self.update_if(
             id,
-            "SET due_pk = :parked, due_at = :at, reason = :r ADD attempts :one",
+            OUTBOX_DUE,
+            None,
+            "SET due_pk = :parked, due_at = :at, reason = :r REMOVE claimed_until ADD attempts :one",
+            values,
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn requeue(&self, id: &MessageId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let values = HashMap::from([
+            (":queued".to_string(), s(OUTBOX_DUE)),
+            (":at".to_string(), s(items::fresh_due_at(now, id))),
+            (":zero".to_string(), n(0)),
+        ]);
+        self.update_if(
+            id,
+            PARKED_DUE,
+            None,
+            "SET due_pk = :queued, due_at = :at, attempts = :zero REMOVE reason, claimed_until",
             values,
         )
         .await

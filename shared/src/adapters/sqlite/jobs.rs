@@ -3,13 +3,41 @@
 use super::{db, row_time, SqliteStore};
 use crate::adapters::time_text;
 use crate::domain::keys::Job;
-use crate::ports::{JobSchedule, StoreError};
+use crate::ports::{JobSchedule, Lease, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 #[async_trait]
 impl JobSchedule for SqliteStore {
+    async fn take_lease(
+        &self,
+        lease: Lease,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // In memory, as the outbox's claims: the file is one process's.
+        let mut leases = self.leases();
+        let name = lease.to_string();
+        match leases.get(&name) {
+            Some((other, expires)) if other != holder && *expires > now => Ok(false),
+            _ => {
+                leases.insert(name, (holder.to_string(), until));
+                Ok(true)
+            }
+        }
+    }
+
+    async fn release_lease(&self, lease: Lease, holder: &str) -> Result<(), StoreError> {
+        let mut leases = self.leases();
+        let name = lease.to_string();
+        if leases.get(&name).is_some_and(|(h, _)| h == holder) {
+            leases.remove(&name);
+        }
+        Ok(())
+    }
+
     async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError> {
         let conn = self.conn();
         let t: Option<String> = conn

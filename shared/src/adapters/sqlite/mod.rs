@@ -18,14 +18,22 @@ mod sheet_log;
 mod suppressions;
 
 use super::parse_time_text;
+use crate::domain::keys::MessageId;
 use crate::ports::StoreError;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Outbox messages claimed by a sender of this process, until when
+    /// (see `Outbox::claim`).
+    claims: Mutex<HashMap<MessageId, DateTime<Utc>>>,
+    /// Leases held in this process (see `JobSchedule::take_lease`): who,
+    /// until when.
+    leases: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
 }
 
 const SCHEMA: &str = "
@@ -109,6 +117,8 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            claims: Mutex::new(HashMap::new()),
+            leases: Mutex::new(HashMap::new()),
         })
     }
 
@@ -116,6 +126,14 @@ impl SqliteStore {
         // A panic while holding the lock cannot leave a half-done
         // transaction behind (SQLite rolls it back), so poison is harmless.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn claims(&self) -> MutexGuard<'_, HashMap<MessageId, DateTime<Utc>>> {
+        self.claims.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn leases(&self) -> MutexGuard<'_, HashMap<String, (String, DateTime<Utc>)>> {
+        self.leases.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

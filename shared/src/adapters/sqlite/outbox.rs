@@ -6,7 +6,7 @@ use crate::domain::keys::MessageId;
 use crate::ports::{Message, Outbox, Parked, Queued, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 fn decode_message(text: &str) -> Result<Message, StoreError> {
     serde_json::from_str(text).map_err(|e| corrupt_json("outbox message", &e))
@@ -14,7 +14,11 @@ fn decode_message(text: &str) -> Result<Message, StoreError> {
 
 #[async_trait]
 impl Outbox for SqliteStore {
-    async fn enqueue(&self, messages: &[Message]) -> Result<Vec<MessageId>, StoreError> {
+    async fn enqueue(
+        &self,
+        messages: &[Message],
+        _now: DateTime<Utc>,
+    ) -> Result<Vec<MessageId>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(db)?;
         let mut fresh = Vec::new();
@@ -62,13 +66,45 @@ impl Outbox for SqliteStore {
         .collect()
     }
 
-    async fn mark_delivered(&self, id: &MessageId) -> Result<(), StoreError> {
+    async fn claim(
+        &self,
+        id: &MessageId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // The file is one process's (a second process on the same data
+        // directory is not supported), so claims live in memory beside the
+        // connection: a killed run leaves none behind to wait out.
+        let conn = self.conn();
+        let queued = conn
+            .query_row(
+                "SELECT 1 FROM outbox WHERE id = ?1 AND delivered = 0 AND parked_at IS NULL",
+                [id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(db)?
+            .is_some();
+        if !queued {
+            return Ok(false);
+        }
+        let mut claims = self.claims();
+        claims.retain(|_, expires| *expires > now);
+        if claims.contains_key(id) {
+            return Ok(false);
+        }
+        claims.insert(id.clone(), until);
+        Ok(true)
+    }
+
+    async fn mark_delivered(&self, id: &MessageId, _now: DateTime<Utc>) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "UPDATE outbox SET delivered = 1, retry_at = NULL WHERE id = ?1",
                 [id.to_string()],
             )
             .map_err(db)?;
+        self.claims().remove(id);
         Ok(())
     }
 
@@ -85,6 +121,7 @@ impl Outbox for SqliteStore {
                 params![id.to_string(), time_text(until), reason],
             )
             .map_err(db)?;
+        self.claims().remove(id);
         Ok(())
     }
 
@@ -101,7 +138,20 @@ impl Outbox for SqliteStore {
                 params![id.to_string(), time_text(at), reason],
             )
             .map_err(db)?;
+        self.claims().remove(id);
         Ok(())
+    }
+
+    async fn requeue(&self, id: &MessageId, _now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE outbox SET attempts = 0, retry_at = NULL, reason = NULL, parked_at = NULL
+                 WHERE id = ?1 AND parked_at IS NOT NULL AND delivered = 0",
+                [id.to_string()],
+            )
+            .map_err(db)?;
+        Ok(n == 1)
     }
 
     async fn parked(&self, limit: usize) -> Result<Vec<Parked>, StoreError> {
