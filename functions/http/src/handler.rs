@@ -1,16 +1,22 @@
 //! The HTTP function is the pages' router itself (`aftercare_web`) on the
 //! wall clock: the same routes as `aftercare serve`, behind API Gateway's
 //! HTTP API. The payload is decoded here (a payload that is not an API
-//! Gateway request is `Rejected`, our own error type), then `lambda_http`
-//! turns it into a request and the router's answer into its response.
+//! Gateway request is `Rejected`, our own error type); `lambda_http` turns
+//! it into a request, and the router's answer is encoded here: our pages
+//! are UTF-8 text, so `lambda_http`'s charset conversion (and its
+//! encodings' tables, a tenth of the binary) is not needed.
 
 use aftercare_lambda::{decode, HandlerError};
 use aftercare_shared::ports::SystemClock;
 use aftercare_shared::services::Aftercare;
+use http_body_util::BodyExt;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use lambda_http::http::header::SET_COOKIE;
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Adapter, LambdaEvent, Service};
+use lambda_http::{Body, LambdaEvent};
 use serde_json::Value;
 use std::sync::Arc;
+use tower::ServiceExt;
 
 pub fn app(service: Arc<Aftercare>) -> aftercare_web::Router {
     aftercare_web::router(service, Arc::new(SystemClock))
@@ -19,15 +25,50 @@ pub fn app(service: Arc<Aftercare>) -> aftercare_web::Router {
 pub async fn handle(
     app: &aftercare_web::Router,
     event: LambdaEvent<Value>,
-) -> Result<Value, HandlerError> {
+) -> Result<ApiGatewayV2httpResponse, HandlerError> {
     let request: LambdaRequest = decode("an API Gateway request", event.payload)?;
-    let mut adapter = Adapter::from(app.clone());
     // The router never fails (its error type is `Infallible`).
-    let Ok(response) = adapter.call(LambdaEvent::new(request, event.context)).await;
-    serde_json::to_value(response).map_err(|e| HandlerError {
-        retryable: true,
-        message: format!("the response could not be encoded: {e}"),
-    })
+    let Ok(response) = app
+        .clone()
+        .oneshot(lambda_http::Request::from(request))
+        .await;
+    encode(response).await
+}
+
+/// An API Gateway HTTP API (payload 2.0) response: text as it is, any
+/// other body in base64, cookies apart from the headers.
+async fn encode(
+    response: axum::response::Response,
+) -> Result<ApiGatewayV2httpResponse, HandlerError> {
+    let (mut parts, body) = response.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map_err(|e| HandlerError {
+            retryable: true,
+            message: format!("the page could not be read: {e}"),
+        })?
+        .to_bytes();
+    let mut out = ApiGatewayV2httpResponse::default();
+    out.status_code = i64::from(parts.status.as_u16());
+    out.cookies = parts
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    parts.headers.remove(SET_COOKIE);
+    out.headers = parts.headers;
+    if !bytes.is_empty() {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => out.body = Some(Body::Text(text)),
+            Err(e) => {
+                out.body = Some(Body::Binary(e.into_bytes()));
+                out.is_base64_encoded = true;
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -38,10 +79,9 @@ mod tests {
     use aftercare_shared::services::Budget;
     use aftercare_shared::testing::{envelope, event};
     use chrono::{Duration, SecondsFormat, Utc};
-    use http_body_util::BodyExt;
     use lambda_http::http::StatusCode;
+    use lambda_runtime::{Context, Diagnostic};
     use serde_json::json;
-    use tower::ServiceExt;
 
     /// A service whose CSAT for ticket t-1 went out two days ago; and the
     /// survey token from that email.
@@ -126,6 +166,42 @@ mod tests {
             page.contains(r#"<p class="big">5</p>"#) && page.contains("Rất tốt"),
             "{page}"
         );
+    }
+
+    #[tokio::test]
+    async fn an_api_gateway_payload_gets_an_api_gateway_response_and_another_payload_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let (service, token) = sent_survey(dir.path()).await;
+        let app = app(service);
+        let event = json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": format!("/s/{token}"), "rawQueryString": "score=3",
+            "headers": {"accept-language": "vi"},
+            "requestContext": {"accountId": "1", "apiId": "api", "domainName": "care.example.com",
+                "domainPrefix": "care", "requestId": "r-1", "routeKey": "$default", "stage": "$default",
+                "time": "02/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_205_600_000_i64,
+                "http": {"method": "GET", "path": format!("/s/{token}"), "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t"}},
+            "isBase64Encoded": false
+        });
+        let response = handle(&app, LambdaEvent::new(event, Context::default()))
+            .await
+            .unwrap();
+        assert_eq!(response.status_code, 200);
+        assert!(!response.is_base64_encoded);
+        let Some(Body::Text(page)) = response.body else {
+            panic!("a text page")
+        };
+        assert!(page.contains(r#"value="3" required checked"#), "{page}");
+        assert!(response.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let err = handle(
+            &app,
+            LambdaEvent::new(json!({"not": "a request"}), Context::default()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(Diagnostic::from(err).error_type, "Rejected");
     }
 
     #[tokio::test]

@@ -39,8 +39,9 @@ pub async fn handle(
 
 async fn one(ingest: &Ingest, record: &SqsMessage, id: &str) -> Result<(), HandlerError> {
     let body = record.body.as_deref().unwrap_or_default();
-    let parsed = parse_envelope(body, &format!("message {id}"))?;
-    ingest.sources.check(&parsed)?;
+    let parsed = parse_envelope(body, &format!("message {id}"))
+        .and_then(|parsed| ingest.sources.check(&parsed).map(|()| parsed))
+        .inspect_err(|_| ingest.service.note_rejected_event())?;
     let outcome = ingest
         .service
         .ingest(&parsed.event, chrono::Utc::now())
@@ -119,7 +120,14 @@ mod tests {
         let response = handle(&ingest, batch(&bodies)).await.unwrap();
         assert_eq!(failed(&response), ["m-2", "m-3", "m-4"]);
         let tally = ingest.service.tally();
-        assert_eq!((tally.events_accepted, tally.events_duplicate), (1, 1));
+        assert_eq!(
+            (
+                tally.events_accepted,
+                tally.events_duplicate,
+                tally.events_rejected
+            ),
+            (1, 1, 3)
+        );
         let today = chrono::Utc::now().date_naive();
         let mut purchases = 0;
         for day in [today - chrono::Duration::days(1), today] {

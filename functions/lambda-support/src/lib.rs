@@ -23,10 +23,29 @@ use aftercare_shared::services::Budget;
 use lambda_runtime::Context;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Logging once, honouring the Lambda log level and format (JSON with the
-/// request id when the function's log format is JSON).
+/// Logging once, honouring the Lambda log level (`AWS_LAMBDA_LOG_LEVEL`,
+/// else `RUST_LOG`, else info) and format (JSON, with the invocation's
+/// span and so its request id, when the function's log format is JSON).
+/// A level, not `RUST_LOG`'s directives: the filter's regular expressions
+/// would cost a tenth of a function's binary.
 pub fn init_logging() {
-    lambda_runtime::tracing::init_default_subscriber();
+    use tracing_subscriber::filter::LevelFilter;
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|l| l.trim().parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let logs = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
+        .without_time();
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    // Another subscriber already set (a test) is kept.
+    let _ = if json {
+        logs.json().try_init()
+    } else {
+        logs.try_init()
+    };
 }
 
 /// The time a handler may spend: the invocation's deadline less a margin

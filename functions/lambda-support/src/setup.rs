@@ -106,7 +106,7 @@ pub async fn service_from_env(needs: Needs) -> Result<Aftercare, SetupError> {
     } else {
         None
     };
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = sdk_config().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
     let zone = settings.policy.report_time_zone.name().to_string();
     // The settings, and where the link keys are, for the operator's
@@ -146,6 +146,21 @@ pub async fn service_from_env(needs: Needs) -> Result<Aftercare, SetupError> {
     // The roster is the table's (`aftercare agents import`), never the
     // settings' and never a default: none imported, no agents.
     Ok(Aftercare::new(Arc::new(store), mailer, settings, key?).with_stored_roster())
+}
+
+/// The AWS SDK's configuration as a function has it: the region and the
+/// role's credentials from the environment Lambda sets. Only those
+/// sources: the default chain's others (profile files, SSO, instance
+/// metadata, web identity through STS) never apply to a function, and
+/// would add a tenth to its binary.
+async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::environment::EnvironmentVariableRegionProvider::new())
+        .credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        )
+        .load()
+        .await
 }
 
 /// The link keys (see `adapters::secrets`). A function that signs

@@ -23,8 +23,10 @@ pub enum StoreError {
     ClaimedByOther { subject: SurveyKey },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// (The cause is in the text, not the error's source: a chain printed
+    /// whole would say it twice.)
     #[error("store unavailable: {0}")]
-    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
     /// The store itself is not there (a table never created, a wrong
     /// name or region): a configuration to fix, not a fault to retry.
     #[error("{0}")]

@@ -188,6 +188,13 @@ impl Aftercare {
         self.counts.snapshot()
     }
 
+    /// Counts an event refused before it reached [`Aftercare::ingest`]
+    /// (malformed, or from a source not allowed for its kind), so the
+    /// rejected count covers every event that did not apply.
+    pub fn note_rejected_event(&self) {
+        tally::bump(&self.counts.events_rejected, 1);
+    }
+
     /// The same, with the roster read from the store (as imported by
     /// `aftercare agents import`) instead of the settings: the Lambdas.
     pub fn with_stored_roster(mut self) -> Aftercare {

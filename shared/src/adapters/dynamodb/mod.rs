@@ -57,7 +57,7 @@ use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
-    ScalarAttributeType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 use items::{key, s, Item};
@@ -191,6 +191,19 @@ impl DynamoStore {
                             .non_key_attributes("due_failures")
                             .build(),
                     )
+                    .build(),
+            )?)
+            .send()
+            .await
+            .map_err(sdk)?;
+        // Delivered mail and other short-lived markers carry `expires_at`.
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(build(
+                TimeToLiveSpecification::builder()
+                    .attribute_name("expires_at")
+                    .enabled(true)
                     .build(),
             )?)
             .send()

@@ -1,0 +1,147 @@
+//! The functions' cold starts against a hello-world `lambda_runtime`
+//! binary built with the same profile, measured in the same run: binary
+//! size, init time (process start to its first request for work), first
+//! invocation (process start to the first answer), peak memory. Each
+//! function starts as on AWS against a runtime API on 127.0.0.1, with
+//! DynamoDB Local and moto standing in for DynamoDB, SES and Secrets
+//! Manager; the median of nine cold starts.
+//!
+//! Run with the services started: `./scripts/bench.sh` (or
+//! `eval "$(scripts/services.sh start)"; cargo bench -p aftercare-tests --bench lambdas`).
+
+use aftercare_tests::local_aws::{binary, bridge_event, Stack, FUNCTIONS};
+use aftercare_tests::runtime_api::Function;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Cold starts per function under `cargo bench`; `cargo test` (which runs
+/// benches too) makes one, to keep the benchmark working.
+fn runs() -> usize {
+    if std::env::args().any(|a| a == "--bench") {
+        9
+    } else {
+        1
+    }
+}
+
+/// A cheap, representative first event for each function.
+fn payload(function: &str) -> Value {
+    match function {
+        "aftercare-ingest" => {
+            let event = bridge_event(
+                "bench-1",
+                "acme.helpdesk",
+                "TicketOpened",
+                json!({"ticket_id": "t-bench", "occurred_at": "2026-12-06T09:00:00Z",
+                       "customer": {"id": "c-bench"}}),
+            );
+            json!({"Records": [{"messageId": "m-1", "receiptHandle": "r", "body": event.to_string(),
+                "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events", "awsRegion": "us-east-1"}]})
+        }
+        "aftercare-http" => json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": "/s/0.bad.link", "rawQueryString": "",
+            "headers": {"accept-language": "en"},
+            "requestContext": {"accountId": "1", "apiId": "api", "domainName": "pages.acme.example",
+                "domainPrefix": "pages", "requestId": "r-1", "routeKey": "$default", "stage": "$default",
+                "time": "06/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_205_600_000_i64,
+                "http": {"method": "GET", "path": "/s/0.bad.link", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "b"}},
+            "isBase64Encoded": false}),
+        "aftercare-rollup" => json!({"now": "2026-12-06T08:00:00Z"}),
+        "aftercare-feedback" => json!({"Records": []}),
+        _ => json!({}),
+    }
+}
+
+/// The peak resident memory of a live process, in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+struct Sample {
+    init: Duration,
+    first: Duration,
+    peak_kib: u64,
+}
+
+async fn cold_start(stack: &Stack, name: &str, path: &std::path::Path) -> Sample {
+    let mut f = Function::start(path, name, &stack.env).await;
+    let init = f.ready(Duration::from_secs(30)).await.unwrap_or_else(|| {
+        panic!(
+            "{name} did not start: {:?}\n{}",
+            f.api.init_error(),
+            f.logs()
+        )
+    });
+    let outcome = f.invoke(payload(name)).await;
+    let first = f.started.elapsed();
+    if let aftercare_tests::runtime_api::Outcome::Error {
+        error_type,
+        message,
+    } = &outcome
+    {
+        panic!("{name}: {error_type}: {message}");
+    }
+    let peak_kib = f.pid().map(peak_kib).unwrap_or(0);
+    Sample {
+        init,
+        first,
+        peak_kib,
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[tokio::main]
+async fn main() {
+    let mut names: Vec<&str> = vec!["hello-lambda"];
+    names.extend(FUNCTIONS);
+    let paths: Vec<_> = names.iter().map(|n| binary(n)).collect();
+    let stack = Stack::new(8).await;
+    let mut rows = Vec::new();
+    for (name, path) in names.iter().zip(&paths) {
+        // Interleaved would be fairer to a noisy machine; one function's
+        // runs back to back keep the table's and moto's caches warm alike.
+        let mut samples = Vec::new();
+        for _ in 0..runs() {
+            samples.push(cold_start(&stack, name, path).await);
+        }
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        rows.push((
+            *name,
+            size,
+            median(samples.iter().map(|s| s.init).collect()),
+            median(samples.iter().map(|s| s.first).collect()),
+            samples.iter().map(|s| s.peak_kib).max().unwrap_or(0),
+        ));
+    }
+    let (_, _, hello_init, hello_first, _) = rows[0];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{:<20}{:>10}{:>10}{:>9}{:>12}{:>9}{:>10}",
+        "function", "size MB", "init ms", "vs hw", "1st call ms", "vs hw", "peak MiB"
+    );
+    for (name, size, init, first, peak) in &rows {
+        println!(
+            "{:<20}{:>10.2}{:>10.2}{:>9.2}{:>12.2}{:>9.2}{:>10.1}",
+            name,
+            *size as f64 / 1e6,
+            ms(*init),
+            ms(*init) / ms(hello_init),
+            ms(*first),
+            ms(*first) / ms(hello_first),
+            *peak as f64 / 1024.0
+        );
+    }
+}
