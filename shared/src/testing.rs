@@ -66,3 +66,52 @@ pub fn deployment_settings() -> crate::config::Settings {
     })
     .unwrap_or_else(|e| panic!("deployment settings: {e}"))
 }
+
+/// An API Gateway HTTP API request (payload format 2.0), as Lambda
+/// delivers it to the pages' function.
+pub fn api_gateway_request(method: &str, path: &str, query: &str, body: Option<&str>) -> Value {
+    json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+        "headers": {"content-type": "application/x-www-form-urlencoded", "accept-language": "vi-VN,vi;q=0.9,en;q=0.5",
+                    "host": "pages.example.com"},
+        "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": "pages.example.com",
+            "domainPrefix": "pages", "requestId": "r-1", "routeKey": "$default", "stage": "$default",
+            "time": "02/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_205_600_000_i64,
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "test"}},
+        "body": body, "isBase64Encoded": false
+    })
+}
+
+/// An SQS batch as Lambda's event source mapping delivers it: one record
+/// per (message id, body).
+pub fn sqs_batch(messages: &[(&str, &str)]) -> Value {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|(id, body)| {
+            json!({"messageId": id, "receiptHandle": format!("receipt-{id}"), "body": body,
+                "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events",
+                "awsRegion": "us-east-1"})
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// An SNS delivery as Lambda receives it, one record per message (an SES
+/// notification's JSON text).
+pub fn sns_delivery(messages: &[&str]) -> Value {
+    let records: Vec<Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            json!({"EventSource": "aws:sns", "EventVersion": "1.0",
+              "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:aftercare-feedback:1",
+              "Sns": {"Type": "Notification", "MessageId": format!("msg-{i}"),
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:aftercare-feedback",
+                "Subject": null, "Message": m, "Timestamp": "2026-11-20T10:00:00.000Z",
+                "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://sns.example/cert.pem",
+                "UnsubscribeUrl": "https://sns.example/unsub", "MessageAttributes": {}}})
+        })
+        .collect();
+    json!({ "Records": records })
+}

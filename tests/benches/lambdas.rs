@@ -9,6 +9,7 @@
 //! Run with the services started: `./scripts/bench.sh` (or
 //! `eval "$(scripts/services.sh start)"; cargo bench -p aftercare-tests --bench lambdas`).
 
+use aftercare_shared::testing::{api_gateway_request, sqs_batch};
 use aftercare_tests::local_aws::{binary, bridge_event, Stack, FUNCTIONS};
 use aftercare_tests::runtime_api::Function;
 use serde_json::{json, Value};
@@ -35,18 +36,9 @@ fn payload(function: &str) -> Value {
                 json!({"ticket_id": "t-bench", "occurred_at": "2026-12-06T09:00:00Z",
                        "customer": {"id": "c-bench"}}),
             );
-            json!({"Records": [{"messageId": "m-1", "receiptHandle": "r", "body": event.to_string(),
-                "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events", "awsRegion": "us-east-1"}]})
+            sqs_batch(&[("m-1", &event.to_string())])
         }
-        "aftercare-http" => json!({
-            "version": "2.0", "routeKey": "$default", "rawPath": "/s/0.bad.link", "rawQueryString": "",
-            "headers": {"accept-language": "en"},
-            "requestContext": {"accountId": "1", "apiId": "api", "domainName": "pages.acme.example",
-                "domainPrefix": "pages", "requestId": "r-1", "routeKey": "$default", "stage": "$default",
-                "time": "06/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_205_600_000_i64,
-                "http": {"method": "GET", "path": "/s/0.bad.link", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "b"}},
-            "isBase64Encoded": false}),
+        "aftercare-http" => api_gateway_request("GET", "/s/0.bad.link", "", None),
         "aftercare-rollup" => json!({"now": "2026-12-06T08:00:00Z"}),
         "aftercare-feedback" => json!({"Records": []}),
         _ => json!({}),

@@ -54,3 +54,49 @@ pub fn stdout_of(out: std::process::Output, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
+
+/// The environment an operator's terminal has for `--table` commands: the
+/// local services' endpoints (every service's, as the AWS SDK reads them)
+/// and test credentials.
+pub fn local_aws_env() -> Vec<(String, String)> {
+    vec![
+        (
+            "AWS_ENDPOINT_URL".into(),
+            endpoint("AFTERCARE_DYNAMODB_ENDPOINT"),
+        ),
+        (
+            "AWS_ENDPOINT_URL_DYNAMODB".into(),
+            endpoint("AFTERCARE_DYNAMODB_ENDPOINT"),
+        ),
+        (
+            "AWS_ENDPOINT_URL_SESV2".into(),
+            endpoint("AFTERCARE_SES_ENDPOINT"),
+        ),
+        (
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER".into(),
+            endpoint("AFTERCARE_SES_ENDPOINT"),
+        ),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID".into(), "test".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+    ]
+}
+
+/// `aftercare` with `args`, run as an operator's terminal would for a
+/// `--table` command.
+pub fn aftercare_on_aws(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(aftercare_bin())
+        .args(args)
+        .envs(local_aws_env())
+        .output()
+        .expect("running aftercare")
+}
+
+/// `aftercare` with `args` (a local data directory's command).
+pub fn aftercare(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(aftercare_bin())
+        .args(args)
+        .output()
+        .expect("running aftercare")
+}

@@ -3,20 +3,8 @@
 //! handled from a terminal, and one-line errors naming a missing table or
 //! an endpoint that cannot be reached.
 
-use crate::helpers::{aftercare_bin, dynamo_table, endpoint, stdout_of};
+use crate::helpers::{aftercare_bin, aftercare_on_aws, dynamo_table, stdout_of};
 use std::process::{Command, Output};
-
-fn on_table(args: &[&str]) -> Output {
-    Command::new(aftercare_bin())
-        .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint("AFTERCARE_DYNAMODB_ENDPOINT"))
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("running aftercare")
-}
 
 fn one_line_error(out: &Output) -> String {
     assert!(!out.status.success());
@@ -31,7 +19,7 @@ fn one_line_error(out: &Output) -> String {
 
 #[tokio::test]
 async fn a_missing_table_and_an_unreachable_endpoint_are_named_in_one_line() {
-    let said = one_line_error(&on_table(&[
+    let said = one_line_error(&aftercare_on_aws(&[
         "report",
         "--table",
         "no-such-table",
@@ -84,14 +72,14 @@ async fn suppressions_round_trip_on_a_table() {
         "--reason",
         "asked by phone",
     ];
-    stdout_of(on_table(&add), &add);
+    stdout_of(aftercare_on_aws(&add), &add);
     let list = ["suppress", "--table", &table, "list"];
-    let listed = stdout_of(on_table(&list), &list);
+    let listed = stdout_of(aftercare_on_aws(&list), &list);
     assert!(
         listed.contains("gone@example.com") && listed.contains("asked by phone"),
         "{listed}"
     );
     let remove = ["suppress", "--table", &table, "remove", "gone@example.com"];
-    assert!(stdout_of(on_table(&remove), &remove).contains("removed"));
-    assert!(stdout_of(on_table(&list), &list).contains("no suppressed addresses"));
+    assert!(stdout_of(aftercare_on_aws(&remove), &remove).contains("removed"));
+    assert!(stdout_of(aftercare_on_aws(&list), &list).contains("no suppressed addresses"));
 }

@@ -4,7 +4,7 @@
 //! packaging every function under 10 MB; and `aftercare table create`
 //! making exactly the template's table (keys, indexes, TTL).
 
-use crate::helpers::{aftercare_bin, dynamodb_client, endpoint, stdout_of};
+use crate::helpers::{aftercare_on_aws, dynamodb_client, stdout_of};
 use serde_norway::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -209,17 +209,7 @@ fn template_table() -> TableShape {
 async fn the_table_command_makes_exactly_the_template_s_table() {
     let table = format!("aftercare-create-{}", std::process::id());
     let args = ["table", "create", "--table", &table];
-    stdout_of(
-        Command::new(aftercare_bin())
-            .args(args)
-            .env("AWS_ENDPOINT_URL", endpoint("AFTERCARE_DYNAMODB_ENDPOINT"))
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .output()
-            .unwrap(),
-        &args,
-    );
+    stdout_of(aftercare_on_aws(&args), &args);
     let client = dynamodb_client().await;
     let d = client
         .describe_table()
@@ -297,14 +287,7 @@ async fn the_table_command_makes_exactly_the_template_s_table() {
     assert_eq!(made, template_table());
 
     // Again: the table exists, said in one line without SDK types.
-    let again = Command::new(aftercare_bin())
-        .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint("AFTERCARE_DYNAMODB_ENDPOINT"))
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .output()
-        .unwrap();
+    let again = aftercare_on_aws(&args);
     assert!(!again.status.success());
     let said = String::from_utf8_lossy(&again.stderr);
     assert_eq!(said.lines().count(), 1, "{said}");

@@ -51,6 +51,7 @@ mod tests {
     use aftercare_lambda::testing::local_service;
     use aftercare_shared::config::Settings;
     use aftercare_shared::domain::ids::EmailAddress;
+    use aftercare_shared::testing::sns_delivery;
     use lambda_runtime::{Context, Diagnostic};
     use serde_json::json;
 
@@ -67,22 +68,8 @@ mod tests {
         assert_eq!(Diagnostic::from(err).error_type, "Rejected");
     }
 
-    /// An SNS delivery as Lambda receives it, carrying `message`.
     fn sns(messages: &[&str]) -> LambdaEvent<Value> {
-        let records: Vec<_> = messages
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                json!({"EventSource": "aws:sns", "EventVersion": "1.0",
-                  "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:aftercare-feedback:1",
-                  "Sns": {"Type": "Notification", "MessageId": format!("msg-{i}"),
-                    "TopicArn": "arn:aws:sns:us-east-1:123456789012:aftercare-feedback",
-                    "Subject": null, "Message": m, "Timestamp": "2026-11-20T10:00:00.000Z",
-                    "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://sns.example/cert.pem",
-                    "UnsubscribeUrl": "https://sns.example/unsub", "MessageAttributes": {}}})
-            })
-            .collect();
-        LambdaEvent::new(json!({ "Records": records }), Context::default())
+        LambdaEvent::new(sns_delivery(messages), Context::default())
     }
 
     const PERMANENT: &str = r#"{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"NoEmail","bouncedRecipients":[{"emailAddress":"gone@example.com","action":"failed","status":"5.1.1"}],"timestamp":"2026-11-20T10:00:00.000Z","feedbackId":"f-1"},"mail":{"messageId":"m-1","destination":["gone@example.com"]}}"#;

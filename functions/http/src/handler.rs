@@ -77,7 +77,7 @@ mod tests {
     use aftercare_lambda::testing::local_service;
     use aftercare_shared::config::Settings;
     use aftercare_shared::services::Budget;
-    use aftercare_shared::testing::{envelope, event};
+    use aftercare_shared::testing::{api_gateway_request, envelope, event};
     use chrono::{Duration, SecondsFormat, Utc};
     use lambda_http::http::StatusCode;
     use lambda_runtime::{Context, Diagnostic};
@@ -111,17 +111,9 @@ mod tests {
         (Arc::new(service), token)
     }
 
-    /// An API Gateway HTTP API (payload 2.0) request, as Lambda delivers it.
+    /// An API Gateway HTTP API request, as `lambda_http` reads it.
     fn request(method: &str, path: &str, query: &str, body: Option<&str>) -> lambda_http::Request {
-        let event = json!({
-            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
-            "headers": {"content-type": "application/x-www-form-urlencoded", "accept-language": "vi-VN,vi;q=0.9,en;q=0.5"},
-            "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": "care.example.com",
-                "domainPrefix": "care", "requestId": "r-1", "routeKey": "$default", "stage": "$default",
-                "time": "02/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_205_600_000_i64,
-                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "test"}},
-            "body": body, "isBase64Encoded": false
-        });
+        let event = api_gateway_request(method, path, query, body);
         lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 request")
     }
 
@@ -173,15 +165,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (service, token) = sent_survey(dir.path()).await;
         let app = app(service);
-        let event = json!({
-            "version": "2.0", "routeKey": "$default", "rawPath": format!("/s/{token}"), "rawQueryString": "score=3",
-            "headers": {"accept-language": "vi"},
-            "requestContext": {"accountId": "1", "apiId": "api", "domainName": "care.example.com",
-                "domainPrefix": "care", "requestId": "r-1", "routeKey": "$default", "stage": "$default",
-                "time": "02/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_205_600_000_i64,
-                "http": {"method": "GET", "path": format!("/s/{token}"), "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t"}},
-            "isBase64Encoded": false
-        });
+        let event = api_gateway_request("GET", &format!("/s/{token}"), "score=3", None);
         let response = handle(&app, LambdaEvent::new(event, Context::default()))
             .await
             .unwrap();

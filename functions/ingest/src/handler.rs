@@ -56,7 +56,7 @@ mod tests {
     use super::*;
     use aftercare_lambda::testing::{local_service, outbox_files};
     use aftercare_shared::config::Settings;
-    use aftercare_shared::testing::envelope;
+    use aftercare_shared::testing::{envelope, sqs_batch};
     use lambda_runtime::{Context, Diagnostic};
     use serde_json::json;
 
@@ -81,17 +81,15 @@ mod tests {
         e
     }
 
-    /// An SQS batch as Lambda delivers it, one record per body.
+    /// An SQS batch of these bodies (message ids `m-0`, `m-1`, ...).
     fn batch(bodies: &[String]) -> LambdaEvent<Value> {
-        let records: Vec<Value> = bodies
+        let ids: Vec<String> = (0..bodies.len()).map(|i| format!("m-{i}")).collect();
+        let messages: Vec<(&str, &str)> = ids
             .iter()
-            .enumerate()
-            .map(|(i, b)| json!({"messageId": format!("m-{i}"), "receiptHandle": "r", "body": b,
-                "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
-                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events",
-                "awsRegion": "us-east-1"}))
+            .zip(bodies)
+            .map(|(i, b)| (i.as_str(), b.as_str()))
             .collect();
-        LambdaEvent::new(json!({ "Records": records }), Context::default())
+        LambdaEvent::new(sqs_batch(&messages), Context::default())
     }
 
     fn failed(r: &SqsBatchResponse) -> Vec<&str> {

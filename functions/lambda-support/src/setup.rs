@@ -159,8 +159,39 @@ async fn sdk_config() -> aws_config::SdkConfig {
         .credentials_provider(
             aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
         )
+        .http_client(https_client())
         .load()
         .await
+}
+
+/// The root certificates AWS's service endpoints chain to (Amazon Root CA
+/// 1 to 4, and the Starfield root that cross-signs them), as AWS
+/// documents them for clients that pin their trust.
+const AWS_ROOTS: [&[u8]; 5] = [
+    include_bytes!("../roots/Amazon_Root_CA_1.pem"),
+    include_bytes!("../roots/Amazon_Root_CA_2.pem"),
+    include_bytes!("../roots/Amazon_Root_CA_3.pem"),
+    include_bytes!("../roots/Amazon_Root_CA_4.pem"),
+    include_bytes!("../roots/Starfield_Services_Root_Certificate_Authority_-_G2.pem"),
+];
+
+/// HTTPS that trusts AWS's roots only. The SDK's default reads the
+/// system's whole certificate store at start (every file of a
+/// certificate directory on some systems): most of a cold start, to talk
+/// to nothing but AWS endpoints.
+fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    let trust = AWS_ROOTS
+        .iter()
+        .fold(TrustStore::empty(), |t, pem| t.with_pem_certificate(*pem));
+    let builder = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+    match TlsContext::builder().with_trust_store(trust).build() {
+        Ok(context) => builder.tls_context(context).build_https(),
+        // Building a context only collects what it is given; were it to
+        // fail, the system's store still connects.
+        Err(_) => builder.build_https(),
+    }
 }
 
 /// The link keys (see `adapters::secrets`). A function that signs

@@ -8,9 +8,10 @@
 //! events, day by day, as `aftercare report` prints them from each.
 
 use super::{bridge_event, json_lines, sent_mail, sqs_client, Stack, SETTINGS};
-use crate::helpers::{aftercare_bin, stdout_of};
+use crate::helpers::{aftercare, aftercare_on_aws, stdout_of};
 use aftercare_shared::domain::ids::CustomerId;
 use aftercare_shared::ports::Histories;
+use aftercare_shared::testing::{api_gateway_request, sns_delivery, sqs_batch};
 use chrono::{DateTime, Duration, SecondsFormat, Timelike, Utc};
 use mail_parser::MessageParser;
 use serde_json::{json, Value};
@@ -30,32 +31,14 @@ fn customer_zone(base: DateTime<Utc>, now: DateTime<Utc>) -> &'static str {
     }
 }
 
-/// The SQS records of a receive, as Lambda's event source mapping hands
+/// The messages of a receive, as Lambda's event source mapping hands
 /// them to the function.
 fn records(messages: &[aws_sdk_sqs::types::Message]) -> Value {
-    let records: Vec<Value> = messages
+    let pairs: Vec<(&str, &str)> = messages
         .iter()
-        .map(|m| {
-            json!({"messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                   "attributes": {}, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
-                   "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events",
-                   "awsRegion": "us-east-1"})
-        })
+        .map(|m| (m.message_id().unwrap_or(""), m.body().unwrap_or("")))
         .collect();
-    json!({ "Records": records })
-}
-
-/// An API Gateway HTTP API (payload 2.0) request.
-fn http_request(method: &str, path: &str, query: &str, body: Option<&str>) -> Value {
-    json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
-        "headers": {"content-type": "application/x-www-form-urlencoded", "host": "pages.acme.example"},
-        "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": "pages.acme.example",
-            "domainPrefix": "pages", "requestId": "r-1", "routeKey": "$default", "stage": "$default",
-            "time": "06/Dec/2026:10:00:00 +0000", "timeEpoch": 1_796_205_600_000_i64,
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "test"}},
-        "body": body, "isBase64Encoded": false
-    })
+    sqs_batch(&pairs)
 }
 
 /// The text part of the first raw message to `to` whose text contains `needle`.
@@ -104,14 +87,7 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
         "--table",
         &stack.table,
     ];
-    stdout_of(
-        std::process::Command::new(aftercare_bin())
-            .args(import)
-            .envs(local_aws_env())
-            .output()
-            .unwrap(),
-        &import,
-    );
+    stdout_of(aftercare_on_aws(&import), &import);
 
     let ingest = stack.start("aftercare-ingest").await;
     let due = stack.start("aftercare-due-work").await;
@@ -338,7 +314,7 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
     let token = survey_token(&survey);
     let path = format!("/s/{token}");
     let page = pages
-        .invoke(http_request("GET", &path, "score=2", None))
+        .invoke(api_gateway_request("GET", &path, "score=2", None))
         .await
         .response();
     assert_eq!(page["statusCode"], 200, "{page}");
@@ -348,7 +324,7 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
         .contains(r#"value="2" required checked"#));
     let answered_at = Utc::now();
     let thanks = pages
-        .invoke(http_request(
+        .invoke(api_gateway_request(
             "POST",
             &path,
             "",
@@ -358,7 +334,7 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
         .response();
     assert_eq!(thanks["statusCode"], 200, "{thanks}");
     let forged_link = pages
-        .invoke(http_request("GET", &format!("{path}x"), "", None))
+        .invoke(api_gateway_request("GET", &format!("{path}x"), "", None))
         .await
         .response();
     assert_eq!(
@@ -375,22 +351,10 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
     let bounce = json!({"notificationType": "Bounce", "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
         "bouncedRecipients": [{"emailAddress": address("c-3")}], "timestamp": at(now), "feedbackId": "f-1"},
         "mail": {"messageId": "m-1", "destination": [address("c-3")]}});
-    let sns = json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
-        "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:feedback:1",
-        "Sns": {"Type": "Notification", "MessageId": "n-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:feedback",
-            "Subject": null, "Message": bounce.to_string(), "Timestamp": "2026-12-06T00:00:00.000Z",
-            "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "https://sns.example/cert.pem",
-            "UnsubscribeUrl": "https://sns.example/unsub", "MessageAttributes": {}}}]});
+    let sns = sns_delivery(&[&bounce.to_string()]);
     assert_eq!(feedback.invoke(sns).await.response(), json!(1));
     let list = ["suppress", "--table", &stack.table, "list"];
-    let suppressed = stdout_of(
-        std::process::Command::new(aftercare_bin())
-            .args(list)
-            .envs(local_aws_env())
-            .output()
-            .unwrap(),
-        &list,
-    );
+    let suppressed = stdout_of(aftercare_on_aws(&list), &list);
     assert!(
         suppressed.contains(&address("c-3")) && suppressed.contains("bounce"),
         "{suppressed}"
@@ -479,74 +443,32 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
         "--until",
         &at(morning),
     ];
-    stdout_of(
-        std::process::Command::new(aftercare_bin())
-            .args(run)
-            .output()
-            .unwrap(),
-        &run,
-    );
+    stdout_of(aftercare(&run), &run);
+    let report = |place: &str, at: &str, date: &str| -> Value {
+        let args = ["report", place, at, "--date", date, "--format", "json"];
+        let out = if place == "--table" {
+            aftercare_on_aws(&args)
+        } else {
+            aftercare(&args)
+        };
+        serde_json::from_str(&stdout_of(out, &args)).expect("a JSON report")
+    };
     let mut d = (base - Duration::days(1)).date_naive();
     while d <= morning.date_naive() {
         let date = d.to_string();
-        let table_args = [
-            "report",
-            "--table",
-            &stack.table,
-            "--date",
-            &date,
-            "--format",
-            "json",
-        ];
-        let from_table = stdout_of(
-            std::process::Command::new(aftercare_bin())
-                .args(table_args)
-                .envs(local_aws_env())
-                .output()
-                .unwrap(),
-            &table_args,
+        assert_eq!(
+            report("--table", &stack.table, &date),
+            report("--data", data.to_str().unwrap(), &date),
+            "{date}: the deployment's KPIs equal the local run's"
         );
-        let local_args = [
-            "report",
-            "--data",
-            data.to_str().unwrap(),
-            "--date",
-            &date,
-            "--format",
-            "json",
-        ];
-        let from_local = stdout_of(
-            std::process::Command::new(aftercare_bin())
-                .args(local_args)
-                .output()
-                .unwrap(),
-            &local_args,
-        );
-        let (a, b): (Value, Value) = (
-            serde_json::from_str(&from_table).unwrap(),
-            serde_json::from_str(&from_local).unwrap(),
-        );
-        assert_eq!(a, b, "{date}: the deployment's KPIs equal the local run's");
         d = d.succ_opt().unwrap();
     }
-    let report_day: Value = serde_json::from_str(&stdout_of(
-        std::process::Command::new(aftercare_bin())
-            .args([
-                "report",
-                "--table",
-                &stack.table,
-                "--date",
-                &answered_at.date_naive().to_string(),
-                "--format",
-                "json",
-            ])
-            .envs(local_aws_env())
-            .output()
-            .unwrap(),
-        &["report"],
-    ))
-    .unwrap();
-    assert_eq!(report_day["csat"]["responses"], 1, "{report_day}");
+    let answered = report(
+        "--table",
+        &stack.table,
+        &answered_at.date_naive().to_string(),
+    );
+    assert_eq!(answered["csat"]["responses"], 1, "{answered}");
 
     // Logs: JSON lines that carry the request id, and no customer's data.
     for f in [&ingest, &due, &pages, &feedback, &rollup] {
@@ -566,27 +488,4 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
             assert!(!logs.contains(&secret), "a log names {secret:?}:\n{logs}");
         }
     }
-}
-
-/// The environment an operator's terminal has: the local services'
-/// endpoints and test credentials.
-pub fn local_aws_env() -> Vec<(String, String)> {
-    vec![
-        (
-            "AWS_ENDPOINT_URL_DYNAMODB".into(),
-            crate::helpers::endpoint("AFTERCARE_DYNAMODB_ENDPOINT"),
-        ),
-        (
-            "AWS_ENDPOINT_URL_SESV2".into(),
-            crate::helpers::endpoint("AFTERCARE_SES_ENDPOINT"),
-        ),
-        (
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER".into(),
-            crate::helpers::endpoint("AFTERCARE_SES_ENDPOINT"),
-        ),
-        ("AWS_REGION".into(), "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID".into(), "test".into()),
-        ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
-        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-    ]
 }
