@@ -113,6 +113,15 @@ impl Rejects {
     }
 }
 
+/// The settings of a run over events in time order: an outcome's call is
+/// never still to come, so an outcome without one is rejected at once
+/// instead of waiting (`callbacks.outcome_grace`, for AWS's arrival order).
+pub fn in_time_order(settings: &Settings) -> Settings {
+    let mut s = settings.clone();
+    s.policy.callbacks.outcome_grace = chrono::Duration::zero();
+    s
+}
+
 pub async fn run_file(
     settings: &Settings,
     data: &Path,
@@ -120,7 +129,7 @@ pub async fn run_file(
     until: Option<DateTime<Utc>>,
     progress: bool,
 ) -> Result<Counts> {
-    let service = crate::local::open(data, settings, |m| m)?;
+    let service = crate::local::open(data, &in_time_order(settings), |m| m)?;
     let text = std::fs::read_to_string(events)
         .with_context(|| format!("reading events from {}", events.display()))?;
     let mut rejects = Rejects::open(data)?;

@@ -153,6 +153,7 @@ struct CallbacksFile {
     retry_after_hours: u32,
     max_attempts: u32,
     slot_minutes: u32,
+    outcome_grace_hours: u32,
 }
 impl Default for CallbacksFile {
     fn default() -> Self {
@@ -162,6 +163,7 @@ impl Default for CallbacksFile {
             retry_after_hours: 3,
             max_attempts: 3,
             slot_minutes: 15,
+            outcome_grace_hours: 24,
         }
     }
 }
@@ -330,6 +332,7 @@ impl Settings {
                     retry_after: Duration::hours(c.retry_after_hours.into()),
                     max_attempts: c.max_attempts,
                     slot_minutes: c.slot_minutes,
+                    outcome_grace: Duration::hours(c.outcome_grace_hours.into()),
                 },
             },
             agents,

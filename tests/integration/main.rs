@@ -1,11 +1,13 @@
 //! aftercare's one integration test binary.
 
+mod arrival_order;
 mod aws_pipeline;
 mod dataset;
 mod day_reads;
 mod e2e_run;
 mod failure_isolation;
 mod helpers;
+mod hooked_store;
 mod lambdas;
 mod mail_standards;
 mod manager_email;

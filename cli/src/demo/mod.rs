@@ -117,7 +117,7 @@ pub async fn demo(
     output::write_events(&out.join("events.jsonl"), &base)?;
     local::remember_settings(out, &settings_text)?;
     let mut observed = None;
-    let service = local::open(out, &settings, |inner| {
+    let service = local::open(out, &crate::run::in_time_order(&settings), |inner| {
         let o = Arc::new(Observed {
             inner,
             sent: Mutex::new(Vec::new()),

@@ -42,6 +42,10 @@ pub enum ActionKind {
         /// outcome and it is booked again.
         round: u32,
     },
+    /// Reject the outcome with this natural key: it has waited the grace
+    /// window for a call that never came (or that an earlier outcome
+    /// closed), and counts nothing.
+    DropPendingOutcome(String),
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +224,19 @@ fn actions(
                 }
                 Some(_) => {}
             }
+        }
+    }
+    for key in &fold.orphan_outcomes {
+        let at = history
+            .events
+            .iter()
+            .find(|e| &e.natural_key() == key)
+            .map(Event::occurred_at);
+        if let Some(at) = at {
+            out.push(Action {
+                at: at + policy.callbacks.outcome_grace,
+                kind: ActionKind::DropPendingOutcome(key.clone()),
+            });
         }
     }
     out.sort_by_key(|a| a.at);

@@ -32,6 +32,10 @@ pub struct History {
     /// last commit wrote).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub listed: Vec<super::boards::Listing>,
+    /// When this customer next has due work, as the last commit stored it
+    /// (so a settle can tell it changed nothing, not even that).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_due: Option<DateTime<Utc>>,
 }
 
 /// What the system did, with when it did it.
@@ -125,6 +129,7 @@ impl History {
             applied: Contributions::default(),
             listed_escalations: BTreeMap::new(),
             listed: Vec::new(),
+            next_due: None,
         }
     }
 

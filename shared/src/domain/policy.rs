@@ -33,6 +33,11 @@ pub struct CallbackPolicy {
     pub retry_after: Duration,
     pub max_attempts: u32,
     pub slot_minutes: u32,
+    /// How long an outcome with no open call at its time waits for the
+    /// (late) event that creates its call before it is rejected. Events
+    /// can arrive out of order only on AWS; a local run, in time order,
+    /// waits for nothing (zero).
+    pub outcome_grace: Duration,
 }
 
 impl Policy {
@@ -64,6 +69,7 @@ impl Default for Policy {
                 retry_after: Duration::hours(3),
                 max_attempts: 3,
                 slot_minutes: 15,
+                outcome_grace: Duration::hours(24),
             },
         }
     }

@@ -29,10 +29,12 @@ struct Booked {
     at_risk: u64,
 }
 
-/// Where an action's results go: its mail, and its bookings.
+/// Where an action's results go: its mail, its bookings, and outcomes
+/// rejected after their grace window.
 struct ActionOut<'a> {
     messages: &'a mut Vec<Message>,
     booked: &'a mut Booked,
+    rejected: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,11 +169,15 @@ impl Aftercare {
             }
             let expected = history.version;
             history.insert(event.clone());
+            // An outcome with no open call at its time waits the grace
+            // window for its (late) call; past it, it is rejected.
             if let Event::CallOutcomeRecorded(o) = event {
-                if derive(&history, &self.settings.policy)
-                    .calls
-                    .orphan_outcomes
-                    .contains(&natural_key)
+                let grace = self.settings.policy.callbacks.outcome_grace;
+                if now >= o.occurred_at + grace
+                    && derive(&history, &self.settings.policy)
+                        .calls
+                        .orphan_outcomes
+                        .contains(&natural_key)
                 {
                     return Err(rejected(format!(
                         "CallOutcomeRecorded: customer {} has no open call at {}",
@@ -181,7 +187,7 @@ impl Aftercare {
                 }
             }
             match self
-                .settle_and_commit(history, expected, claims.clone(), now)
+                .settle_and_commit(history, expected, claims.clone(), now, None)
                 .await
             {
                 Ok(()) => return Ok(Ingested::Accepted),
@@ -199,12 +205,18 @@ impl Aftercare {
     }
 
     /// Runs a customer's work due at or before `now`.
+    /// Runs a customer's work due at or before `now`. When nothing was due
+    /// after all (the index lagged, or another run did the work) nothing is
+    /// written, unless the index's entry was `postponed` after a failure:
+    /// then the commit puts the index back in step with the history.
     pub(super) async fn settle(
         &self,
         customer: &CustomerId,
+        postponed: bool,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        self.change(customer, now, |_| Ok(())).await
+        self.change_unless_unchanged(customer, now, !postponed, |_| Ok(()))
+            .await
     }
 
     /// A change to a customer made by the system or a web page (an
@@ -214,6 +226,19 @@ impl Aftercare {
         &self,
         customer: &CustomerId,
         now: DateTime<Utc>,
+        edit: impl FnMut(&mut History) -> Result<(), ServiceError>,
+    ) -> Result<(), ServiceError> {
+        self.change_unless_unchanged(customer, now, true, edit)
+            .await
+    }
+
+    /// [`Aftercare::change`]; with `skip_no_op`, a unit of work that
+    /// changed nothing writes nothing.
+    async fn change_unless_unchanged(
+        &self,
+        customer: &CustomerId,
+        now: DateTime<Utc>,
+        skip_no_op: bool,
         mut edit: impl FnMut(&mut History) -> Result<(), ServiceError>,
     ) -> Result<(), ServiceError> {
         for _ in 0..MAX_RETRIES {
@@ -221,9 +246,10 @@ impl Aftercare {
                 return Ok(());
             };
             let expected = history.version;
+            let loaded = skip_no_op.then(|| history.clone());
             edit(&mut history)?;
             match self
-                .settle_and_commit(history, expected, Vec::new(), now)
+                .settle_and_commit(history, expected, Vec::new(), now, loaded.as_ref())
                 .await
             {
                 Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
@@ -233,16 +259,22 @@ impl Aftercare {
         Err(ServiceError::Contended(customer.clone()))
     }
 
+    /// Settles what is due and commits the change. With `loaded` (the
+    /// history as read, before any edit), a unit of work that changed
+    /// nothing at all writes nothing: a due run that found the customer by
+    /// a lagging index, or met another run's work already done.
     async fn settle_and_commit(
         &self,
         mut history: History,
         expected: u64,
         claims: Vec<SurveyKey>,
         now: DateTime<Utc>,
+        loaded: Option<&History>,
     ) -> Result<(), ServiceError> {
         let policy = &self.settings.policy;
         let mut messages = Vec::new();
         let mut booked = Booked::default();
+        let mut rejected = 0;
         let mut derived = derive(&history, policy);
         for _ in 0..MAX_ACTIONS {
             let Some(action) = derived.actions.iter().find(|a| a.at <= now).cloned() else {
@@ -251,9 +283,11 @@ impl Aftercare {
             let mut out = ActionOut {
                 messages: &mut messages,
                 booked: &mut booked,
+                rejected: 0,
             };
             self.run_action(&mut history, &derived, &action.kind, now, &mut out)
                 .await?;
+            rejected += out.rejected;
             derived = derive(&history, policy);
         }
         let delta = derived.contributions.minus(&history.applied);
@@ -264,13 +298,24 @@ impl Aftercare {
         let listed = boards::listings(&history, &derived, policy.report_time_zone);
         let boards = BoardChanges::between(&history.listed, &listed);
         history.listed = listed;
+        history.next_due = derived.next_due();
+        let nothing_to_write = loaded.is_some_and(|before| &history == before)
+            && delta.is_empty()
+            && escalations.is_empty()
+            && boards.is_empty()
+            && messages.is_empty()
+            && claims.is_empty();
+        if nothing_to_write {
+            return Ok(());
+        }
         history.version = expected + 1;
+        let next_due = history.next_due;
         let commit = Commit {
             history,
             expected_version: expected,
             delta,
             claims,
-            next_due: derived.next_due(),
+            next_due,
             messages,
             at: now,
             escalations,
@@ -279,6 +324,7 @@ impl Aftercare {
         self.store.commit(&commit).await?;
         bump(&self.counts.calls_booked, booked.calls);
         bump(&self.counts.calls_at_risk, booked.at_risk);
+        bump(&self.counts.events_rejected, rejected);
         self.deliver(&commit.messages, now).await?;
         Ok(())
     }
@@ -375,6 +421,11 @@ impl Aftercare {
                 };
                 out.messages
                     .push(render::escalation_alert(&self.settings, &alert, now)?);
+            }
+            ActionKind::DropPendingOutcome(key) => {
+                h.events.retain(|e| &e.natural_key() != key);
+                out.rejected += 1;
+                tracing::warn!(customer = %h.customer_id, "CallOutcomeRecorded rejected: no open call at its time, after waiting {} hours for one", self.settings.policy.callbacks.outcome_grace.num_hours());
             }
             ActionKind::Book {
                 call,

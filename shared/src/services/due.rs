@@ -5,8 +5,10 @@
 
 use super::delivery::Delivered;
 use super::{Aftercare, ServiceError};
-use crate::ports::StoreError;
+use crate::domain::ids::CustomerId;
+use crate::ports::{Due, StoreError};
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashSet;
 use std::time::Instant;
 
 /// How long the run may take.
@@ -75,17 +77,23 @@ impl Aftercare {
             return Ok(run);
         }
         let mut store_failures = 0;
+        // Each customer once a run: an index that still lists one already
+        // settled (it lags, or nothing changed and so nothing was written)
+        // must not keep the run busy.
+        let mut seen: HashSet<CustomerId> = HashSet::new();
         for _ in 0..10_000 {
             let due = self.store.due(now, 256).await?;
-            if due.is_empty() {
+            let fresh: Vec<&Due> = due.iter().filter(|d| !seen.contains(&d.customer)).collect();
+            if fresh.is_empty() {
                 break;
             }
-            for d in &due {
+            for d in fresh {
+                seen.insert(d.customer.clone());
                 if budget.expired() {
                     run.out_of_time = true;
                     return Ok(run);
                 }
-                match self.settle(&d.customer, now).await {
+                match self.settle(&d.customer, d.failures > 0, now).await {
                     Ok(()) => {
                         run.settled += 1;
                         store_failures = 0;
