@@ -119,14 +119,44 @@ pub fn open(
         .with_context(|| format!("creating data directory {}", dir.display()))?;
     let store = SqliteStore::open(&dir.join("aftercare.sqlite"))
         .with_context(|| format!("opening the store in {}", dir.display()))?;
-    let mailer = OutboxMailer::new(dir.join("outbox"))
-        .with_context(|| format!("creating {}/outbox", dir.display()))?;
+    let mailer = outbox(dir)?;
     Ok(Aftercare::new(
         Arc::new(store),
         wrap(Arc::new(mailer)),
         settings.clone(),
         secret(dir)?,
     ))
+}
+
+/// The service of a rehearsal on a deployment's (staging) table: the store
+/// is the table; the settings, link key and outbox (`DIR/outbox/`: never
+/// SES) stay in the data directory.
+#[cfg(feature = "aws")]
+pub async fn open_on_table(dir: &Path, table: &str, settings: &Settings) -> Result<Aftercare> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))?;
+    let store = crate::deployed::store(table).await;
+    let mailer = outbox(dir)?;
+    Ok(Aftercare::new(
+        Arc::new(store),
+        Arc::new(mailer),
+        settings.clone(),
+        secret(dir)?,
+    ))
+}
+
+#[cfg(not(feature = "aws"))]
+pub async fn open_on_table(_dir: &Path, _table: &str, _settings: &Settings) -> Result<Aftercare> {
+    anyhow::bail!("this aftercare was built without the `aws` feature: rebuild with --features aws")
+}
+
+/// A data directory's mailer: `DIR/outbox/` one file per message, and
+/// `DIR/mail.log` a line per send (the message id), which shows a message
+/// sent twice where the outbox's files cannot.
+fn outbox(dir: &Path) -> Result<OutboxMailer> {
+    OutboxMailer::new(dir.join("outbox"))
+        .and_then(|m| m.with_log(dir.join("mail.log")))
+        .with_context(|| format!("creating {}/outbox", dir.display()))
 }
 
 /// The service over an existing data directory (refuses one without data).

@@ -48,10 +48,19 @@ enum Command {
     },
     /// Ingest a JSON Lines file of EventBridge envelopes with a simulated clock.
     Run {
+        /// The data directory: the store, settings, rejected lines, outbox.
         #[arg(long)]
         data: PathBuf,
+        /// Rehearse on a deployment's (staging) DynamoDB table instead of
+        /// the directory's store; the mail still goes to DIR/outbox/.
+        #[arg(long)]
+        table: Option<String>,
         #[arg(long)]
         events: PathBuf,
+        /// Workers that apply the events between two pieces of due work
+        /// at once (each customer's by one worker, in order).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+        workers: u16,
         /// Run the clock on to this time (RFC 3339) after the last event.
         #[arg(long)]
         until: Option<String>,
@@ -200,9 +209,11 @@ fn run_command() -> Result<()> {
             }
             Command::Run {
                 data,
+                table,
                 events,
                 until,
                 quiet,
+                workers,
             } => {
                 let until = until
                     .map(|u| {
@@ -212,7 +223,20 @@ fn run_command() -> Result<()> {
                     .transpose()
                     .context("--until must be an RFC 3339 time, such as 2026-12-01T00:00:00Z")?;
                 let settings = local::settings_for_run(&data, cli.config.as_deref())?;
-                let summary = run::run_file(&settings, &data, &events, until, !quiet).await?;
+                let store = match &table {
+                    Some(t) => run::Store::Table(t),
+                    None => run::Store::Directory,
+                };
+                let summary = run::run_file(
+                    &settings,
+                    &data,
+                    store,
+                    &events,
+                    until,
+                    !quiet,
+                    usize::from(workers),
+                )
+                .await?;
                 println!("{summary}");
                 Ok(())
             }

@@ -11,10 +11,11 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -59,21 +60,82 @@ impl Driver<'_> {
         Ok(())
     }
 
-    /// Processes one event at its own time; returns why it was rejected.
-    pub async fn ingest(&self, event: &Event, counts: &mut Counts) -> Result<Option<String>> {
-        let t = event.occurred_at();
-        self.advance_to(t).await?;
-        match self.service.ingest(event, t).await {
-            Ok(Ingested::Accepted) => counts.accepted += 1,
-            Ok(Ingested::Duplicate) => counts.duplicate += 1,
-            Err(ServiceError::Rejected(Rejection::Event(why))) => {
-                counts.rejected += 1;
-                return Ok(Some(why));
-            }
-            Err(e) => return Err(e).context("processing an event"),
-        }
-        Ok(None)
+    /// Processes one event at its own time, after the due work before it.
+    pub async fn ingest(&self, event: &Event) -> Result<Fate> {
+        self.advance_to(event.occurred_at()).await?;
+        fate(self.service, event).await
     }
+}
+
+/// What became of one event: applied, a duplicate, or rejected with why.
+pub type Fate = std::result::Result<Ingested, String>;
+
+impl Counts {
+    pub fn add(&mut self, fate: &Fate) {
+        match fate {
+            Ok(Ingested::Accepted) => self.accepted += 1,
+            Ok(Ingested::Duplicate) => self.duplicate += 1,
+            Err(_) => self.rejected += 1,
+        }
+    }
+}
+
+/// Applies one event at its own time.
+async fn fate(service: &Aftercare, event: &Event) -> Result<Fate> {
+    match service.ingest(event, event.occurred_at()).await {
+        Ok(i) => Ok(Ok(i)),
+        Err(ServiceError::Rejected(Rejection::Event(why))) => Ok(Err(why)),
+        Err(e) => Err(e).context("processing an event"),
+    }
+}
+
+/// A batch of events that no due work falls between, applied by `workers`
+/// concurrent workers: each customer's events in time order by one worker
+/// (with that customer's own due work between them, at its due times), the
+/// customers at once. The fates come back in the batch's order.
+async fn concurrently(
+    service: &Arc<Aftercare>,
+    batch: &[Line<'_>],
+    workers: usize,
+) -> Result<Vec<Fate>> {
+    // Events of one customer go together; an answer whose order or ticket
+    // nobody owns yet goes with the other events about that survey.
+    let mut groups: BTreeMap<String, Vec<(usize, Event)>> = BTreeMap::new();
+    for (i, l) in batch.iter().enumerate() {
+        let key = match service.customer_of(&l.event).await? {
+            Some(c) => format!("c:{c}"),
+            None => format!("e:{}", l.event.natural_key()),
+        };
+        groups.entry(key).or_default().push((i, l.event.clone()));
+    }
+    let queue = Arc::new(Mutex::new(groups.into_values().collect::<Vec<_>>()));
+    let fates: Arc<Mutex<Vec<Option<Fate>>>> = Arc::new(Mutex::new(vec![None; batch.len()]));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let (service, queue, fates) = (service.clone(), queue.clone(), fates.clone());
+        tasks.spawn(async move {
+            loop {
+                let Some(group) = queue.lock().unwrap_or_else(|p| p.into_inner()).pop() else {
+                    return Ok::<(), anyhow::Error>(());
+                };
+                for (i, event) in group {
+                    if let Some(customer) = event.customer_id() {
+                        service.catch_up(customer, event.occurred_at()).await?;
+                    }
+                    let f = fate(&service, &event).await?;
+                    fates.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(f);
+                }
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.context("a worker stopped")??;
+    }
+    let fates = std::mem::take(&mut *fates.lock().unwrap_or_else(|p| p.into_inner()));
+    fates
+        .into_iter()
+        .map(|f| f.context("an event no worker took"))
+        .collect()
 }
 
 /// `DIR/rejected.jsonl`: one line per rejected input line, with the reason.
@@ -122,14 +184,35 @@ pub fn in_time_order(settings: &Settings) -> Settings {
     s
 }
 
+/// Where a run keeps its data: the store of a data directory, or a
+/// deployment's (staging) table with the directory keeping the rest
+/// (settings, rejected lines, the outbox: a rehearsal never sends mail).
+pub enum Store<'a> {
+    Directory,
+    Table(&'a str),
+}
+
+/// One input line, parsed.
+struct Line<'a> {
+    event: Event,
+    number: usize,
+    raw: &'a str,
+}
+
 pub async fn run_file(
     settings: &Settings,
     data: &Path,
+    store: Store<'_>,
     events: &Path,
     until: Option<DateTime<Utc>>,
     progress: bool,
+    workers: usize,
 ) -> Result<Counts> {
-    let service = crate::local::open(data, &in_time_order(settings), |m| m)?;
+    let settings = in_time_order(settings);
+    let service = Arc::new(match store {
+        Store::Directory => crate::local::open(data, &settings, |m| m)?,
+        Store::Table(table) => crate::local::open_on_table(data, table, &settings).await?,
+    });
     let text = std::fs::read_to_string(events)
         .with_context(|| format!("reading events from {}", events.display()))?;
     let mut rejects = Rejects::open(data)?;
@@ -140,7 +223,11 @@ pub async fn run_file(
             continue;
         }
         match parse_envelope(line, &format!("line {}", i + 1)) {
-            Ok(p) => parsed.push((p.event, i + 1, line)),
+            Ok(p) => parsed.push(Line {
+                event: p.event,
+                number: i + 1,
+                raw: line,
+            }),
             Err(e) => {
                 counts.rejected += 1;
                 rejects.add(i + 1, line, &e.to_string())?;
@@ -148,14 +235,13 @@ pub async fn run_file(
         }
     }
     // Stable: events at the same instant keep their file order.
-    parsed.sort_by_key(|(e, _, _)| e.occurred_at());
+    parsed.sort_by_key(|l| l.event.occurred_at());
     let driver = Driver { service: &service };
-    if let Some((first, _, _)) = parsed.first() {
+    if let Some(first) = parsed.first() {
         // Mail a killed earlier run committed but did not get to deliver.
-        service
-            .deliver_pending(first.occurred_at(), Budget::unlimited())
-            .await?;
-        service.schedule_jobs(first.occurred_at()).await?;
+        let t = first.event.occurred_at();
+        service.deliver_pending(t, Budget::unlimited()).await?;
+        service.schedule_jobs(t).await?;
     }
     let bar = if progress {
         ProgressBar::new(parsed.len() as u64)
@@ -166,16 +252,39 @@ pub async fn run_file(
         ProgressStyle::with_template("{bar:40} {pos}/{len} events {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut last = None;
-    for (event, line, raw) in &parsed {
-        if let Some(why) = driver.ingest(event, &mut counts).await? {
-            rejects.add(*line, raw, &why)?;
+    let mut rest: &[Line] = &parsed;
+    while let Some(first) = rest.first() {
+        // Due work at an event's instant runs first; the events before the
+        // next piece of due work are a batch.
+        driver.advance_to(first.event.occurred_at()).await?;
+        let next = service.next_due().await?;
+        let n = rest
+            .iter()
+            .take_while(|l| next.is_none_or(|t| l.event.occurred_at() < t))
+            .count()
+            .max(1);
+        let (batch, later) = rest.split_at(n);
+        let fates = if workers <= 1 {
+            let mut out = Vec::new();
+            for l in batch {
+                out.push(driver.ingest(&l.event).await?);
+            }
+            out
+        } else {
+            concurrently(&service, batch, workers).await?
+        };
+        // In the file's order, whatever order the workers finished in.
+        for (l, f) in batch.iter().zip(&fates) {
+            counts.add(f);
+            if let Err(why) = f {
+                rejects.add(l.number, l.raw, why)?;
+            }
+            bar.inc(1);
         }
-        last = Some(event.occurred_at());
-        bar.inc(1);
+        rest = later;
     }
     bar.finish_and_clear();
-    if let Some(end) = until.or(last) {
+    if let Some(end) = until.or(parsed.last().map(|l| l.event.occurred_at())) {
         driver.advance_to(end).await?;
     }
     Ok(counts)

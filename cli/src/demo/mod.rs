@@ -160,7 +160,7 @@ pub async fn demo(
         };
         match item {
             Item::Event(event) => {
-                driver.ingest(&event, &mut counts).await?;
+                counts.add(&driver.ingest(&event).await?);
             }
             Item::Call { token, customer } => {
                 driver.advance_to(at).await?;

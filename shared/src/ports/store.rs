@@ -31,6 +31,27 @@ pub enum StoreError {
     /// name or region): a configuration to fix, not a fault to retry.
     #[error("{0}")]
     Missing(String),
+    /// Another change touched one of the same items at the same moment
+    /// (a DynamoDB transaction conflict) and nothing was written: worth
+    /// trying again after a pause.
+    #[error("contended: {0}")]
+    Contended(String),
+    /// The store asked for fewer requests (throttling) and nothing was
+    /// written: worth trying again after a longer pause.
+    #[error("throttled: {0}")]
+    Throttled(String),
+    /// A change would make an item larger than the store takes: it can
+    /// never be stored as it is.
+    #[error("too large to store: {0}")]
+    TooLarge(String),
+}
+
+impl StoreError {
+    /// Whether the same request may succeed after a pause, nothing having
+    /// been written.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Contended(_) | StoreError::Throttled(_))
+    }
 }
 
 impl StoreError {

@@ -22,6 +22,16 @@ use chrono::{DateTime, Utc};
 /// by a healthy history).
 const MAX_ACTIONS: usize = 500;
 
+/// The pause before trying a unit of work again after a transient store
+/// failure (a conflict with a commit at the same moment, throttling):
+/// exponential from 20 ms to at most a second, with full jitter so that
+/// the writers that met do not meet again.
+async fn pause_before_retry(attempt: usize) {
+    let ceiling_ms: u64 = (20u64 << attempt.min(6)).min(1_000);
+    let ms = rand::random::<u64>() % (ceiling_ms + 1);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
 /// Bookings made in one unit of work (counted once it commits).
 #[derive(Debug, Default)]
 struct Booked {
@@ -72,6 +82,37 @@ impl Aftercare {
         };
         bump(counter, 1);
         result
+    }
+
+    /// The customer an event is about: the one it names, or for an answer
+    /// the owner of its order or ticket (`None`: nobody yet).
+    pub async fn customer_of(&self, event: &Event) -> Result<Option<CustomerId>, ServiceError> {
+        Ok(match (event.customer_id(), event) {
+            (Some(id), _) => Some(id.clone()),
+            (None, Event::SurveyAnswered(a)) => self.store.owner(&a.survey_for.key()).await?,
+            (None, _) => None,
+        })
+    }
+
+    /// Runs one customer's due work at its own due times, up to and
+    /// including `t`: what a clock passing `t` would have done for this
+    /// customer (the other customers' work is theirs).
+    pub async fn catch_up(
+        &self,
+        customer: &CustomerId,
+        t: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        for _ in 0..MAX_ACTIONS {
+            let Some(history) = self.store.load(customer).await? else {
+                return Ok(());
+            };
+            let next = derive(&history, &self.settings.policy).next_due();
+            match next {
+                Some(at) if at <= t => self.settle(customer, false, at).await?,
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
     }
 
     async fn ingest_once(
@@ -136,7 +177,7 @@ impl Aftercare {
             .map(|s| s.key())
             .into_iter()
             .collect();
-        for _ in 0..MAX_RETRIES {
+        for attempt in 0..MAX_RETRIES {
             let mut history = self
                 .store
                 .load(customer)
@@ -192,6 +233,16 @@ impl Aftercare {
             {
                 Ok(()) => return Ok(Ingested::Accepted),
                 Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
+                Err(ServiceError::Store(e)) if e.is_transient() => {
+                    pause_before_retry(attempt).await;
+                    continue;
+                }
+                Err(ServiceError::Store(StoreError::TooLarge(why))) => {
+                    return Err(rejected(format!(
+                        "{}: customer {customer}'s history cannot take it ({why})",
+                        event.kind()
+                    )))
+                }
                 Err(ServiceError::Store(StoreError::ClaimedByOther { subject })) => {
                     return Err(rejected(format!(
                         "{}: {subject} already belongs to another customer",
@@ -241,7 +292,7 @@ impl Aftercare {
         skip_no_op: bool,
         mut edit: impl FnMut(&mut History) -> Result<(), ServiceError>,
     ) -> Result<(), ServiceError> {
-        for _ in 0..MAX_RETRIES {
+        for attempt in 0..MAX_RETRIES {
             let Some(mut history) = self.store.load(customer).await? else {
                 return Ok(());
             };
@@ -253,6 +304,9 @@ impl Aftercare {
                 .await
             {
                 Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
+                Err(ServiceError::Store(e)) if e.is_transient() => {
+                    pause_before_retry(attempt).await
+                }
                 other => return other,
             }
         }

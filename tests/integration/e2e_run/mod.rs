@@ -13,6 +13,7 @@ mod agreement;
 mod boundaries;
 mod rejects;
 mod replay;
+mod workers;
 
 use crate::dataset;
 use crate::helpers::{aftercare_bin, stdout_of};

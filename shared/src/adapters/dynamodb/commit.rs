@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 const MAX_TRANSACTION_ITEMS: usize = 100;
 
 /// What a transaction's position stands for, to read its cancellation.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Part {
     History,
     Claim(usize),
@@ -77,7 +77,7 @@ impl DynamoStore {
         customer: &CustomerId,
         delta: &Contributions,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let shard = keys::kpi_shard(customer);
+        let (shard, level_shard) = (keys::day_shard(customer), keys::level_shard(customer));
         let mut out = Vec::new();
         let mut months: BTreeMap<String, BTreeMap<Counter, i64>> = BTreeMap::new();
         for (day, counters) in delta.days() {
@@ -90,7 +90,7 @@ impl DynamoStore {
             }
             if !levels.is_empty() {
                 let sk = keys::level_day(day);
-                out.push(self.add_counters((keys::kpi_levels(shard), &sk), &levels)?);
+                out.push(self.add_counters((keys::kpi_levels(level_shard), &sk), &levels)?);
                 let month = months.entry(keys::level_month(day)).or_default();
                 for (c, v) in levels {
                     *month.entry(c).or_insert(0) += v;
@@ -100,7 +100,7 @@ impl DynamoStore {
         for (sk, mut levels) in months {
             levels.retain(|_, v| *v != 0);
             if !levels.is_empty() {
-                out.push(self.add_counters((keys::kpi_levels(shard), &sk), &levels)?);
+                out.push(self.add_counters((keys::kpi_levels(level_shard), &sk), &levels)?);
             }
         }
         Ok(out)
@@ -110,7 +110,7 @@ impl DynamoStore {
         let id = &c.history.customer_id;
         let mut item = key(keys::customer(id));
         item.insert("version".into(), n(c.history.version as i64));
-        item.insert("history".into(), items::to_json(&c.history)?);
+        item.insert("history_z".into(), items::history_blob(&c.history)?);
         if let Some(due) = c.next_due {
             item.insert("due_pk".into(), s(keys::due_shard(id)));
             item.insert("due_at".into(), s(items::due_at(due, id)));
@@ -120,7 +120,11 @@ impl DynamoStore {
 
     /// Applies the commit. A message id already in the outbox fails its
     /// condition; the transaction is then tried again without it (the
-    /// stored copy is kept: the outbox rule of the `Histories` port).
+    /// stored copy is kept: the outbox rule of the `Histories` port). Every
+    /// other cancellation is decoded into its own error: the version moved
+    /// (`Conflict`), a claim held by another customer, a conflict with a
+    /// transaction at the same moment (`Contended`), throttling, an item
+    /// too large.
     pub(super) async fn commit_change(&self, c: &Commit) -> Result<(), StoreError> {
         let mut skip: Vec<usize> = Vec::new();
         loop {
@@ -181,7 +185,7 @@ impl DynamoStore {
             parts.push(Part::Message(i));
         }
         if writes.len() > MAX_TRANSACTION_ITEMS {
-            return Err(StoreError::Corrupt(format!(
+            return Err(StoreError::TooLarge(format!(
                 "customer {id}: one change touches {} items, over DynamoDB's {MAX_TRANSACTION_ITEMS}",
                 writes.len()
             )));
@@ -196,16 +200,61 @@ impl DynamoStore {
             Ok(_) => return Ok(None),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 TransactWriteItemsError::TransactionCanceledException(t) => t,
-                other => return Err(StoreError::unavailable(other)),
+                TransactWriteItemsError::ProvisionedThroughputExceededException(t) => {
+                    return Err(StoreError::Throttled(t.to_string()))
+                }
+                TransactWriteItemsError::RequestLimitExceeded(t) => {
+                    return Err(StoreError::Throttled(t.to_string()))
+                }
+                TransactWriteItemsError::ThrottlingException(t) => {
+                    return Err(StoreError::Throttled(t.to_string()))
+                }
+                TransactWriteItemsError::TransactionInProgressException(t) => {
+                    return Err(StoreError::Contended(t.to_string()))
+                }
+                other => {
+                    let text = other.to_string();
+                    if text.to_ascii_lowercase().contains("size") {
+                        return Err(StoreError::TooLarge(format!("customer {id}: {text}")));
+                    }
+                    return Err(StoreError::unavailable(other));
+                }
             },
             Err(e) => return Err(super::sdk(e)),
         };
-        let failed: Vec<Part> = cancelled
+        // Each item's reason, by what it stands for.
+        let reasons: Vec<(Part, &str)> = cancelled
             .cancellation_reasons()
             .iter()
             .zip(&parts)
-            .filter(|(r, _)| r.code() == Some("ConditionalCheckFailed"))
-            .map(|(_, p)| *p)
+            .filter_map(|(r, p)| r.code().filter(|c| *c != "None").map(|c| (*p, c)))
+            .collect();
+        for (part, code) in &reasons {
+            match *code {
+                "ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded" => {
+                    return Err(StoreError::Throttled(format!(
+                        "customer {id}: {code} on a {part:?} item"
+                    )))
+                }
+                "ItemCollectionSizeLimitExceeded" | "ValidationError" => {
+                    return Err(StoreError::TooLarge(format!(
+                        "customer {id}: {code} on its {part:?} item"
+                    )))
+                }
+                _ => {}
+            }
+        }
+        if reasons.iter().any(|(_, c)| *c == "TransactionConflict")
+            && !reasons.iter().any(|(_, c)| *c == "ConditionalCheckFailed")
+        {
+            return Err(StoreError::Contended(format!(
+                "customer {id}: a commit at the same moment touched one of its items"
+            )));
+        }
+        let failed: Vec<Part> = reasons
+            .iter()
+            .filter(|(_, c)| *c == "ConditionalCheckFailed")
+            .map(|(p, _)| *p)
             .collect();
         if let Some(Part::Claim(i)) = failed.iter().find(|p| matches!(p, Part::Claim(_))) {
             return Err(StoreError::ClaimedByOther {
@@ -215,8 +264,7 @@ impl DynamoStore {
         if failed.contains(&Part::History) {
             return Ok(Some(Vec::new()));
         }
-        // Only messages failed (or a racing writer's transaction,
-        // `TransactionConflict`, which has no failed condition): retry.
+        // Only messages failed: retry without them.
         let queued: Vec<usize> = failed
             .iter()
             .filter_map(|p| match p {

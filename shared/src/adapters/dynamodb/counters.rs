@@ -3,7 +3,7 @@
 //! day deltas: two queries a shard, whatever the data's age.
 
 use super::items::{self, get_s, key, Item};
-use super::keys::{self, KPI_SHARDS};
+use super::keys::{self, DAY_SHARDS, LEVEL_SHARDS};
 use super::{build, sdk, DynamoStore};
 use crate::domain::kpi::{assemble_days, month_start, Counter, DayCounters};
 use crate::ports::{Counters, StoreError};
@@ -25,7 +25,7 @@ impl Counters for DynamoStore {
         let first = month_start(from);
         let mut levels_before: BTreeMap<Counter, i64> = BTreeMap::new();
         let mut level_days: BTreeMap<NaiveDate, BTreeMap<Counter, i64>> = BTreeMap::new();
-        for shard in 0..KPI_SHARDS {
+        for shard in 0..LEVEL_SHARDS {
             if let Some(last_month) = first.checked_sub_days(Days::new(1)) {
                 let months = self
                     .query_partition(
@@ -79,7 +79,7 @@ impl DynamoStore {
         let mut day_of: HashMap<String, NaiveDate> = HashMap::new();
         let mut wanted: Vec<Item> = Vec::new();
         for day in from.iter_days().take_while(|d| *d <= to) {
-            for shard in 0..KPI_SHARDS {
+            for shard in 0..DAY_SHARDS {
                 let k = keys::kpi_day(day, shard);
                 day_of.insert(k.0.clone(), day);
                 wanted.push(key(k));

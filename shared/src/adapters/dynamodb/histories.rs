@@ -4,7 +4,7 @@
 use super::items::{self, get_n, get_s, key, n, s};
 use super::keys::{self, DUE_SHARDS};
 use super::{ignore_condition, DynamoStore};
-use crate::adapters::{corrupt_json, time_text};
+use crate::adapters::time_text;
 use crate::domain::history::History;
 use crate::domain::ids::CustomerId;
 use crate::domain::keys::SurveyKey;
@@ -18,9 +18,7 @@ impl Histories for DynamoStore {
         let Some(item) = self.get(keys::customer(customer)).await? else {
             return Ok(None);
         };
-        serde_json::from_str(get_s(&item, "history")?)
-            .map(Some)
-            .map_err(|e| corrupt_json("customer history", &e))
+        items::history(&item).map(Some)
     }
 
     async fn commit(&self, c: &Commit) -> Result<(), StoreError> {

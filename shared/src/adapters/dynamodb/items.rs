@@ -94,3 +94,33 @@ pub fn add_counters(out: &mut DayCounters, item: &Item, keep: impl Fn(&Counter) 
         }
     }
 }
+
+/// A history as stored: its JSON, deflated. A customer's history is one
+/// item, and DynamoDB's items hold 400 KB: compressed, a history takes
+/// about a sixth of its JSON (docs/capacity.md), which is also what each
+/// rewrite of it costs in write units.
+pub fn history_blob(h: &crate::domain::history::History) -> Result<AttributeValue, StoreError> {
+    use std::io::Write;
+    let json = serde_json::to_vec(h).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&json)
+        .and_then(|()| z.finish())
+        .map(|bytes| AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes)))
+        .map_err(|e| StoreError::Corrupt(format!("compressing a history: {e}")))
+}
+
+/// A stored history read back: deflated JSON (`history_z`), or the plain
+/// JSON of items written before compression (`history`).
+pub fn history(item: &Item) -> Result<crate::domain::history::History, StoreError> {
+    use std::io::Read;
+    if let Some(AttributeValue::B(blob)) = item.get("history_z") {
+        let mut json = Vec::new();
+        flate2::read::DeflateDecoder::new(blob.as_ref())
+            .read_to_end(&mut json)
+            .map_err(|e| StoreError::Corrupt(format!("customer history: not deflated: {e}")))?;
+        return serde_json::from_slice(&json)
+            .map_err(|e| super::super::corrupt_json("customer history", &e));
+    }
+    serde_json::from_str(get_s(item, "history")?)
+        .map_err(|e| super::super::corrupt_json("customer history", &e))
+}

@@ -5,8 +5,15 @@ use crate::domain::ids::{AgentId, CustomerId, EmailAddress};
 use crate::domain::keys::{AttemptKey, CallId, Job, MessageId, SurveyKey};
 use chrono::NaiveDate;
 
-/// Counters are spread over this many items per day, by customer.
-pub const KPI_SHARDS: u64 = 8;
+/// A day's counters are spread over this many items, by customer: every
+/// commit adds to one of them, so two commits at once rarely meet on one
+/// item (a transaction conflict) and a hot day stays far below one item's
+/// write rate (docs/capacity.md). Reading a day is one `BatchGetItem`.
+pub const DAY_SHARDS: u64 = 32;
+/// Levels (backlog, open escalations) are spread over this many
+/// partitions: they change less often than the day's counters, and each
+/// is read with two queries.
+pub const LEVEL_SHARDS: u64 = 8;
 /// Customers' due work is spread over this many index partitions.
 pub const DUE_SHARDS: u64 = 4;
 pub const DUE_INDEX: &str = "due";
@@ -29,8 +36,12 @@ pub fn claim(subject: &SurveyKey) -> (String, &'static str) {
     (format!("CLAIM#{subject}"), "C")
 }
 
-pub fn kpi_shard(customer: &CustomerId) -> u64 {
-    stable_hash(customer.as_str()) % KPI_SHARDS
+pub fn day_shard(customer: &CustomerId) -> u64 {
+    stable_hash(customer.as_str()) % DAY_SHARDS
+}
+
+pub fn level_shard(customer: &CustomerId) -> u64 {
+    stable_hash(customer.as_str()) % LEVEL_SHARDS
 }
 
 pub fn kpi_day(date: NaiveDate, shard: u64) -> (String, &'static str) {

@@ -2,7 +2,7 @@
 //!
 //! | item | pk | sk | notes |
 //! |---|---|---|---|
-//! | customer history | `CUST#{id}` | `H` | `version`, `history` (JSON); `due_pk`/`due_at`/`due_failures` while work is due |
+//! | customer history | `CUST#{id}` | `H` | `version`, `history_z` (the history's JSON, deflated; `history`, plain, in items from before); `due_pk`/`due_at`/`due_failures` while work is due |
 //! | order/ticket claim | `CLAIM#{subject}` | `C` | `customer` |
 //! | day counters | `KPI#{date}#{shard}` | `D` | one number attribute per metric, `ADD`ed |
 //! | level deltas | `KPILEVEL#{shard}` | `D#{date}` | a day's backlog / open-escalation deltas |
@@ -23,10 +23,11 @@
 //!
 //! The sparse GSI `due` (`due_pk`, `due_at`, projecting `due_failures`)
 //! lists customers with due work (spread over [`keys::DUE_SHARDS`]
-//! partitions), undelivered mail and parked mail. Counters are spread over
-//! [`keys::KPI_SHARDS`] items per day by customer, so a hot day never hits
-//! one partition's write limit; reading a day is one `BatchGetItem` of
-//! those items and two queries per shard for the levels (the month totals
+//! partitions), undelivered mail and parked mail. A day's counters are
+//! spread over [`keys::DAY_SHARDS`] items by customer, so a hot day never
+//! hits one partition's write limit and concurrent commits rarely meet on
+//! one item; reading a day is one `BatchGetItem` of those items and two
+//! queries per level shard ([`keys::LEVEL_SHARDS`]: the month totals
 //! before it, the month's days up to it), whatever the volume and age.
 //!
 //! `keys` builds every key, `items` maps attributes, `commit` writes one
