@@ -498,3 +498,64 @@ fn the_order_events_arrive_in_changes_nothing() {
     assert_eq!(forward.contributions, backward.contributions);
     assert_eq!(forward.calls, backward.calls);
 }
+
+#[test]
+fn an_answer_edited_two_hundred_times_keeps_three_and_derives_the_same() {
+    // A CSAT sent at 12:00, answered 5 at 13:00, then edited every minute:
+    // low (2) at the 50th edit, 4 at the last.
+    let mut answers = Vec::new();
+    for i in 0..200i64 {
+        let score = match i {
+            49 => 2,
+            199 => 4,
+            _ if i % 2 == 0 => 5,
+            _ => 3,
+        };
+        let at = utc("2026-11-20T13:00:00Z") + chrono::Duration::minutes(i);
+        answers.push(answer(json!({"ticket_id": "t-1"}), score, &at.to_rfc3339()));
+    }
+    let base = vec![closed(
+        "t-1",
+        "2026-11-20T10:00:00Z",
+        "2026-11-20T09:00:00Z",
+        true,
+        1,
+    )];
+    let mut full = history(base.clone());
+    let mut kept = history(base);
+    for h in [&mut full, &mut kept] {
+        h.facts.surveys.insert(
+            "csat:t-1".parse().unwrap(),
+            SurveyDecision {
+                at: utc("2026-11-20T12:00:00Z"),
+                outcome: SendOutcome::Sent,
+            },
+        );
+    }
+    // Every answer as it was, and as History::insert keeps them.
+    full.events.extend(answers.iter().cloned());
+    full.events.sort_by_key(|e| e.occurred_at());
+    for a in &answers {
+        assert!(kept.insert(a.clone()));
+    }
+    let answered = |h: &History| {
+        h.events
+            .iter()
+            .filter(|e| matches!(e, Event::SurveyAnswered(_)))
+            .count()
+    };
+    assert_eq!(answered(&kept), 3, "first, first low, latest");
+    assert_eq!(answered(&full), 200);
+    let p = seoul_policy();
+    let (a, b) = (derive(&full, &p), derive(&kept, &p));
+    assert_eq!(a.answers, b.answers, "the same answers are read");
+    assert_eq!(a.contributions, b.contributions, "the same KPIs");
+    assert_eq!(
+        a.calls.calls.len(),
+        b.calls.calls.len(),
+        "the same priority call"
+    );
+    // A dropped answer delivered again is still a duplicate.
+    assert!(kept.contains(&answers[100].natural_key()));
+    assert!(!kept.insert(answers[100].clone()));
+}

@@ -9,7 +9,7 @@ use super::keys::{AlertKey, AttemptKey, CallId, SurveyKey};
 use super::kpi::Contributions;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct History {
@@ -36,6 +36,11 @@ pub struct History {
     /// (so a settle can tell it changed nothing, not even that).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_due: Option<DateTime<Utc>>,
+    /// The natural keys of survey answers dropped because a later one
+    /// superseded them (see [`History::insert`]): still duplicates if
+    /// they come again.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub superseded: BTreeSet<String>,
 }
 
 /// What the system did, with when it did it.
@@ -130,11 +135,13 @@ impl History {
             listed_escalations: BTreeMap::new(),
             listed: Vec::new(),
             next_due: None,
+            superseded: BTreeSet::new(),
         }
     }
 
     pub fn contains(&self, natural_key: &str) -> bool {
-        self.events.iter().any(|e| e.natural_key() == natural_key)
+        self.superseded.contains(natural_key)
+            || self.events.iter().any(|e| e.natural_key() == natural_key)
     }
 
     /// Adds an event in time order; returns false (and changes nothing) when
@@ -145,11 +152,51 @@ impl History {
             return false;
         }
         let at = event.occurred_at();
+        let answered = match &event {
+            Event::SurveyAnswered(a) => Some(a.survey_for.key()),
+            _ => None,
+        };
         let pos = self
             .events
             .partition_point(|e| (e.occurred_at(), e.natural_key()) <= (at, key.clone()));
         self.events.insert(pos, event);
+        if let Some(survey) = answered {
+            self.drop_superseded_answers(&survey);
+        }
         true
+    }
+
+    /// Of a survey's answers, what anything reads is the first (its day
+    /// and its response), the first low one (the alert, the priority
+    /// call, recovery) and the latest (the current score and comment):
+    /// the others are dropped, their keys kept as seen. A customer who
+    /// edits an answer two hundred times keeps three.
+    fn drop_superseded_answers(&mut self, survey: &SurveyKey) {
+        let answers: Vec<(usize, bool)> = self
+            .events
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Event::SurveyAnswered(a) if &a.survey_for.key() == survey => {
+                    Some((i, a.score.is_low()))
+                }
+                _ => None,
+            })
+            .collect();
+        if answers.len() <= 3 {
+            return;
+        }
+        let first_low = answers.iter().find(|(_, low)| *low).map(|(i, _)| *i);
+        let keep = [answers[0].0, answers[answers.len() - 1].0];
+        let drop: BTreeSet<usize> = answers
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|i| !keep.contains(i) && Some(*i) != first_low)
+            .collect();
+        for i in drop.iter().rev() {
+            let gone = self.events.remove(*i);
+            self.superseded.insert(gone.natural_key());
+        }
     }
 
     /// The customer as last described at or before `t` (or, failing that,

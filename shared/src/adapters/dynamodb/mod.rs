@@ -50,11 +50,10 @@ mod outbox;
 mod roster;
 mod sheet_log;
 mod suppressions;
+mod usage;
+pub use usage::Usage;
 
 use crate::ports::StoreError;
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
@@ -63,34 +62,12 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use items::{key, s, Item};
 use keys::DUE_INDEX;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub struct DynamoStore {
     client: Client,
     table: String,
-    requests: Arc<AtomicU64>,
-}
-
-/// Counts every request sent to DynamoDB (retries included): what a read
-/// costs, as the read-count tests and the operators' metrics see it.
-#[derive(Debug)]
-struct RequestCounter(Arc<AtomicU64>);
-
-impl Intercept for RequestCounter {
-    fn name(&self) -> &'static str {
-        "aftercare::RequestCounter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
+    meter: Arc<usage::Meter>,
 }
 
 /// An SDK error as the store's, in one line that names the problem: the
@@ -137,22 +114,27 @@ where
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> DynamoStore {
-        let requests = Arc::new(AtomicU64::new(0));
+        let meter = Arc::new(usage::Meter::default());
         let config = client
             .config()
             .to_builder()
-            .interceptor(RequestCounter(requests.clone()))
+            .interceptor(usage::Metered(meter.clone()))
             .build();
         DynamoStore {
             client: Client::from_conf(config),
             table: table.into(),
-            requests,
+            meter,
         }
     }
 
     /// Requests sent to DynamoDB by this store so far.
     pub fn requests_sent(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+        self.meter.usage().requests
+    }
+
+    /// Requests and capacity units used by this store so far.
+    pub fn usage(&self) -> Usage {
+        self.meter.usage()
     }
 
     /// Creates the table as `infra/template.yaml` does (for local servers and tests).
