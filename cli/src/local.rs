@@ -5,7 +5,7 @@ use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::ports::Mailer;
+use aftercare_shared::ports::{Mailer, Store};
 use aftercare_shared::services::Aftercare;
 use anyhow::{Context, Result};
 use rand::RngCore;
@@ -131,23 +131,19 @@ pub fn open(
 /// The service of a rehearsal on a deployment's (staging) table: the store
 /// is the table; the settings, link key and outbox (`DIR/outbox/`: never
 /// SES) stay in the data directory.
-#[cfg(feature = "aws")]
-pub async fn open_on_table(dir: &Path, table: &str, settings: &Settings) -> Result<Aftercare> {
+pub fn open_with_store(
+    dir: &Path,
+    store: Arc<dyn Store>,
+    settings: &Settings,
+) -> Result<Aftercare> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating data directory {}", dir.display()))?;
-    let store = crate::deployed::store(table).await;
-    let mailer = outbox(dir)?;
     Ok(Aftercare::new(
-        Arc::new(store),
-        Arc::new(mailer),
+        store,
+        Arc::new(outbox(dir)?),
         settings.clone(),
         secret(dir)?,
     ))
-}
-
-#[cfg(not(feature = "aws"))]
-pub async fn open_on_table(_dir: &Path, _table: &str, _settings: &Settings) -> Result<Aftercare> {
-    anyhow::bail!("this aftercare was built without the `aws` feature: rebuild with --features aws")
 }
 
 /// A data directory's mailer: `DIR/outbox/` one file per message, and

@@ -114,6 +114,15 @@ enum Command {
         #[command(subcommand)]
         action: SuppressAction,
     },
+    /// Erase a customer's personal data (names, addresses, numbers,
+    /// comments, notes) and refuse them mail from now on; every KPI stays
+    /// as it was.
+    Forget {
+        #[command(flatten)]
+        place: place::Place,
+        /// The customer's id, as the shop and help desk name them.
+        customer: String,
+    },
     /// A deployment's table: create one with the template's keys, indexes
     /// and TTL (for DynamoDB Local, a staging load, tests).
     Table {
@@ -282,6 +291,17 @@ fn run_command() -> Result<()> {
             Command::Table {
                 action: TableAction::Create { table },
             } => create_table(&table).await,
+            Command::Forget { place, customer } => {
+                let (service, _) = place.open_existing(cli.config.as_deref()).await?;
+                let id = aftercare_shared::domain::ids::CustomerId::parse(&customer)
+                    .map_err(|e| anyhow::anyhow!("customer {customer:?}: {}", e.0))?;
+                let done = service.forget(&id, chrono::Utc::now()).await?;
+                println!(
+                    "forgot customer {customer}: personal data erased, {} address(es) kept only as digests on the suppression list, {} waiting message(s) discarded",
+                    done.addresses, done.messages_discarded
+                );
+                Ok(())
+            }
             Command::Escalations { place, action } => {
                 let (service, _) = place.open(cli.config.as_deref()).await?;
                 escalations::escalations(&service, action).await

@@ -209,9 +209,13 @@ pub async fn run_file(
     workers: usize,
 ) -> Result<Counts> {
     let settings = in_time_order(settings);
-    let service = Arc::new(match store {
-        Store::Directory => crate::local::open(data, &settings, |m| m)?,
-        Store::Table(table) => crate::local::open_on_table(data, table, &settings).await?,
+    let table = match store {
+        Store::Directory => None,
+        Store::Table(name) => Some(table_store(name).await?),
+    };
+    let service = Arc::new(match &table {
+        None => crate::local::open(data, &settings, |m| m)?,
+        Some(t) => crate::local::open_with_store(data, t.clone(), &settings)?,
     });
     let text = std::fs::read_to_string(events)
         .with_context(|| format!("reading events from {}", events.display()))?;
@@ -287,5 +291,34 @@ pub async fn run_file(
     if let Some(end) = until.or(parsed.last().map(|l| l.event.occurred_at())) {
         driver.advance_to(end).await?;
     }
+    if let Some(t) = &table {
+        // What the rehearsal cost the table: a load's capacity, measured.
+        eprintln!("{}", usage_of(t));
+    }
     Ok(counts)
+}
+
+#[cfg(feature = "aws")]
+type TableStore = Arc<aftercare_shared::adapters::dynamodb::DynamoStore>;
+#[cfg(not(feature = "aws"))]
+type TableStore = Arc<dyn aftercare_shared::ports::Store>;
+
+#[cfg(feature = "aws")]
+async fn table_store(name: &str) -> Result<TableStore> {
+    Ok(Arc::new(crate::deployed::store(name).await))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn table_store(_name: &str) -> Result<TableStore> {
+    anyhow::bail!("this aftercare was built without the `aws` feature: rebuild with --features aws")
+}
+
+#[cfg(feature = "aws")]
+fn usage_of(t: &TableStore) -> String {
+    t.usage().to_string()
+}
+
+#[cfg(not(feature = "aws"))]
+fn usage_of(_t: &TableStore) -> String {
+    String::new()
 }

@@ -88,6 +88,7 @@ struct BusinessFile {
     from: String,
     base_url: String,
     report_hour: u32,
+    retention_days: u32,
 }
 impl Default for BusinessFile {
     fn default() -> Self {
@@ -99,6 +100,7 @@ impl Default for BusinessFile {
             from: "care@example.com".into(),
             base_url: "http://127.0.0.1:8080".into(),
             report_hour: 8,
+            retention_days: 730,
         }
     }
 }
@@ -279,6 +281,14 @@ impl Settings {
         if b.report_hour > 23 {
             return Err(invalid("business.report_hour", "must be 0 to 23"));
         }
+        // Long enough that every survey, reminder, link and call of an
+        // event is over before its personal data goes.
+        if b.retention_days < 90 {
+            return Err(invalid(
+                "business.retention_days",
+                "must be at least 90 (surveys, links and calls must be over first)",
+            ));
+        }
         let managers = b
             .managers
             .iter()
@@ -334,6 +344,7 @@ impl Settings {
                     slot_minutes: c.slot_minutes,
                     outcome_grace: Duration::hours(c.outcome_grace_hours.into()),
                 },
+                retention: Duration::days(b.retention_days.into()),
             },
             agents,
         })

@@ -153,6 +153,9 @@ impl Outbox for Hooked {
     async fn mark_delivered(&self, id: &MessageId, now: DateTime<Utc>) -> Result<(), StoreError> {
         hooked!(self, "mark_delivered", self.inner.mark_delivered(id, now))
     }
+    async fn discard(&self, id: &MessageId) -> Result<bool, StoreError> {
+        hooked!(self, "discard", self.inner.discard(id))
+    }
     async fn defer(
         &self,
         id: &MessageId,

@@ -179,7 +179,10 @@ async fn a_long_comment_edited_two_hundred_times_stays_small() {
         .iter()
         .filter(|e| e.kind() == "SurveyAnswered")
         .count();
-    assert!(answers <= 3, "the first, the first low, the latest: {answers}");
+    assert!(
+        answers <= 3,
+        "the first, the first low, the latest: {answers}"
+    );
     let (early, late) = (units[10], units[199]);
     eprintln!(
         "comment edited 200 times: write units per edit {early} at the 10th, {late} at the 200th"

@@ -18,6 +18,7 @@ mod outbox_claims;
 mod outcomes;
 mod overlapping_senders;
 mod pages;
+mod privacy;
 mod roster;
 mod ses_mailer;
 mod store_conformance;

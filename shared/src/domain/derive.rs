@@ -46,6 +46,8 @@ pub enum ActionKind {
     /// window for a call that never came (or that an earlier outcome
     /// closed), and counts nothing.
     DropPendingOutcome(String),
+    /// Remove the personal data older than the retention period.
+    RedactPersonalData,
 }
 
 #[derive(Debug, Clone)]
@@ -238,6 +240,12 @@ fn actions(
                 kind: ActionKind::DropPendingOutcome(key.clone()),
             });
         }
+    }
+    if let Some(oldest) = history.oldest_personal_data() {
+        out.push(Action {
+            at: oldest + policy.retention,
+            kind: ActionKind::RedactPersonalData,
+        });
     }
     out.sort_by_key(|a| a.at);
     out

@@ -230,6 +230,53 @@ impl Event {
         })
     }
 
+    /// Whether the event still carries personal data (a name, an address,
+    /// a number, a comment, notes).
+    pub fn has_personal_data(&self) -> bool {
+        let customer = self.customer().is_some_and(|c| {
+            c.name.is_some()
+                || c.email.as_ref().is_some_and(|e| !e.is_redacted())
+                || c.phone
+                    .as_ref()
+                    .is_some_and(|p| *p != PhoneNumber::redacted())
+        });
+        customer
+            || match self {
+                Event::SurveyAnswered(a) => a.comment.is_some(),
+                Event::CallOutcomeRecorded(o) => o.notes.is_some(),
+                _ => false,
+            }
+    }
+
+    /// Removes the event's personal data and keeps everything the KPIs and
+    /// the calls are derived from: that an address or a number was given
+    /// stays (as a placeholder that reaches nobody), with every id, time,
+    /// score and outcome.
+    pub fn redact(&mut self) {
+        let customer = match self {
+            Event::PurchaseCompleted(p) => Some(&mut p.customer),
+            Event::TicketOpened(t) => Some(&mut t.customer),
+            Event::TicketClosed(t) => Some(&mut t.customer),
+            Event::SurveyAnswered(a) => {
+                a.comment = None;
+                None
+            }
+            Event::CallOutcomeRecorded(o) => {
+                o.notes = None;
+                None
+            }
+        };
+        if let Some(c) = customer {
+            c.name = None;
+            if c.email.is_some() {
+                c.email = Some(EmailAddress::redacted());
+            }
+            if c.phone.is_some() {
+                c.phone = Some(PhoneNumber::redacted());
+            }
+        }
+    }
+
     pub fn customer(&self) -> Option<&Customer> {
         match self {
             Event::PurchaseCompleted(e) => Some(&e.customer),

@@ -67,6 +67,10 @@ pub struct Facts {
     /// Escalated call → how a manager resolved it.
     #[serde(default)]
     pub escalations_resolved: BTreeMap<CallId, Resolution>,
+    /// When the customer asked to be forgotten: their personal data was
+    /// erased then, and no survey goes to them after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forgotten_at: Option<DateTime<Utc>>,
 }
 
 /// A manager closing an escalation.
@@ -218,5 +222,53 @@ impl History {
     /// The latest description of the customer.
     pub fn latest_profile(&self) -> Option<&Customer> {
         self.events.iter().rev().find_map(Event::customer)
+    }
+
+    /// When the oldest personal data still held was given (an event's
+    /// time, or a resolution's).
+    pub fn oldest_personal_data(&self) -> Option<DateTime<Utc>> {
+        let events = self
+            .events
+            .iter()
+            .filter(|e| e.has_personal_data())
+            .map(Event::occurred_at)
+            .min();
+        let notes = self
+            .facts
+            .escalations_resolved
+            .values()
+            .filter(|r| !r.by.is_empty() || r.note.is_some())
+            .map(|r| r.at)
+            .min();
+        events.into_iter().chain(notes).min()
+    }
+
+    /// Removes the personal data given at or before `before` (every
+    /// event's and resolution's; all of it with `None`), keeping what the
+    /// KPIs and calls derive from ([`Event::redact`]).
+    pub fn redact_before(&mut self, before: Option<DateTime<Utc>>) {
+        let old = |t: DateTime<Utc>| before.is_none_or(|b| t <= b);
+        for e in self.events.iter_mut().filter(|e| old(e.occurred_at())) {
+            e.redact();
+        }
+        for r in self.facts.escalations_resolved.values_mut() {
+            if old(r.at) {
+                r.by.clear();
+                r.note = None;
+            }
+        }
+    }
+
+    /// Every email address the events give for the customer.
+    pub fn emails(&self) -> Vec<super::ids::EmailAddress> {
+        let mut out: Vec<super::ids::EmailAddress> = Vec::new();
+        for e in &self.events {
+            if let Some(a) = e.customer().and_then(|c| c.email.as_ref()) {
+                if !a.is_redacted() && !out.iter().any(|o| o.normalized() == a.normalized()) {
+                    out.push(a.clone());
+                }
+            }
+        }
+        out
     }
 }

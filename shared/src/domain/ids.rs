@@ -132,6 +132,27 @@ impl EmailAddress {
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
+
+    /// What a redacted history keeps where an address was: that there was
+    /// one (what was planned for it stays planned), not what it was. The
+    /// `.invalid` domain can never receive mail.
+    pub fn redacted() -> EmailAddress {
+        EmailAddress("redacted@redacted.invalid".into())
+    }
+
+    pub fn is_redacted(&self) -> bool {
+        self.0 == "redacted@redacted.invalid"
+    }
+
+    /// The address as a suppression list may keep it once its owner asked
+    /// to be forgotten: a digest that still refuses mail to it, and names
+    /// nobody (`{sha256}@forgotten.invalid`).
+    pub fn forgotten(&self) -> EmailAddress {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(self.normalized().as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        EmailAddress(format!("{hex}@forgotten.invalid"))
+    }
 }
 impl TryFrom<String> for EmailAddress {
     type Error = InvalidValue;
@@ -157,6 +178,12 @@ impl fmt::Debug for EmailAddress {
 pub struct PhoneNumber(String);
 
 impl PhoneNumber {
+    /// What a redacted history keeps where a number was (see
+    /// [`EmailAddress::redacted`]): +999 is no country's code.
+    pub fn redacted() -> PhoneNumber {
+        PhoneNumber("+999999999999999".into())
+    }
+
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let digits = raw.strip_prefix('+').unwrap_or("");
         if (8..=15).contains(&digits.len())

@@ -261,6 +261,22 @@ pub enum MessageId {
     },
 }
 
+impl MessageId {
+    /// The customer the message is to or about, if it is one customer's
+    /// (a survey, a reminder, an alert); `None` for a report or a sheet.
+    pub fn customer(&self) -> Option<&CustomerId> {
+        match self {
+            MessageId::Survey { customer, .. }
+            | MessageId::Reminder { customer, .. }
+            | MessageId::LowScoreAlert { customer, .. } => Some(customer),
+            MessageId::EscalationAlert(call) => Some(call.customer()),
+            MessageId::Report(_) | MessageId::CallSheet { .. } | MessageId::SheetUpdate { .. } => {
+                None
+            }
+        }
+    }
+}
+
 impl fmt::Display for MessageId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

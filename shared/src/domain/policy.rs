@@ -14,6 +14,9 @@ pub struct Policy {
     pub contact_hours: WeeklyHours,
     pub surveys: SurveyPolicy,
     pub callbacks: CallbackPolicy,
+    /// Personal data (names, addresses, numbers, comments, notes) older
+    /// than this is removed by due work; the KPIs stay as they were.
+    pub retention: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +74,7 @@ impl Default for Policy {
                 slot_minutes: 15,
                 outcome_grace: Duration::hours(24),
             },
+            retention: Duration::days(730),
         }
     }
 }

@@ -359,9 +359,14 @@ pub trait Outbox: Send + Sync {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
-    /// The message was sent: it leaves the queue for good (kept a while
-    /// for inspection; `now` dates that).
+    /// The message was sent: it leaves the queue for good. Its id is kept
+    /// a while (so that a message committed again is known as sent; `now`
+    /// dates that); its content, names and addresses in it, is not.
     async fn mark_delivered(&self, id: &MessageId, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Removes a message that is queued or parked (a forgotten customer's):
+    /// false when there is none such (never sent ones only).
+    async fn discard(&self, id: &MessageId) -> Result<bool, StoreError>;
 
     /// A failed delivery that may work later: counts the attempt and keeps
     /// the message out of [`Outbox::undelivered`] until `until`.

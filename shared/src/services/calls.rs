@@ -12,6 +12,7 @@ use crate::domain::ids::{CustomerId, Locale};
 use crate::domain::keys::AttemptKey;
 use crate::domain::roster::Agent;
 use crate::domain::token::{Purpose, TokenError};
+use crate::ports::Booking;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
@@ -174,11 +175,26 @@ impl Aftercare {
         agent: &Agent,
         day: NaiveDate,
     ) -> Result<Vec<ScheduledCall>, ServiceError> {
+        self.agent_calls_where(agent, day, |_| true).await
+    }
+
+    /// [`Aftercare::agent_calls`] among the bookings `wanted` keeps, read
+    /// before any customer's history is (a sheet update wants only what no
+    /// sheet listed yet, and so reads only those histories).
+    pub(super) async fn agent_calls_where(
+        &self,
+        agent: &Agent,
+        day: NaiveDate,
+        wanted: impl Fn(&Booking) -> bool,
+    ) -> Result<Vec<ScheduledCall>, ServiceError> {
         let tz = agent.time_zone;
         let from = local_to_utc(tz, day, NaiveTime::MIN);
         let to = local_to_utc(tz, day.succ_opt().unwrap_or(day), NaiveTime::MIN);
         let mut out = Vec::new();
         for b in self.store.bookings(&agent.id, from, to).await? {
+            if !wanted(&b) {
+                continue;
+            }
             let Some(h) = self.store.load(&b.customer).await? else {
                 continue;
             };

@@ -383,9 +383,14 @@ impl Aftercare {
         Ok(())
     }
 
-    /// Unsubscribed customers and suppressed addresses get no survey mail.
+    /// Unsubscribed and forgotten customers, and suppressed addresses
+    /// (a forgotten one is kept as its digest), get no survey mail.
     async fn suppressed(&self, h: &History, email: &EmailAddress) -> Result<bool, StoreError> {
-        Ok(h.facts.unsubscribed_at.is_some() || self.store.is_suppressed(email).await?)
+        Ok(h.facts.unsubscribed_at.is_some()
+            || h.facts.forgotten_at.is_some()
+            || email.is_redacted()
+            || self.store.is_suppressed(email).await?
+            || self.store.is_suppressed(&email.forgotten()).await?)
     }
 
     async fn run_action(
@@ -475,6 +480,9 @@ impl Aftercare {
                 };
                 out.messages
                     .push(render::escalation_alert(&self.settings, &alert, now)?);
+            }
+            ActionKind::RedactPersonalData => {
+                h.redact_before(Some(now - self.settings.policy.retention));
             }
             ActionKind::DropPendingOutcome(key) => {
                 h.events.retain(|e| &e.natural_key() != key);

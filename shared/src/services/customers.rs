@@ -79,6 +79,15 @@ fn customer_of(subject: &str) -> Result<CustomerId, Rejection> {
     CustomerId::parse(subject).map_err(|_| Rejection::Link(TokenError::Malformed))
 }
 
+/// What forgetting a customer did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forgotten {
+    /// Addresses now kept only as digests on the suppression list.
+    pub addresses: usize,
+    /// Messages to or about them that were waiting, discarded.
+    pub messages_discarded: usize,
+}
+
 impl Aftercare {
     /// The survey page behind `token`, for a GET: the question's kind, the
     /// customer's language, the answer so far, and whether it is still
@@ -247,6 +256,58 @@ impl Aftercare {
             self.suppress(address, &reason, now).await?;
         }
         Ok(feedback.recipients.len())
+    }
+
+    /// Erases a customer's personal data (SPEC 7's KPIs stay exactly as
+    /// they were): every event's names, addresses, numbers, comments and
+    /// notes are removed from the history, mail still waiting for or about
+    /// them is discarded, and their addresses stay on the suppression list
+    /// only as digests, so no survey reaches them again. What remains is
+    /// ids, times, scores and outcomes. Forgetting twice changes nothing.
+    pub async fn forget(
+        &self,
+        customer: &CustomerId,
+        now: DateTime<Utc>,
+    ) -> Result<Forgotten, ServiceError> {
+        if self.store.load(customer).await?.is_none() {
+            return Err(Rejection::Invalid(format!("there is no customer {customer}")).into());
+        }
+        let mut addresses = Vec::new();
+        self.change(customer, now, |h| {
+            addresses = h.emails();
+            h.redact_before(None);
+            h.facts.forgotten_at.get_or_insert(now);
+            Ok(())
+        })
+        .await?;
+        for a in &addresses {
+            self.store.unsuppress(a).await?;
+            self.store
+                .suppress(&a.forgotten(), "forgotten", now)
+                .await?;
+        }
+        // Mail not yet sent to or about them (a sent message keeps no
+        // content). A call sheet waiting to go lists many customers: it
+        // goes, and keeps nothing once sent.
+        let mut discarded = 0;
+        let far = now + chrono::Duration::days(3_650);
+        let mut waiting: Vec<crate::domain::keys::MessageId> = self
+            .store
+            .undelivered(far, 10_000)
+            .await?
+            .into_iter()
+            .map(|q| q.message.id)
+            .collect();
+        waiting.extend(self.store.parked(10_000).await?.into_iter().map(|p| p.id));
+        for id in waiting.iter().filter(|id| id.customer() == Some(customer)) {
+            if self.store.discard(id).await? {
+                discarded += 1;
+            }
+        }
+        Ok(Forgotten {
+            addresses: addresses.len(),
+            messages_discarded: discarded,
+        })
     }
 
     /// Whether survey mail to `address` is stopped.

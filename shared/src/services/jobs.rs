@@ -261,12 +261,10 @@ impl Aftercare {
                 let day = local_day(agent.time_zone, at);
                 let listed = self.store.listed(&agent.id, day).await?;
                 let fresh: Vec<ScheduledCall> = self
-                    .agent_calls(&agent, day)
-                    .await?
-                    .into_iter()
-                    .filter(|c| c.slot >= at)
-                    .filter(|c| !listed.contains(&Booking::key_text(&c.attempt, c.round)))
-                    .collect();
+                    .agent_calls_where(&agent, day, |b| {
+                        b.slot >= at && !listed.contains(&Booking::key_text(&b.attempt, b.round))
+                    })
+                    .await?;
                 if fresh.is_empty() {
                     return Ok(JobMail::none());
                 }

@@ -39,7 +39,7 @@ pub use calls::{
     AttemptStatus, CallStatus, OutcomeForm, OutcomePage, OutcomeReceipt, ScheduledCall,
 };
 pub use care::Ingested;
-pub use customers::{AnswerReceipt, SurveyPage, UnsubscribeBy, UnsubscribePage};
+pub use customers::{AnswerReceipt, Forgotten, SurveyPage, UnsubscribeBy, UnsubscribePage};
 pub use delivery::Delivered;
 pub use due::{Budget, DueRun};
 pub use escalations::{

@@ -199,7 +199,10 @@ impl DynamoStore {
         let cancelled = match result {
             Ok(_) => return Ok(None),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
-                TransactWriteItemsError::TransactionCanceledException(t) => t,
+                TransactWriteItemsError::TransactionCanceledException(t) => {
+                    self.meter.cancelled();
+                    t
+                }
                 TransactWriteItemsError::ProvisionedThroughputExceededException(t) => {
                     return Err(StoreError::Throttled(t.to_string()))
                 }

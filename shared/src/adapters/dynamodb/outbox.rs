@@ -134,7 +134,7 @@ impl Outbox for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(keys::outbox(id))))
             .update_expression(
-                "REMOVE due_pk, due_at, claimed_until SET delivered = :t, expires_at = :e",
+                "REMOVE due_pk, due_at, claimed_until, message SET delivered = :t, expires_at = :e",
             )
             .expression_attribute_values(":t", AttributeValue::Bool(true))
             .expression_attribute_values(":e", n(expires))
@@ -187,6 +187,18 @@ impl Outbox for DynamoStore {
         )
         .await
         .map(drop)
+    }
+
+    async fn discard(&self, id: &MessageId) -> Result<bool, StoreError> {
+        let r = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::outbox(id))))
+            .condition_expression("attribute_exists(due_pk)")
+            .send()
+            .await;
+        ignore_condition(r, |e| e.is_conditional_check_failed_exception())
     }
 
     async fn requeue(&self, id: &MessageId, now: DateTime<Utc>) -> Result<bool, StoreError> {

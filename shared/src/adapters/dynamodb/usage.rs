@@ -30,6 +30,19 @@ pub struct Usage {
     pub requests: u64,
     pub read_units: f64,
     pub write_units: f64,
+    /// Transactions DynamoDB cancelled (a conflict, a failed condition,
+    /// throttling), each retried or answered by the caller.
+    pub cancellations: u64,
+}
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "DynamoDB: {} requests, {:.1} read units, {:.1} write units, {} transactions cancelled",
+            self.requests, self.read_units, self.write_units, self.cancellations
+        )
+    }
 }
 
 impl Usage {
@@ -39,6 +52,7 @@ impl Usage {
             requests: self.requests - before.requests,
             read_units: self.read_units - before.read_units,
             write_units: self.write_units - before.write_units,
+            cancellations: self.cancellations - before.cancellations,
         }
     }
 }
@@ -48,6 +62,7 @@ impl Usage {
 #[derive(Debug, Default)]
 pub(super) struct Meter {
     requests: AtomicU64,
+    cancellations: AtomicU64,
     read_milli: AtomicU64,
     write_milli: AtomicU64,
 }
@@ -58,7 +73,12 @@ impl Meter {
             requests: self.requests.load(Ordering::Relaxed),
             read_units: self.read_milli.load(Ordering::Relaxed) as f64 / 1000.0,
             write_units: self.write_milli.load(Ordering::Relaxed) as f64 / 1000.0,
+            cancellations: self.cancellations.load(Ordering::Relaxed),
         }
+    }
+
+    pub fn cancelled(&self) {
+        self.cancellations.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Adds a request's consumed capacity; a total without its split is

@@ -93,6 +93,10 @@ impl SqliteStore {
             .map_err(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
+        // Deleted and rewritten content is overwritten, not left in free
+        // pages: a forgotten customer's data leaves the file.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(db)?;
         // The schema and its migrations in one write transaction: a first
         // open killed halfway, or two processes opening an older file at
         // once, leave the month totals either absent (filled next time)

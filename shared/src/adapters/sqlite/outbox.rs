@@ -100,12 +100,24 @@ impl Outbox for SqliteStore {
     async fn mark_delivered(&self, id: &MessageId, _now: DateTime<Utc>) -> Result<(), StoreError> {
         self.conn()
             .execute(
-                "UPDATE outbox SET delivered = 1, retry_at = NULL WHERE id = ?1",
+                "UPDATE outbox SET delivered = 1, retry_at = NULL, message = '' WHERE id = ?1",
                 [id.to_string()],
             )
             .map_err(db)?;
         self.claims().remove(id);
         Ok(())
+    }
+
+    async fn discard(&self, id: &MessageId) -> Result<bool, StoreError> {
+        let n = self
+            .conn()
+            .execute(
+                "DELETE FROM outbox WHERE id = ?1 AND delivered = 0",
+                [id.to_string()],
+            )
+            .map_err(db)?;
+        self.claims().remove(id);
+        Ok(n == 1)
     }
 
     async fn defer(
