@@ -73,15 +73,39 @@ pub fn fresh_due_at(committed: DateTime<Utc>, id: &impl std::fmt::Display) -> St
     format!("0#{}#{id}", time_text(committed))
 }
 
+/// A queued message as stored: its JSON, deflated. A message is written
+/// once, claimed, and marked sent (which drops it); each of those writes
+/// costs a unit per KB of the item, so the item is kept small.
+pub fn message_blob(m: &Message) -> Result<AttributeValue, StoreError> {
+    deflate(&serde_json::to_vec(m).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .map_err(|e| StoreError::Corrupt(format!("compressing a message: {e}")))
+}
+
 pub fn message(item: &Item) -> Result<Message, StoreError> {
+    if let Some(AttributeValue::B(blob)) = item.get("message_z") {
+        let json = inflate(blob.as_ref())
+            .map_err(|e| StoreError::Corrupt(format!("outbox message: not deflated: {e}")))?;
+        return serde_json::from_slice(&json)
+            .map_err(|e| super::super::corrupt_json("outbox message", &e));
+    }
     serde_json::from_str(get_s(item, "message")?)
         .map_err(|e| super::super::corrupt_json("outbox message", &e))
 }
 
-pub fn to_json<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
-    serde_json::to_string(v)
-        .map(s)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))
+fn deflate(bytes: &[u8]) -> std::io::Result<AttributeValue> {
+    use std::io::Write;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(bytes)?;
+    Ok(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
+        z.finish()?,
+    )))
+}
+
+fn inflate(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes).read_to_end(&mut out)?;
+    Ok(out)
 }
 
 /// Adds an item's counter attributes (those `keep` wants) to `out`.
@@ -100,23 +124,15 @@ pub fn add_counters(out: &mut DayCounters, item: &Item, keep: impl Fn(&Counter) 
 /// about a sixth of its JSON (docs/capacity.md), which is also what each
 /// rewrite of it costs in write units.
 pub fn history_blob(h: &crate::domain::history::History) -> Result<AttributeValue, StoreError> {
-    use std::io::Write;
-    let json = serde_json::to_vec(h).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(&json)
-        .and_then(|()| z.finish())
-        .map(|bytes| AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes)))
+    deflate(&serde_json::to_vec(h).map_err(|e| StoreError::Corrupt(e.to_string()))?)
         .map_err(|e| StoreError::Corrupt(format!("compressing a history: {e}")))
 }
 
 /// A stored history read back: deflated JSON (`history_z`), or the plain
 /// JSON of items written before compression (`history`).
 pub fn history(item: &Item) -> Result<crate::domain::history::History, StoreError> {
-    use std::io::Read;
     if let Some(AttributeValue::B(blob)) = item.get("history_z") {
-        let mut json = Vec::new();
-        flate2::read::DeflateDecoder::new(blob.as_ref())
-            .read_to_end(&mut json)
+        let json = inflate(blob.as_ref())
             .map_err(|e| StoreError::Corrupt(format!("customer history: not deflated: {e}")))?;
         return serde_json::from_slice(&json)
             .map_err(|e| super::super::corrupt_json("customer history", &e));

@@ -10,7 +10,7 @@
 //! | agent slot | `AGENT#{agent}` | `{slot}` | `call_key`, `customer` |
 //! | agent day load | `AGENT#{agent}` | `DAY#{date}` | calls booked that agent-local day |
 //! | attempt booking | `BOOKING#{attempt}` | `B` | `agent`, `slot` |
-//! | outbox message | `OUTBOX#{id}` | `M` | `message`, `attempts`, `claimed_until` while a sender has it; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
+//! | outbox message | `OUTBOX#{id}` | `M` | `message_z` (its JSON, deflated; dropped once sent), `attempts`, `claimed_until` while a sender has it; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
 //! | suppression | `SUPPRESS#{address}` | `S` | `reason`, `at` |
 //! | job | `JOB#{name}` | `J` | `next_at` |
 //! | lease | `LEASE#{name}` | `L` | `holder`, `until`: one runner of the scheduled work at a time |

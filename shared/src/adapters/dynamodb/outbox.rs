@@ -15,7 +15,7 @@ use std::collections::HashMap;
 impl DynamoStore {
     pub(super) fn outbox_item(m: &Message, now: DateTime<Utc>) -> Result<Item, StoreError> {
         let mut item = key(keys::outbox(&m.id));
-        item.insert("message".into(), items::to_json(m)?);
+        item.insert("message_z".into(), items::message_blob(m)?);
         item.insert("due_pk".into(), s(OUTBOX_DUE));
         item.insert("due_at".into(), s(items::fresh_due_at(now, &m.id)));
         Ok(item)
@@ -134,7 +134,7 @@ impl Outbox for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(keys::outbox(id))))
             .update_expression(
-                "REMOVE due_pk, due_at, claimed_until, message SET delivered = :t, expires_at = :e",
+                "REMOVE due_pk, due_at, claimed_until, message, message_z SET delivered = :t, expires_at = :e",
             )
             .expression_attribute_values(":t", AttributeValue::Bool(true))
             .expression_attribute_values(":e", n(expires))
