@@ -9,7 +9,9 @@ use std::process::{Command, Output};
 fn one_line_error(out: &Output) -> String {
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(said.trim_end().lines().count(), 1, "one line: {said}");
+    let errors: Vec<&str> = said.lines().filter(|l| !l.starts_with("note:")).collect();
+    assert_eq!(errors.len(), 1, "one line: {said}");
+    assert!(errors[0].starts_with("error: "), "{said}");
     assert!(
         !said.contains("SdkError") && !said.contains("DispatchFailure"),
         "no SDK types: {said}"
@@ -82,4 +84,70 @@ async fn suppressions_round_trip_on_a_table() {
     let remove = ["suppress", "--table", &table, "remove", "gone@example.com"];
     assert!(stdout_of(aftercare_on_aws(&remove), &remove).contains("removed"));
     assert!(stdout_of(aftercare_on_aws(&list), &list).contains("no suppressed addresses"));
+}
+
+#[tokio::test]
+async fn escalations_are_listed_and_resolved_from_a_terminal_on_a_table() {
+    use aftercare_shared::adapters::outbox::OutboxMailer;
+    use aftercare_shared::domain::token::TokenKey;
+    use aftercare_shared::services::Aftercare;
+    use aftercare_shared::testing::{envelope, event, utc};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    let (store, table) = dynamo_table().await;
+    let outbox = tempfile::tempdir().unwrap();
+    let service = Aftercare::new(
+        Arc::new(store),
+        Arc::new(OutboxMailer::new(outbox.path()).unwrap()),
+        aftercare_shared::testing::deployment_settings(),
+        TokenKey::new(b"operator-tests-key-0123").unwrap(),
+    );
+    // A purchase, and the agent's outcome: reached, unsatisfied.
+    let purchase = envelope(
+        "PurchaseCompleted",
+        "ev-1",
+        json!({"order_id": "o-1", "occurred_at": "2026-11-20T01:00:00Z",
+               "customer": {"id": "c-1", "name": "Jane Roe", "phone": "+15550000001"}}),
+    );
+    service
+        .ingest(&event(&purchase), utc("2026-11-20T01:00:00Z"))
+        .await
+        .unwrap();
+    let outcome = envelope(
+        "CallOutcomeRecorded",
+        "ev-2",
+        json!({"customer_id": "c-1", "outcome": "reached", "satisfaction": "unsatisfied",
+               "notes": "wants a call back", "occurred_at": "2026-11-21T02:00:00Z"}),
+    );
+    service
+        .ingest(&event(&outcome), utc("2026-11-21T02:00:00Z"))
+        .await
+        .unwrap();
+
+    let list = ["escalations", "--table", &table, "list"];
+    let listed = stdout_of(aftercare_on_aws(&list), &list);
+    assert!(
+        listed.contains("c-1/") && listed.contains("Jane Roe"),
+        "{listed}"
+    );
+    let call = listed.split_whitespace().next().unwrap().to_string();
+    let resolve = [
+        "escalations",
+        "--table",
+        &table,
+        "resolve",
+        &call,
+        "--by",
+        "Ops",
+        "--note",
+        "called back",
+        "--at",
+        "2026-11-22T00:00:00Z",
+    ];
+    assert!(stdout_of(aftercare_on_aws(&resolve), &resolve).contains("resolved"));
+    assert!(stdout_of(aftercare_on_aws(&list), &list).contains("no open escalations"));
+    let again = aftercare_on_aws(&resolve);
+    let said = one_line_error(&again);
+    assert!(said.contains("already resolved"), "{said}");
 }

@@ -218,43 +218,34 @@ async fn the_table_command_makes_exactly_the_template_s_table() {
         .await
         .unwrap();
     let t = d.table().unwrap();
-    let mut attributes: Vec<(String, String)> = t
-        .attribute_definitions()
-        .iter()
-        .map(|a| {
-            (
-                a.attribute_name().to_string(),
-                a.attribute_type().as_str().to_string(),
-            )
-        })
-        .collect();
-    attributes.sort();
-    let mut keys: Vec<(String, String)> = t
-        .key_schema()
-        .iter()
-        .map(|k| {
-            (
-                k.attribute_name().to_string(),
-                k.key_type().as_str().to_string(),
-            )
-        })
-        .collect();
-    keys.sort();
+    let sorted = |mut v: Pairs| {
+        v.sort();
+        v
+    };
+    let attributes = sorted(
+        t.attribute_definitions()
+            .iter()
+            .map(|a| {
+                (
+                    a.attribute_name().into(),
+                    a.attribute_type().as_str().into(),
+                )
+            })
+            .collect(),
+    );
+    let key_pairs = |k: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Pairs {
+        sorted(
+            k.iter()
+                .map(|k| (k.attribute_name().into(), k.key_type().as_str().into()))
+                .collect(),
+        )
+    };
+    let keys = key_pairs(t.key_schema());
     let indexes = t
         .global_secondary_indexes()
         .iter()
         .map(|g| {
-            let mut k: Vec<(String, String)> = g
-                .key_schema()
-                .iter()
-                .map(|k| {
-                    (
-                        k.attribute_name().to_string(),
-                        k.key_type().as_str().to_string(),
-                    )
-                })
-                .collect();
-            k.sort();
+            let k = key_pairs(g.key_schema());
             let p = g.projection();
             let mut projected: Vec<String> = p
                 .map(|p| p.non_key_attributes().to_vec())

@@ -458,6 +458,16 @@ pub trait JobSchedule: Send + Sync {
 
     async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError>;
 
+    /// [`JobSchedule::job_next_run`] of each job, in order (a store may
+    /// read them at once: every scheduled run asks for all of them).
+    async fn job_next_runs(&self, jobs: &[Job]) -> Result<Vec<Option<DateTime<Utc>>>, StoreError> {
+        let mut out = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            out.push(self.job_next_run(job).await?);
+        }
+        Ok(out)
+    }
+
     /// Moves a job on, only if it still is at `expected` (`None`: not yet
     /// scheduled), so two runners never both run it: false when another
     /// runner moved it first.

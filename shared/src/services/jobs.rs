@@ -102,25 +102,38 @@ impl Aftercare {
     /// Schedules the jobs never scheduled before from `now` on (a new
     /// store, a new agent). Running jobs does this too.
     pub async fn schedule_jobs(&self, now: DateTime<Utc>) -> Result<(), ServiceError> {
-        for job in self.jobs().await? {
-            if self.store.job_next_run(&job).await?.is_none() {
-                if let Some(next) = self.next_run(&job, now).await? {
-                    self.store.advance_job(&job, None, next).await?;
-                }
-            }
+        self.schedule(now).await.map(drop)
+    }
+
+    /// Every job with its next run, scheduling from `now` those never
+    /// scheduled (one read of the whole schedule).
+    async fn schedule(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Job, Option<DateTime<Utc>>)>, ServiceError> {
+        let jobs = self.jobs().await?;
+        let next = self.store.job_next_runs(&jobs).await?;
+        let mut out = Vec::with_capacity(jobs.len());
+        for (job, at) in jobs.into_iter().zip(next) {
+            let at = match at {
+                Some(at) => Some(at),
+                None => match self.next_run(&job, now).await? {
+                    Some(first) if self.store.advance_job(&job, None, first).await? => Some(first),
+                    // Another runner scheduled it first: its time is theirs.
+                    Some(_) => self.store.job_next_run(&job).await?,
+                    None => None,
+                },
+            };
+            out.push((job, at));
         }
-        Ok(())
+        Ok(out)
     }
 
     /// The earliest time any job is due.
     pub(super) async fn jobs_next_due(&self) -> Result<Option<DateTime<Utc>>, ServiceError> {
-        let mut best: Option<DateTime<Utc>> = None;
-        for job in self.jobs().await? {
-            if let Some(t) = self.store.job_next_run(&job).await? {
-                best = Some(best.map_or(t, |b| b.min(t)));
-            }
-        }
-        Ok(best)
+        let jobs = self.jobs().await?;
+        let next = self.store.job_next_runs(&jobs).await?;
+        Ok(next.into_iter().flatten().min())
     }
 
     /// Sends the agents' call sheets and sheet updates that are due;
@@ -151,16 +164,19 @@ impl Aftercare {
         budget: Budget,
         wanted: impl Fn(&Job) -> bool,
     ) -> Result<(usize, bool), ServiceError> {
-        self.schedule_jobs(now).await?;
         let mut ran = 0;
-        for job in self.jobs().await?.into_iter().filter(|j| wanted(j)) {
+        for (job, first) in self.schedule(now).await? {
+            if !wanted(&job) {
+                continue;
+            }
             // Occurrences missed (a late or failed invocation) are caught up
             // one by one, each for its own day, as the simulated clock does.
+            let mut due = first;
             for _ in 0..MAX_CATCH_UP {
                 if budget.expired() {
                     return Ok((ran, true));
                 }
-                let Some(at) = self.store.job_next_run(&job).await?.filter(|at| *at <= now) else {
+                let Some(at) = due.filter(|at| *at <= now) else {
                     break;
                 };
                 let Some(next) = self.next_run(&job, at + Duration::seconds(1)).await? else {
@@ -184,6 +200,7 @@ impl Aftercare {
                 if !self.store.advance_job(&job, Some(at), next).await? {
                     break; // another runner has it
                 }
+                due = Some(next);
                 // Only what this run queued: a copy queued before is the
                 // outbox's to send (deliver_pending), and may be sent already.
                 let queued: Vec<Message> = mail

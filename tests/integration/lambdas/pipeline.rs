@@ -192,17 +192,24 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
             .await
             .unwrap();
     }
+    let receive = |url: String| {
+        let sqs = sqs.clone();
+        async move {
+            let out = sqs
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            out.messages().to_vec()
+        }
+    };
     let mut received = Vec::new();
     while received.len() < 7 {
-        let out = sqs
-            .receive_message()
-            .queue_url(&queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        assert!(!out.messages().is_empty(), "moto returned the batch");
-        received.extend(out.messages().iter().cloned());
+        let batch = receive(queue_url.clone()).await;
+        assert!(!batch.is_empty(), "moto returned the batch");
+        received.extend(batch);
     }
     let answer = ingest.invoke(records(&received)).await.response();
     let failed: Vec<&str> = answer["batchItemFailures"]
@@ -241,27 +248,13 @@ async fn events_surveys_answers_bounces_and_the_morning_email_run_through_the_re
         }
     }
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let again = sqs
-        .receive_message()
-        .queue_url(&queue_url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
+    let again = receive(queue_url.clone()).await;
     assert!(
-        again.messages().is_empty(),
-        "redriven to the dead-letter queue: {:?}",
-        again.messages()
+        again.is_empty(),
+        "redriven to the dead-letter queue: {again:?}"
     );
-    let dead = sqs
-        .receive_message()
-        .queue_url(&dlq_url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
+    let dead = receive(dlq_url.clone()).await;
     let mut dead_bodies: Vec<Value> = dead
-        .messages()
         .iter()
         .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
         .collect();

@@ -54,6 +54,19 @@ impl JobSchedule for DynamoStore {
             .transpose()
     }
 
+    async fn job_next_runs(&self, jobs: &[Job]) -> Result<Vec<Option<DateTime<Utc>>>, StoreError> {
+        let keys: Vec<(String, &'static str)> = jobs.iter().map(keys::job).collect();
+        let found = self.get_many(&keys).await?;
+        keys.iter()
+            .map(|k| {
+                found
+                    .get(&k.0)
+                    .map(|item| get_time(item, "next_at"))
+                    .transpose()
+            })
+            .collect()
+    }
+
     async fn advance_job(
         &self,
         job: &Job,

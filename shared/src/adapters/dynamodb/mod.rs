@@ -208,6 +208,45 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// The items of these keys (at most 100 a request, strongly
+    /// consistent), by partition key; absent ones are left out.
+    async fn get_many(
+        &self,
+        item_keys: &[(String, &str)],
+    ) -> Result<std::collections::HashMap<String, Item>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in item_keys.chunks(100) {
+            let mut request = Some(build(
+                aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .consistent_read(true)
+                    .set_keys(Some(chunk.iter().map(|k| key(k.clone())).collect()))
+                    .build(),
+            )?);
+            while let Some(k) = request.take() {
+                let resp = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, k)
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                for item in resp
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    let pk = items::get_s(&item, "pk")?.to_string();
+                    out.insert(pk, item);
+                }
+                request = resp
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys.is_empty());
+            }
+        }
+        Ok(out)
+    }
+
     /// Writes `item` whole, replacing what its key held.
     async fn put_whole(&self, item: Item) -> Result<(), StoreError> {
         self.client
