@@ -184,6 +184,53 @@ pub fn in_time_order(settings: &Settings) -> Settings {
     s
 }
 
+/// The longest line an event may take (a 100,000-character comment is
+/// cut to its first 5,000 characters; a line of megabytes is no event).
+const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Events at most this far outside the span where the file's middle 90%
+/// fall are kept; farther ones are rejected, naming the span.
+const SPAN_MARGIN_DAYS: i64 = aftercare_shared::domain::policy::EVENT_MAX_AGE_DAYS;
+
+/// Keeps the events whose times are plausible for this file (sorted by
+/// time); rejects the others, with why.
+fn within_the_files_span<'a>(
+    parsed: Vec<Line<'a>>,
+    counts: &mut Counts,
+    rejects: &mut Rejects,
+) -> Result<Vec<Line<'a>>> {
+    if parsed.len() < 2 {
+        return Ok(parsed);
+    }
+    let n = parsed.len();
+    let (low, high) = (
+        parsed[n * 5 / 100].event.occurred_at(),
+        parsed[(n * 95 / 100).min(n - 1)].event.occurred_at(),
+    );
+    let margin = chrono::Duration::days(SPAN_MARGIN_DAYS);
+    let mut kept = Vec::with_capacity(n);
+    for l in parsed {
+        let t = l.event.occurred_at();
+        if t < low - margin || t > high + margin {
+            counts.rejected += 1;
+            rejects.add(
+                l.number,
+                l.raw,
+                &format!(
+                    "line {}: occurred_at {} is more than {SPAN_MARGIN_DAYS} days outside the file's span (90% of its events fall from {} to {})",
+                    l.number,
+                    t.to_rfc3339(),
+                    low.to_rfc3339(),
+                    high.to_rfc3339()
+                ),
+            )?;
+        } else {
+            kept.push(l);
+        }
+    }
+    Ok(kept)
+}
+
 /// Where a run keeps its data: the store of a data directory, or a
 /// deployment's (staging) table with the directory keeping the rest
 /// (settings, rejected lines, the outbox: a rehearsal never sends mail).
@@ -217,29 +264,65 @@ pub async fn run_file(
         None => crate::local::open(data, &settings, |m| m)?,
         Some(t) => crate::local::open_with_store(data, t.clone(), &settings)?,
     });
-    let text = std::fs::read_to_string(events)
+    // Bytes, not text: one line that is not UTF-8 is that line's problem.
+    let bytes = std::fs::read(events)
         .with_context(|| format!("reading events from {}", events.display()))?;
+    let lines: Vec<(usize, std::borrow::Cow<str>, Option<String>)> = bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .map(|(i, raw)| {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let problem = if raw.len() > MAX_LINE_BYTES {
+                Some(format!(
+                    "line {}: {} bytes, over the {MAX_LINE_BYTES} an event may take",
+                    i + 1,
+                    raw.len()
+                ))
+            } else {
+                std::str::from_utf8(raw).err().map(|e| {
+                    format!(
+                        "line {}: not valid UTF-8 (at byte {})",
+                        i + 1,
+                        e.valid_up_to() + 1
+                    )
+                })
+            };
+            (i + 1, String::from_utf8_lossy(raw), problem)
+        })
+        .collect();
     let mut rejects = Rejects::open(data)?;
     let mut counts = Counts::default();
     let mut parsed = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    for (number, line, problem) in &lines {
         if line.trim().is_empty() {
             continue;
         }
-        match parse_envelope(line, &format!("line {}", i + 1)) {
+        let raw: &str = if line.len() > MAX_LINE_BYTES {
+            "(too long to keep)"
+        } else {
+            line
+        };
+        let outcome = match problem {
+            Some(why) => Err(why.clone()),
+            None => parse_envelope(line, &format!("line {number}")).map_err(|e| e.to_string()),
+        };
+        match outcome {
             Ok(p) => parsed.push(Line {
                 event: p.event,
-                number: i + 1,
-                raw: line,
+                number: *number,
+                raw,
             }),
-            Err(e) => {
+            Err(why) => {
                 counts.rejected += 1;
-                rejects.add(i + 1, line, &e.to_string())?;
+                rejects.add(*number, raw, &why)?;
             }
         }
     }
     // Stable: events at the same instant keep their file order.
     parsed.sort_by_key(|l| l.event.occurred_at());
+    // The file's own span: an event far outside where nearly all the
+    // others fall would drive the clock through months or centuries.
+    let parsed = within_the_files_span(parsed, &mut counts, &mut rejects)?;
     let driver = Driver { service: &service };
     if let Some(first) = parsed.first() {
         // Mail a killed earlier run committed but did not get to deliver.

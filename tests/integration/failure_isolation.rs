@@ -6,7 +6,9 @@
 use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
+use aftercare_shared::domain::ids::CustomerId;
 use aftercare_shared::domain::token::TokenKey;
+use aftercare_shared::ports::Histories;
 use aftercare_shared::ports::{MailError, Mailer, Message};
 use aftercare_shared::services::{Aftercare, Budget};
 use aftercare_shared::testing::{envelope, event, utc};
@@ -210,4 +212,49 @@ async fn a_morning_rerun_after_a_crash_sends_the_first_copy_once() {
         0,
         "once a day"
     );
+}
+
+/// On AWS the clock is real: an event more than a day ahead of it or more
+/// than 400 days behind it is rejected by name (and stores nothing); one
+/// inside the window is accepted.
+#[tokio::test]
+async fn ingest_rejects_an_event_far_from_its_clock_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("aftercare.sqlite")).unwrap());
+    let service = Aftercare::new(
+        store.clone(),
+        Arc::new(OutboxMailer::new(dir.path().join("outbox")).unwrap()),
+        Settings::from_toml("agents = []").unwrap(),
+        TokenKey::new(b"plausible-times-test-key").unwrap(),
+    );
+    let now = utc("2026-11-20T10:00:00Z");
+    let purchase = |id: &str, at: &str| {
+        event(&envelope(
+            "PurchaseCompleted",
+            id,
+            json!({"order_id": id, "occurred_at": at, "customer": {"id": format!("c-{id}")}}),
+        ))
+    };
+    for (id, at, says) in [
+        ("ahead", "2026-11-22T10:00:00Z", "hours ahead of the clock"),
+        ("behind", "2025-10-01T10:00:00Z", "days before the clock"),
+    ] {
+        let err = service.ingest(&purchase(id, at), now).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("PurchaseCompleted") && text.contains(says),
+            "{text}"
+        );
+        let customer = CustomerId::parse(&format!("c-{id}")).unwrap();
+        assert!(
+            store.load(&customer).await.unwrap().is_none(),
+            "{id} stored"
+        );
+    }
+    for at in ["2026-11-21T09:00:00Z", "2025-11-01T10:00:00Z"] {
+        service
+            .ingest(&purchase(&format!("ok-{}", &at[..10]), at), now)
+            .await
+            .unwrap();
+    }
 }

@@ -120,7 +120,9 @@ pub fn generate(
             ticket += 1;
             let opened = random_time(rng, start, end - Duration::hours(2));
             let closed = opened + Duration::minutes(rng.gen_range(30..60 * 48));
-            let first_response = opened + Duration::minutes(rng.gen_range(3..240));
+            // The first response comes before the close (a ticket's times
+            // in order are checked at the door).
+            let first_response = (opened + Duration::minutes(rng.gen_range(3..240))).min(closed);
             let tid = format!("t-{ticket:06}");
             events.push(envelope("TicketOpened", format!("ev-to-{ticket}"), json!({"ticket_id": tid, "occurred_at": opened.to_rfc3339(), "customer": customer, "channel": "chat"})));
             let resolved = rng.gen_bool(if kind == Kind::Detractor { 0.6 } else { 0.9 });

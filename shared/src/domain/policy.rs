@@ -43,6 +43,37 @@ pub struct CallbackPolicy {
     pub outcome_grace: Duration,
 }
 
+/// How far an event's time may be from the clock that receives it: a late
+/// event up to this old is judged at its time (SQS and the shop may hold
+/// it back a while); older is a mistake, or a replay that belongs in a
+/// fresh run.
+pub const EVENT_MAX_AGE_DAYS: i64 = 400;
+/// An event from the future beyond this (a sender's clock far off, a
+/// typo in the year) is refused rather than let drive the clock.
+pub const EVENT_MAX_AHEAD_HOURS: i64 = 24;
+
+/// Whether an event at `t` is plausible for a clock at `now`; why not.
+pub fn plausible_time(
+    t: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    if t > now + Duration::hours(EVENT_MAX_AHEAD_HOURS) {
+        return Err(format!(
+            "occurred_at {} is more than {EVENT_MAX_AHEAD_HOURS} hours ahead of the clock ({})",
+            t.to_rfc3339(),
+            now.to_rfc3339()
+        ));
+    }
+    if t < now - Duration::days(EVENT_MAX_AGE_DAYS) {
+        return Err(format!(
+            "occurred_at {} is more than {EVENT_MAX_AGE_DAYS} days before the clock ({})",
+            t.to_rfc3339(),
+            now.to_rfc3339()
+        ));
+    }
+    Ok(())
+}
+
 impl Policy {
     /// A customer's time zone, or the business's when the customer has none.
     pub fn zone_or_default(&self, tz: Option<Tz>) -> Tz {

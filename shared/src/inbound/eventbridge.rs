@@ -18,7 +18,7 @@ use crate::domain::event::{
 use crate::domain::ids::{
     AgentId, CustomerId, EmailAddress, InvalidValue, Locale, OrderId, PhoneNumber, TicketId,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -215,9 +215,16 @@ impl Cx {
     fn opt_time(&self, field: &str, v: Option<Text>) -> Result<Option<DateTime<Utc>>, EventError> {
         Text::present(v)
             .map(|s| {
-                DateTime::parse_from_rfc3339(&s)
+                let t = DateTime::parse_from_rfc3339(&s)
                     .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| self.err(field, format!("{s:?} is not an RFC 3339 time")))
+                    .map_err(|_| self.err(field, format!("{s:?} is not an RFC 3339 time")))?;
+                if !(FIRST_YEAR..=LAST_YEAR).contains(&t.year()) {
+                    return Err(self.err(
+                        field,
+                        format!("{s:?} is outside the years {FIRST_YEAR} to {LAST_YEAR}"),
+                    ));
+                }
+                Ok(t)
             })
             .transpose()
     }
@@ -225,6 +232,32 @@ impl Cx {
     fn time(&self, field: &str, v: Option<Text>) -> Result<DateTime<Utc>, EventError> {
         let t = self.opt_time(field, v)?;
         self.required(field, t)
+    }
+
+    /// A ticket's times in their order: opened, first response, closed.
+    fn ticket_times(
+        &self,
+        opened: DateTime<Utc>,
+        first_response: Option<DateTime<Utc>>,
+        closed: DateTime<Utc>,
+    ) -> Result<(), EventError> {
+        if opened > closed {
+            return Err(self.err(
+                "detail.opened_at",
+                "is after the close (occurred_at): a ticket closes after it opens",
+            ));
+        }
+        match first_response {
+            Some(r) if r < opened => Err(self.err(
+                "detail.first_response_at",
+                "is before the ticket opened (opened_at)",
+            )),
+            Some(r) if r > closed => Err(self.err(
+                "detail.first_response_at",
+                "is after the close (occurred_at)",
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn customer(&self, v: Option<CustomerDto>) -> Result<Customer, EventError> {
@@ -279,6 +312,12 @@ impl Cx {
     }
 }
 
+/// Times outside these years are refused: no business event is that old
+/// or that far ahead, and a clock driven to them would walk through
+/// centuries of days (docs/design.md, "Plausible times").
+const FIRST_YEAR: i32 = 2000;
+const LAST_YEAR: i32 = 2099;
+
 /// Names, channels and ids: at most this many characters are kept.
 const SHORT: usize = 200;
 /// Comments and notes.
@@ -331,12 +370,16 @@ pub fn parse_envelope_value(value: &Value, label: &str) -> Result<Parsed, EventE
         }
         "TicketClosed" => {
             let d: TicketClosedDto = cx.read("detail", &detail)?;
+            let closed = cx.time("detail.occurred_at", d.occurred_at)?;
+            let opened = cx.time("detail.opened_at", d.opened_at)?;
+            let first_response = cx.opt_time("detail.first_response_at", d.first_response_at)?;
+            cx.ticket_times(opened, first_response, closed)?;
             Event::TicketClosed(TicketClosed {
                 ticket_id: cx.id("detail.ticket_id", d.ticket_id, TicketId::parse)?,
-                occurred_at: cx.time("detail.occurred_at", d.occurred_at)?,
+                occurred_at: closed,
                 customer: cx.customer(d.customer)?,
-                opened_at: cx.time("detail.opened_at", d.opened_at)?,
-                first_response_at: cx.opt_time("detail.first_response_at", d.first_response_at)?,
+                opened_at: opened,
+                first_response_at: first_response,
                 agent_id: Text::present(d.agent_id).map(|s| truncate(&s, SHORT)),
                 resolved: cx.required("detail.resolved", d.resolved)?,
                 customer_contacts: d.customer_contacts.unwrap_or(1),
@@ -494,6 +537,65 @@ mod tests {
             parse_envelope(&bad_time, "l").unwrap_err().field,
             "detail.occurred_at"
         );
+    }
+
+    #[test]
+    fn times_outside_the_plausible_years_are_refused_by_name() {
+        for at in [
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            let text = envelope(
+                "PurchaseCompleted",
+                json!({"order_id": "o-1", "occurred_at": at, "customer": {"id": "c-1"}}),
+            );
+            let err = parse_envelope(&text, "l").unwrap_err();
+            assert_eq!(err.field, "detail.occurred_at", "{at}");
+            assert!(
+                err.problem.contains("outside the years 2000 to 2099"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ticket_whose_times_are_out_of_order_is_refused_by_the_field_at_fault() {
+        let closed = |opened: &str, first: Option<&str>| {
+            let mut detail = json!({"ticket_id": "t-1", "occurred_at": "2026-11-20T10:00:00Z",
+                   "opened_at": opened, "resolved": true, "customer": {"id": "c-1"}});
+            if let Some(f) = first {
+                detail["first_response_at"] = json!(f);
+            }
+            parse_envelope(&envelope("TicketClosed", detail), "l")
+        };
+        let err = closed("2026-11-20T12:00:00Z", None).unwrap_err();
+        assert_eq!(err.field, "detail.opened_at");
+        assert!(err.problem.contains("after the close"), "{err}");
+        let early = closed("2026-11-20T09:00:00Z", Some("2026-11-20T08:00:00Z")).unwrap_err();
+        assert_eq!(early.field, "detail.first_response_at");
+        assert!(
+            early.problem.contains("before the ticket opened"),
+            "{early}"
+        );
+        let late = closed("2026-11-20T09:00:00Z", Some("2026-11-20T11:00:00Z")).unwrap_err();
+        assert_eq!(late.field, "detail.first_response_at");
+        // Equal times are in order: a ticket answered and closed at once.
+        assert!(closed("2026-11-20T10:00:00Z", Some("2026-11-20T10:00:00Z")).is_ok());
+    }
+
+    #[test]
+    fn a_hundred_thousand_character_comment_is_cut_to_the_kept_length() {
+        let text = envelope(
+            "SurveyAnswered",
+            json!({"survey_for": {"order_id": "o-1"}, "score": 3, "comment": "가".repeat(100_000),
+                   "occurred_at": "2026-11-20T10:00:00Z"}),
+        );
+        let Event::SurveyAnswered(a) = parse_envelope(&text, "l").unwrap().event else {
+            panic!("wrong kind")
+        };
+        let kept = a.comment.expect("the comment, cut");
+        assert_eq!(kept.chars().count(), LONG);
     }
 
     #[test]

@@ -120,6 +120,8 @@ impl Aftercare {
         event: &Event,
         now: DateTime<Utc>,
     ) -> Result<Ingested, ServiceError> {
+        crate::domain::policy::plausible_time(event.occurred_at(), now)
+            .map_err(|why| rejected(format!("{}: {why}", event.kind())))?;
         let customer = match (event.customer_id(), event) {
             (Some(id), _) => id.clone(),
             (None, Event::SurveyAnswered(a)) => self

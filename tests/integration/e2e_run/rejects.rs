@@ -2,7 +2,7 @@
 //! the field at fault, and nothing else changed.
 
 use super::{
-    clean_run, customers, fail_with, first_differences, rejected, seed, write_lines, Setup,
+    clean_run, customers, fail_with, first_differences, outbox, rejected, seed, write_lines, Setup,
 };
 use aftercare_shared::testing::envelope;
 use rand::rngs::SmallRng;
@@ -106,6 +106,107 @@ fn malformed_lines_are_rejected_with_their_reason_and_change_nothing_else() {
     let reports = setup.reports(&data, clean.reports.keys().copied());
     fail_with(
         "malformed lines changed the reports",
+        &first_differences(&clean.reports, &reports),
+    );
+}
+
+/// SPEC 12's absurd values among good lines: a time in the year 9999 or 1,
+/// a time years outside the file's span, a byte that is not UTF-8, a
+/// ticket closed before it opened, a 10 MB line. Each is rejected with its
+/// line number and why; the run's reports, mail and days are the clean
+/// run's (no clock walked through centuries, no negative durations).
+#[test]
+fn absurd_values_are_rejected_by_line_and_change_nothing_else() {
+    let setup = Setup::new();
+    let clean = clean_run(&setup, seed(), customers());
+    let customer = json!({"id": "c-absurd", "email": "absurd@example.com"});
+    let line =
+        |detail_type: &str, id: &str, detail: Value| envelope(detail_type, id, detail).to_string();
+    let purchase_at = |id: &str, at: &str| {
+        line(
+            "PurchaseCompleted",
+            id,
+            json!({"order_id": format!("o-{id}"), "occurred_at": at, "customer": customer}),
+        )
+    };
+    // (line, what its reason must say)
+    let mut bad: Vec<(Vec<u8>, &str)> = vec![
+        (purchase_at("far-future", "9999-12-31T23:59:59Z").into_bytes(), "outside the years 2000 to 2099"),
+        (purchase_at("far-past", "0001-01-01T00:00:00Z").into_bytes(), "outside the years 2000 to 2099"),
+        (purchase_at("years-ahead", "2031-06-01T10:00:00Z").into_bytes(), "outside the file's span"),
+        (purchase_at("years-back", "2021-06-01T10:00:00Z").into_bytes(), "outside the file's span"),
+        (
+            line("TicketClosed", "closed-before-open", json!({"ticket_id": "t-absurd", "occurred_at": "2026-10-25T10:00:00Z",
+                "opened_at": "2026-10-29T10:00:00Z", "first_response_at": "2026-10-25T09:00:00Z", "resolved": true, "customer": customer}))
+                .into_bytes(),
+            "detail.opened_at",
+        ),
+    ];
+    // One byte that is not UTF-8 inside an otherwise good event.
+    let mut invalid = purchase_at("not-utf8", "2026-10-25T10:00:00Z").into_bytes();
+    let at = invalid.len() / 2;
+    invalid.insert(at, 0xff);
+    bad.push((invalid, "not valid UTF-8"));
+    // A line of 10 MB: a comment no one wrote.
+    let huge = line(
+        "SurveyAnswered",
+        "huge",
+        json!({"survey_for": {"order_id": "o-huge"}, "score": 9,
+        "comment": "x".repeat(10 << 20), "occurred_at": "2026-10-25T10:00:00Z"}),
+    );
+    bad.push((huge.into_bytes(), "bytes, over the"));
+
+    let mut lines: Vec<Vec<u8>> = clean.lines.iter().map(|l| l.clone().into_bytes()).collect();
+    let mut rng = SmallRng::seed_from_u64(seed() ^ 0xab5);
+    for (l, _) in &bad {
+        let at = rng.gen_range(0..=lines.len());
+        lines.insert(at, l.clone());
+    }
+    let file = setup.path("with-absurd-lines.jsonl");
+    std::fs::write(&file, lines.join(&b'\n')).unwrap();
+    let data = setup.path("absurd");
+    let (accepted, _, rejected_count) = setup.run(&data, &file, clean.until);
+    assert_eq!(accepted, clean.counts.0, "accepted events");
+    assert_eq!(
+        rejected_count,
+        clean.counts.2 + bad.len(),
+        "rejected events"
+    );
+
+    let reasons: BTreeMap<u64, String> = rejected(&data)
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().expect("line"),
+                r["reason"].as_str().expect("reason").to_string(),
+            )
+        })
+        .collect();
+    for (l, says) in &bad {
+        let number = lines.iter().position(|x| x == l).unwrap() as u64 + 1;
+        let reason = reasons
+            .get(&number)
+            .unwrap_or_else(|| panic!("line {number} ({says}) is not in rejected.jsonl"));
+        assert!(
+            reason.contains(says),
+            "line {number}'s reason should say {says:?}: {reason:?}"
+        );
+    }
+    let kept = std::fs::read_to_string(data.join("rejected.jsonl")).unwrap();
+    assert!(
+        kept.len() < 1 << 20,
+        "the 10 MB line is not kept whole: {} bytes",
+        kept.len()
+    );
+
+    assert_eq!(
+        outbox(&data),
+        outbox(&clean.data),
+        "the mail: no report for a day outside the data"
+    );
+    let reports = setup.reports(&data, clean.reports.keys().copied());
+    fail_with(
+        "absurd lines changed the reports",
         &first_differences(&clean.reports, &reports),
     );
 }
