@@ -194,7 +194,8 @@ impl Stack {
             ("AWS_ACCESS_KEY_ID", "test"),
             ("AWS_SECRET_ACCESS_KEY", "test"),
             ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_LAMBDA_LOG_LEVEL", "debug"),
+            // The most verbose: no personal data at any level (SPEC 12).
+            ("AWS_LAMBDA_LOG_LEVEL", "trace"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -181,13 +181,28 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run_command() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AFTERCARE_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    {
+        use tracing_subscriber::filter::{LevelFilter, Targets};
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        // Other crates at most at debug, whatever AFTERCARE_LOG says: at
+        // trace, the SDK and the HTTP stack may log what they carry (an
+        // address, a comment); ours log no personal data at any level.
+        let ours_only_at_trace = Targets::new()
+            .with_default(LevelFilter::DEBUG)
+            .with_target("aftercare", LevelFilter::TRACE);
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_env("AFTERCARE_LOG")
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_writer(std::io::stderr)
+            // Colours for a terminal only: a log file keeps plain text.
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .finish()
+            .with(ours_only_at_trace)
+            .init();
+    }
     let cli = Cli::parse();
     // `serve` answers pages while due work runs: it gets worker threads.
     let runtime = match cli.command {

@@ -19,8 +19,14 @@ pub enum ConfigError {
         path: String,
         source: std::io::Error,
     },
-    #[error("settings: {0}")]
-    Toml(#[from] toml::de::Error),
+    /// Where the text is not valid settings, and why; never the text
+    /// itself (it names managers and agents, and this reaches logs).
+    #[error("settings: line {line}, column {column}: {problem}")]
+    Toml {
+        line: usize,
+        column: usize,
+        problem: String,
+    },
     #[error("settings: {field}: {problem}")]
     Invalid { field: String, problem: String },
     /// A deployment's required setting is absent: no demo value may stand
@@ -30,6 +36,24 @@ pub enum ConfigError {
         variable: &'static str,
         meaning: &'static str,
     },
+}
+
+/// A TOML error as its position and message, without the quoted line
+/// (`toml`'s own `Display` shows it, and its `Debug` the whole input).
+fn toml_error(text: &str, e: &toml::de::Error) -> ConfigError {
+    let at = e.span().map_or(0, |s| s.start).min(text.len());
+    let before = text.get(..at).unwrap_or_default();
+    ConfigError::Toml {
+        line: before.matches('\n').count() + 1,
+        column: before
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1,
+        problem: e.message().trim().to_string(),
+    }
 }
 
 fn invalid(field: impl Into<String>, problem: impl Into<String>) -> ConfigError {
@@ -271,11 +295,15 @@ impl Settings {
     }
 
     pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
-        let file: File = toml::from_str(text)?;
+        let file: File = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
         Settings::from_file(file)
     }
 
     fn from_file(f: File) -> Result<Settings, ConfigError> {
+        /// Ten years: the longest delay, window or throttle a rule may set.
+        const MAX_DAYS: u32 = 3_650;
+        /// A century of keeping personal data.
+        const MAX_RETENTION_DAYS: u32 = 36_500;
         let b = f.business;
         let tz = parse_tz("business.policy.report_time_zone", &b.report_time_zone)?;
         if b.report_hour > 23 {
@@ -303,6 +331,50 @@ impl Settings {
         )?;
         let s = f.surveys;
         let c = f.callbacks;
+        // Bounds that keep every time computed from them inside the
+        // calendar (a "forever" of 4 billion days would overflow it).
+        for (field, days) in [
+            ("surveys.nps_delay_days", s.nps_delay_days),
+            ("surveys.csat_throttle_days", s.csat_throttle_days),
+            ("surveys.nps_throttle_days", s.nps_throttle_days),
+            ("surveys.reminder_after_days", s.reminder_after_days),
+            ("surveys.link_valid_days", s.link_valid_days),
+        ] {
+            if days > MAX_DAYS {
+                return Err(invalid(field, format!("must be at most {MAX_DAYS}")));
+            }
+        }
+        for (field, hours) in [
+            ("surveys.csat_delay_hours", s.csat_delay_hours),
+            ("callbacks.deadline_hours", c.deadline_hours),
+            (
+                "callbacks.priority_deadline_hours",
+                c.priority_deadline_hours,
+            ),
+            ("callbacks.retry_after_hours", c.retry_after_hours),
+            ("callbacks.outcome_grace_hours", c.outcome_grace_hours),
+        ] {
+            if hours > MAX_DAYS * 24 {
+                return Err(invalid(field, format!("must be at most {}", MAX_DAYS * 24)));
+            }
+        }
+        if b.retention_days > MAX_RETENTION_DAYS {
+            return Err(invalid(
+                "business.retention_days",
+                format!("must be at most {MAX_RETENTION_DAYS}"),
+            ));
+        }
+        // A survey's address must outlive its survey: sent, reminded and
+        // answerable before its personal data goes.
+        let survey_days = s.nps_delay_days + s.reminder_after_days + s.link_valid_days;
+        if b.retention_days <= survey_days {
+            return Err(invalid(
+                "business.retention_days",
+                format!(
+                    "must be more than a survey's life (nps_delay_days + reminder_after_days + link_valid_days = {survey_days})"
+                ),
+            ));
+        }
         if c.max_attempts == 0 {
             return Err(invalid("callbacks.max_attempts", "must be at least 1"));
         }
@@ -360,14 +432,14 @@ impl Settings {
     /// table (`aftercare agents import`), and none imported means none.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let text = var("AFTERCARE_SETTINGS").unwrap_or_default();
-        let given: toml::Table = toml::from_str(&text)?;
+        let given: toml::Table = toml::from_str(&text).map_err(|e| toml_error(&text, &e))?;
         let in_toml = |key: &str| {
             given
                 .get("business")
                 .and_then(toml::Value::as_table)
                 .is_some_and(|b| b.contains_key(key))
         };
-        let mut file: File = toml::from_str(&text)?;
+        let mut file: File = toml::from_str(&text).map_err(|e| toml_error(&text, &e))?;
         file.agents.get_or_insert_with(Vec::new);
         for (variable, key, meaning) in REQUIRED_ON_AWS {
             if var(variable).is_none() && !in_toml(key) {
@@ -610,6 +682,26 @@ mod tests {
         assert_eq!(s.policy.report_time_zone, chrono_tz::Asia::Seoul);
         assert!(s.agents.is_empty());
         assert_eq!(s.policy.surveys.csat_delay, Duration::hours(2));
+    }
+
+    #[test]
+    fn durations_past_the_calendar_and_a_retention_shorter_than_a_survey_are_refused_by_name() {
+        let refused = |text: &str| Settings::from_toml(text).unwrap_err().to_string();
+        let forever = refused("[business]\nretention_days = 4000000000\n");
+        assert!(
+            forever.contains("business.retention_days") && forever.contains("at most"),
+            "{forever}"
+        );
+        let grace = refused("[callbacks]\noutcome_grace_hours = 4000000000\n");
+        assert!(grace.contains("callbacks.outcome_grace_hours"), "{grace}");
+        let link = refused("[surveys]\nlink_valid_days = 100000\n");
+        assert!(link.contains("surveys.link_valid_days"), "{link}");
+        let short = refused("[business]\nretention_days = 90\n[surveys]\nnps_delay_days = 60\nlink_valid_days = 28\n");
+        assert!(
+            short.contains("business.retention_days") && short.contains("a survey's life"),
+            "{short}"
+        );
+        assert!(Settings::from_toml("[business]\nretention_days = 90\n").is_ok());
     }
 
     /// A deployment's required variables, and `extra` on top.

@@ -28,13 +28,22 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// span and so its request id, when the function's log format is JSON).
 /// A level, not `RUST_LOG`'s directives: the filter's regular expressions
 /// would cost a tenth of a function's binary.
+///
+/// Other crates log at most at debug: at trace, `lambda_runtime` logs each
+/// invocation's raw payload (a customer's address, comment, call notes),
+/// and our logs carry no personal data at any level (SPEC 12).
 pub fn init_logging() {
-    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok()
         .and_then(|l| l.trim().parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
+    let ours_only_at_trace = Targets::new()
+        .with_default(level.min(LevelFilter::DEBUG))
+        .with_target("aftercare", level);
     let logs = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_target(false)
@@ -42,9 +51,9 @@ pub fn init_logging() {
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     // Another subscriber already set (a test) is kept.
     let _ = if json {
-        logs.json().try_init()
+        logs.json().finish().with(ours_only_at_trace).try_init()
     } else {
-        logs.try_init()
+        logs.finish().with(ours_only_at_trace).try_init()
     };
 }
 

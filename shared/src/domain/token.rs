@@ -162,6 +162,9 @@ impl TokenKey {
         let mut parts = token.splitn(3, '.');
         let (id, p, t) = match (parts.next(), parts.next(), parts.next()) {
             (Some(id), Some(p), Some(t)) => (id, p, t),
+            // A link from before keys were named (`payload.tag`): signed by
+            // the one key there was, so it keeps working for its window.
+            (Some(p), Some(t), None) => (SINGLE_KEY_ID, p, t),
             _ => return Err(TokenError::Malformed),
         };
         let payload = URL_SAFE_NO_PAD
@@ -216,6 +219,30 @@ mod tests {
 
     fn key() -> TokenKey {
         TokenKey::new(b"0123456789abcdef-test-key").unwrap()
+    }
+
+    /// A link mailed before keys were named in tokens (`payload.tag`,
+    /// made here as that version made it) still opens its page.
+    #[test]
+    fn a_token_from_before_key_ids_verifies_with_the_single_key() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let expires = now + Duration::days(28);
+        let payload = format!(
+            "{}\n{}\nc-42\ncsat:t-1",
+            Purpose::Survey.code(),
+            expires.timestamp()
+        );
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(b"0123456789abcdef-test-key").unwrap();
+        mac.update(payload.as_bytes());
+        let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        let old = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(&payload));
+        let claims = key().verify(&old, Purpose::Survey, now).unwrap();
+        assert_eq!(claims.subject, "c-42\ncsat:t-1");
+        let other = URL_SAFE_NO_PAD.encode(payload.replace("c-42", "c-43"));
+        assert_eq!(
+            key().verify(&format!("{other}.{tag}"), Purpose::Survey, now),
+            Err(TokenError::BadSignature)
+        );
     }
 
     #[test]

@@ -74,6 +74,16 @@ impl Aftercare {
         now: DateTime<Utc>,
     ) -> Result<Ingested, ServiceError> {
         let result = self.ingest_once(event, now).await;
+        // Kinds, ids and reasons only: an event's contents stay out of logs.
+        let subject = event.natural_key();
+        match &result {
+            Ok(done) => {
+                tracing::debug!(kind = event.kind(), event = %subject, outcome = ?done, "event")
+            }
+            Err(e) => {
+                tracing::debug!(kind = event.kind(), event = %subject, error = %e, "event not applied")
+            }
+        }
         let counter = match &result {
             Ok(Ingested::Accepted) => &self.counts.events_accepted,
             Ok(Ingested::Duplicate) => &self.counts.events_duplicate,
@@ -378,10 +388,27 @@ impl Aftercare {
             boards,
         };
         self.store.commit(&commit).await?;
+        tracing::trace!(
+            customer = %commit.history.customer_id,
+            version = commit.history.version,
+            messages = commit.messages.len(),
+            calls = booked.calls,
+            "committed"
+        );
         bump(&self.counts.calls_booked, booked.calls);
         bump(&self.counts.calls_at_risk, booked.at_risk);
         bump(&self.counts.events_rejected, rejected);
-        self.deliver(&commit.messages, now).await?;
+        // The commit has landed and its mail is safe in the outbox: a
+        // failure to send it now is due work's to retry, not this unit's
+        // (failing it would redeliver an applied event, show an error page
+        // for a saved answer, or postpone a customer just settled).
+        if let Err(e) = self.deliver(&commit.messages, now).await {
+            tracing::warn!(
+                customer = %commit.history.customer_id,
+                error = %e,
+                "mail committed but not sent now; due work sends it"
+            );
+        }
         Ok(())
     }
 

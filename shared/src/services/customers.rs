@@ -269,23 +269,40 @@ impl Aftercare {
         customer: &CustomerId,
         now: DateTime<Utc>,
     ) -> Result<Forgotten, ServiceError> {
-        if self.store.load(customer).await?.is_none() {
+        let Some(before) = self.store.load(customer).await? else {
             return Err(Rejection::Invalid(format!("there is no customer {customer}")).into());
+        };
+        // The addresses are suppressed as digests before the history lets
+        // go of them: a forget cut short is run again with them still
+        // there, and the digest is written before the plain entry goes
+        // (so an address suppressed for a bounce stays suppressed).
+        let mut addresses = before.emails();
+        for a in &addresses {
+            self.store
+                .suppress(&a.forgotten(), "forgotten", now)
+                .await?;
+            self.store.unsuppress(a).await?;
         }
-        let mut addresses = Vec::new();
+        let mut late = Vec::new();
         self.change(customer, now, |h| {
-            addresses = h.emails();
+            // An address an event added since the read above.
+            late = h
+                .emails()
+                .into_iter()
+                .filter(|a| !addresses.contains(a))
+                .collect();
             h.redact_before(None);
             h.facts.forgotten_at.get_or_insert(now);
             Ok(())
         })
         .await?;
-        for a in &addresses {
-            self.store.unsuppress(a).await?;
+        for a in &late {
             self.store
                 .suppress(&a.forgotten(), "forgotten", now)
                 .await?;
+            self.store.unsuppress(a).await?;
         }
+        addresses.extend(late);
         // Mail not yet sent to or about them (a sent message keeps no
         // content). A call sheet waiting to go lists many customers: it
         // goes, and keeps nothing once sent.

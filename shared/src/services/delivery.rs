@@ -68,6 +68,7 @@ impl Aftercare {
         }
         match self.mailer.send(m).await {
             Ok(()) => {
+                tracing::debug!(message = %m.id, "sent");
                 done.sent += 1;
                 bump(&self.counts.mail_sent, 1);
                 if let Err(e) = self.store.mark_delivered(&m.id, now).await {

@@ -11,6 +11,7 @@
 
 mod agreement;
 mod boundaries;
+mod logs;
 mod rejects;
 mod replay;
 mod workers;

@@ -6,6 +6,7 @@
 pub(crate) mod browser;
 mod browser_calls;
 mod calls;
+mod logs;
 mod reminders;
 mod security;
 mod serve;
@@ -46,6 +47,19 @@ pub fn customer(id: &str, locale: &str, name: &str) -> Value {
            "phone": "+821012345678", "locale": locale, "time_zone": "UTC"})
 }
 
+/// With `verbose`, the file `DIR/logs/NAME` to append a command's log to.
+fn log_file(dir: &Path, verbose: bool, name: &str) -> Option<std::fs::File> {
+    verbose.then(|| {
+        let logs = dir.join("logs");
+        std::fs::create_dir_all(&logs).expect("the logs directory");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(logs.join(name))
+            .expect("a log file")
+    })
+}
+
 /// A `TicketClosed` envelope for `customer`, closed at `at`.
 pub fn ticket_closed(ticket: &str, customer: Value, at: DateTime<Utc>) -> Value {
     envelope(
@@ -65,6 +79,8 @@ pub struct Served {
     child: Child,
     /// The settings file every command runs with, if not the defaults.
     config: Option<PathBuf>,
+    /// Whether every command logs at its most verbose into `DIR/logs/`.
+    verbose: bool,
 }
 
 impl Served {
@@ -75,6 +91,32 @@ impl Served {
     /// The same with a settings file (TOML) for `run`, `serve` and every
     /// later command.
     pub fn start_with(events: &[Value], settings: Option<&str>) -> Served {
+        Served::start_inner(events, settings, false)
+    }
+
+    /// The same, with `run`, `serve` and every later command logging at
+    /// their most verbose (`AFTERCARE_LOG=trace`) into `DIR/logs/`.
+    pub fn start_logged(events: &[Value]) -> Served {
+        Served::start_inner(events, None, true)
+    }
+
+    /// Everything the commands have logged (with `start_logged`).
+    pub fn logs(&self) -> String {
+        let mut all = String::new();
+        for entry in std::fs::read_dir(self.dir.path().join("logs")).expect("the logs") {
+            let path = entry.expect("a log").path();
+            all.push_str(&String::from_utf8_lossy(
+                &std::fs::read(&path).expect("a log"),
+            ));
+        }
+        all
+    }
+
+    fn log_file(&self, name: &str) -> Option<std::fs::File> {
+        log_file(self.dir.path(), self.verbose, name)
+    }
+
+    fn start_inner(events: &[Value], settings: Option<&str>, verbose: bool) -> Served {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let config = settings.map(|text| {
             let path = dir.path().join("settings.toml");
@@ -89,8 +131,10 @@ impl Served {
         let lines: Vec<String> = events.iter().map(Value::to_string).collect();
         std::fs::write(&file, lines.join("\n") + "\n").expect("writing events");
         let data = dir.path().join("data");
+        let log_level = if verbose { "trace" } else { "warn" };
         let out = Command::new(aftercare_bin())
             .env("AFTERCARE_SECRET", SECRET)
+            .env("AFTERCARE_LOG", log_level)
             .args(&config_args)
             .args(["run", "--quiet", "--data"])
             .arg(&data)
@@ -104,13 +148,19 @@ impl Served {
             "aftercare run failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if let Some(mut log) = log_file(dir.path(), verbose, "run.log") {
+            std::io::Write::write_all(&mut log, &out.stderr).expect("keeping run's log");
+        }
+        let stderr =
+            log_file(dir.path(), verbose, "serve.log").map_or_else(Stdio::inherit, Stdio::from);
         let mut child = Command::new(aftercare_bin())
             .env("AFTERCARE_SECRET", SECRET)
+            .env("AFTERCARE_LOG", log_level)
             .args(&config_args)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(&data)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("starting aftercare serve");
         let mut line = String::new();
@@ -127,6 +177,7 @@ impl Served {
             base,
             child,
             config,
+            verbose,
         }
     }
 
@@ -211,6 +262,7 @@ impl Served {
         }
         let out = command
             .env("AFTERCARE_SECRET", SECRET)
+            .env("AFTERCARE_LOG", if self.verbose { "trace" } else { "warn" })
             .arg(args[0])
             .arg("--data")
             .arg(self.data())
@@ -222,6 +274,9 @@ impl Served {
             "aftercare {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if let Some(mut log) = self.log_file("commands.log") {
+            std::io::Write::write_all(&mut log, &out.stderr).expect("keeping a command's log");
+        }
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 

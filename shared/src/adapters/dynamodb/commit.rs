@@ -217,7 +217,7 @@ impl DynamoStore {
                 }
                 other => {
                     let text = other.to_string();
-                    if text.to_ascii_lowercase().contains("size") {
+                    if says_too_large(&text) {
                         return Err(StoreError::TooLarge(format!("customer {id}: {text}")));
                     }
                     return Err(StoreError::unavailable(other));
@@ -226,29 +226,49 @@ impl DynamoStore {
             Err(e) => return Err(super::sdk(e)),
         };
         // Each item's reason, by what it stands for.
-        let reasons: Vec<(Part, &str)> = cancelled
+        let reasons: Vec<(Part, &str, &str)> = cancelled
             .cancellation_reasons()
             .iter()
             .zip(&parts)
-            .filter_map(|(r, p)| r.code().filter(|c| *c != "None").map(|c| (*p, c)))
+            .filter_map(|(r, p)| {
+                r.code()
+                    .filter(|c| *c != "None")
+                    .map(|c| (*p, c, r.message().unwrap_or_default()))
+            })
             .collect();
-        for (part, code) in &reasons {
+        for (part, code, message) in &reasons {
             match *code {
                 "ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded" => {
                     return Err(StoreError::Throttled(format!(
                         "customer {id}: {code} on a {part:?} item"
                     )))
                 }
-                "ItemCollectionSizeLimitExceeded" | "ValidationError" => {
+                "ItemCollectionSizeLimitExceeded" => {
                     return Err(StoreError::TooLarge(format!(
                         "customer {id}: {code} on its {part:?} item"
                     )))
                 }
+                // Only an item over DynamoDB's size is the event's own
+                // doing; any other invalid item is ours to fix, and the
+                // event is retried (and kept) until it is fixed.
+                "ValidationError" if says_too_large(message) => {
+                    return Err(StoreError::TooLarge(format!(
+                        "customer {id}: {code} on its {part:?} item (over DynamoDB's item size)"
+                    )))
+                }
+                "ValidationError" => {
+                    return Err(StoreError::Unavailable(
+                        // (Not DynamoDB's message: it may quote a value.)
+                        format!("customer {id}: {code} on its {part:?} item").into(),
+                    ));
+                }
                 _ => {}
             }
         }
-        if reasons.iter().any(|(_, c)| *c == "TransactionConflict")
-            && !reasons.iter().any(|(_, c)| *c == "ConditionalCheckFailed")
+        if reasons.iter().any(|(_, c, _)| *c == "TransactionConflict")
+            && !reasons
+                .iter()
+                .any(|(_, c, _)| *c == "ConditionalCheckFailed")
         {
             return Err(StoreError::Contended(format!(
                 "customer {id}: a commit at the same moment touched one of its items"
@@ -256,8 +276,8 @@ impl DynamoStore {
         }
         let failed: Vec<Part> = reasons
             .iter()
-            .filter(|(_, c)| *c == "ConditionalCheckFailed")
-            .map(|(p, _)| *p)
+            .filter(|(_, c, _)| *c == "ConditionalCheckFailed")
+            .map(|(p, _, _)| *p)
             .collect();
         if let Some(Part::Claim(i)) = failed.iter().find(|p| matches!(p, Part::Claim(_))) {
             return Err(StoreError::ClaimedByOther {
@@ -277,4 +297,12 @@ impl DynamoStore {
             .collect();
         Ok(Some(queued))
     }
+}
+
+/// Whether DynamoDB's message says an item is over its size limit ("Item
+/// size has exceeded the maximum allowed size", "Item size to update has
+/// exceeded ...").
+fn says_too_large(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("item size") || m.contains("maximum allowed size")
 }

@@ -87,7 +87,10 @@ impl Outbox for DynamoStore {
         // Fresh messages sort first (`0#…`), deferred ones by their retry time.
         let upper = format!("{}~", time_text(now));
         let mut out = Vec::new();
-        for k in self.query_due(OUTBOX_DUE, Some(upper), limit).await? {
+        for k in self
+            .query_due(OUTBOX_DUE, Some(upper.clone()), limit)
+            .await?
+        {
             let pk = get_s(&k, "pk")?.to_string();
             // The index lags the table: what it still lists may be
             // delivered or parked by now (the claim would refuse it anyway).
@@ -95,6 +98,11 @@ impl Outbox for DynamoStore {
                 continue;
             };
             if get_s(&item, "due_pk").ok() != Some(OUTBOX_DUE) {
+                continue;
+            }
+            // Deferred since the index listed it: its retry waits (the
+            // index's old `due_at` would skip the backoff).
+            if get_s(&item, "due_at").is_ok_and(|at| at > upper.as_str()) {
                 continue;
             }
             out.push(Queued {
@@ -128,6 +136,10 @@ impl Outbox for DynamoStore {
     async fn mark_delivered(&self, id: &MessageId, now: DateTime<Utc>) -> Result<(), StoreError> {
         // Kept a month after delivery, so that a message committed again
         // (a replayed event) is still known as sent; then TTL removes it.
+        // A month from the work's `now` (no adapter reads the clock): a
+        // replay of a day more than a month old leaves markers TTL removes
+        // within days, so replaying that day again would send its mail
+        // again (docs/design.md, "The store at scale").
         let expires = (now + Duration::days(30)).timestamp();
         self.client
             .update_item()
