@@ -10,6 +10,16 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// `lines` with each of `bad` put in at a random place (seeded by `salt`).
+fn scattered<T>(mut lines: Vec<T>, bad: impl IntoIterator<Item = T>, salt: u64) -> Vec<T> {
+    let mut rng = SmallRng::seed_from_u64(seed() ^ salt);
+    for line in bad {
+        let at = rng.gen_range(0..=lines.len());
+        lines.insert(at, line);
+    }
+    lines
+}
+
 #[test]
 fn malformed_lines_are_rejected_with_their_reason_and_change_nothing_else() {
     let setup = Setup::new();
@@ -51,12 +61,11 @@ fn malformed_lines_are_rejected_with_their_reason_and_change_nothing_else() {
         ),
     ];
     // Spread them through the clean file.
-    let mut lines = clean.lines.clone();
-    let mut rng = SmallRng::seed_from_u64(seed() ^ 0xbad);
-    for (line, _) in &bad {
-        let at = rng.gen_range(0..=lines.len());
-        lines.insert(at, line.clone());
-    }
+    let lines = scattered(
+        clean.lines.clone(),
+        bad.iter().map(|(l, _)| l.clone()),
+        0xbad,
+    );
     let file = setup.path("with-bad-lines.jsonl");
     write_lines(&file, &lines);
     let data = setup.path("bad");
@@ -156,12 +165,11 @@ fn absurd_values_are_rejected_by_line_and_change_nothing_else() {
     );
     bad.push((huge.into_bytes(), "bytes, over the"));
 
-    let mut lines: Vec<Vec<u8>> = clean.lines.iter().map(|l| l.clone().into_bytes()).collect();
-    let mut rng = SmallRng::seed_from_u64(seed() ^ 0xab5);
-    for (l, _) in &bad {
-        let at = rng.gen_range(0..=lines.len());
-        lines.insert(at, l.clone());
-    }
+    let lines = scattered(
+        clean.lines.iter().map(|l| l.clone().into_bytes()).collect(),
+        bad.iter().map(|(l, _)| l.clone()),
+        0xab5,
+    );
     let file = setup.path("with-absurd-lines.jsonl");
     std::fs::write(&file, lines.join(&b'\n')).unwrap();
     let data = setup.path("absurd");
