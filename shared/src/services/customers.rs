@@ -9,7 +9,7 @@ use crate::domain::ids::{CustomerId, EmailAddress};
 use crate::domain::keys::SurveyKey;
 use crate::domain::surveys::{answers, check_answer, AnswerRejection};
 use crate::domain::token::{Purpose, TokenError};
-use crate::ports::Suppression;
+use crate::ports::{StoreError, Suppression};
 use chrono::{DateTime, Utc};
 
 /// The longest comment kept (the rest is cut, as for events).
@@ -278,10 +278,7 @@ impl Aftercare {
         // (so an address suppressed for a bounce stays suppressed).
         let mut addresses = before.emails();
         for a in &addresses {
-            self.store
-                .suppress(&a.forgotten(), "forgotten", now)
-                .await?;
-            self.store.unsuppress(a).await?;
+            self.keep_only_its_digest(a, now).await?;
         }
         let mut late = Vec::new();
         self.change(customer, now, |h| {
@@ -297,10 +294,7 @@ impl Aftercare {
         })
         .await?;
         for a in &late {
-            self.store
-                .suppress(&a.forgotten(), "forgotten", now)
-                .await?;
-            self.store.unsuppress(a).await?;
+            self.keep_only_its_digest(a, now).await?;
         }
         addresses.extend(late);
         // Mail not yet sent to or about them (a sent message keeps no
@@ -325,6 +319,19 @@ impl Aftercare {
             addresses: addresses.len(),
             messages_discarded: discarded,
         })
+    }
+
+    /// A forgotten address stays on the suppression list as its digest
+    /// only: the digest first, so it is never off the list in between.
+    async fn keep_only_its_digest(
+        &self,
+        a: &EmailAddress,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.store
+            .suppress(&a.forgotten(), "forgotten", now)
+            .await?;
+        self.store.unsuppress(a).await.map(drop)
     }
 
     /// Whether survey mail to `address` is stopped.
