@@ -75,13 +75,14 @@ impl Aftercare {
     ) -> Result<Ingested, ServiceError> {
         let result = self.ingest_once(event, now).await;
         // Kinds, ids and reasons only: an event's contents stay out of logs.
-        let subject = event.natural_key();
+        // (Fields are evaluated only when debug is on: no key is formatted
+        // for nothing on the hot path.)
         match &result {
             Ok(done) => {
-                tracing::debug!(kind = event.kind(), event = %subject, outcome = ?done, "event")
+                tracing::debug!(kind = event.kind(), event = %event.natural_key(), outcome = ?done, "event")
             }
             Err(e) => {
-                tracing::debug!(kind = event.kind(), event = %subject, error = %e, "event not applied")
+                tracing::debug!(kind = event.kind(), event = %event.natural_key(), error = %e, "event not applied")
             }
         }
         let counter = match &result {
