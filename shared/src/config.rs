@@ -685,6 +685,20 @@ mod tests {
     }
 
     #[test]
+    fn a_syntax_error_names_line_and_column_and_never_quotes_the_settings() {
+        let text = "[business]\nmanagers = [\"boss@acme.example\"]\nname = \"Acme\n";
+        let err = Settings::from_toml(text).unwrap_err();
+        let (shown, debugged) = (err.to_string(), format!("{err:?}"));
+        assert!(shown.starts_with("settings: line 3, column "), "{shown}");
+        for said in [&shown, &debugged] {
+            assert!(
+                !said.contains("boss@acme.example") && !said.contains("Acme"),
+                "{said}"
+            );
+        }
+    }
+
+    #[test]
     fn durations_past_the_calendar_and_a_retention_shorter_than_a_survey_are_refused_by_name() {
         let refused = |text: &str| Settings::from_toml(text).unwrap_err().to_string();
         let forever = refused("[business]\nretention_days = 4000000000\n");
