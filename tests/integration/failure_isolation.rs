@@ -8,7 +8,7 @@ use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::ids::CustomerId;
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::ports::Histories;
+use aftercare_shared::ports::{Histories, Outbox};
 use aftercare_shared::ports::{MailError, Mailer, Message};
 use aftercare_shared::services::{Aftercare, Budget};
 use aftercare_shared::testing::{envelope, event, utc};
@@ -257,4 +257,77 @@ async fn ingest_rejects_an_event_far_from_its_clock_and_stores_nothing() {
             .await
             .unwrap();
     }
+}
+
+/// Claims fail (the outbox's store is down for a moment).
+struct ClaimsFail;
+
+impl crate::hooked_store::Hooks for ClaimsFail {
+    fn before(&self, operation: &'static str) -> Result<(), aftercare_shared::ports::StoreError> {
+        if operation == "claim" {
+            return Err(aftercare_shared::ports::StoreError::Unavailable(
+                "claims down".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A low answer commits its alert; sending it at once fails (the claim
+/// cannot be written). The answer is still taken (no error, counted once,
+/// not as a duplicate on redelivery) and the alert waits in the outbox
+/// for due work.
+#[tokio::test]
+async fn a_send_failing_after_the_commit_does_not_fail_the_event_and_the_mail_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner: Arc<dyn aftercare_shared::ports::Store> =
+        Arc::new(SqliteStore::open(&dir.path().join("aftercare.sqlite")).unwrap());
+    let store = Arc::new(crate::hooked_store::Hooked::new(
+        inner.clone(),
+        Arc::new(ClaimsFail),
+    ));
+    let service = Aftercare::new(
+        store,
+        Arc::new(OutboxMailer::new(dir.path().join("outbox")).unwrap()),
+        Settings::from_toml("agents = []").unwrap(),
+        TokenKey::new(b"send-after-commit-test-key").unwrap(),
+    );
+    let closed = utc("2026-11-20T10:00:00Z");
+    let ticket = event(&envelope(
+        "TicketClosed",
+        "ev-t",
+        json!({"ticket_id": "t-1", "occurred_at": "2026-11-20T10:00:00Z", "opened_at": "2026-11-20T09:00:00Z",
+               "resolved": true, "customer": {"id": "c-1", "email": "c1@example.com"}}),
+    ));
+    service.ingest(&ticket, closed).await.unwrap();
+    let run_at = closed + Duration::hours(3);
+    service.run_due(run_at, Budget::unlimited()).await.unwrap();
+    let answer = event(&envelope(
+        "SurveyAnswered",
+        "ev-a",
+        json!({"survey_for": {"ticket_id": "t-1"}, "score": 1, "occurred_at": "2026-11-20T14:00:00Z"}),
+    ));
+    let at = utc("2026-11-20T14:00:00Z");
+    assert_eq!(
+        service.ingest(&answer, at).await.unwrap(),
+        aftercare_shared::services::Ingested::Accepted
+    );
+    assert_eq!(
+        service.ingest(&answer, at).await.unwrap(),
+        aftercare_shared::services::Ingested::Duplicate
+    );
+    let waiting = inner
+        .undelivered(at + Duration::days(1), 100)
+        .await
+        .unwrap();
+    assert!(
+        waiting
+            .iter()
+            .any(|q| q.message.id.to_string().starts_with("alert-low-")),
+        "the alert waits in the outbox: {:?}",
+        waiting
+            .iter()
+            .map(|q| q.message.id.to_string())
+            .collect::<Vec<_>>()
+    );
 }
