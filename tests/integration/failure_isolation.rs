@@ -8,7 +8,7 @@ use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::ids::CustomerId;
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::ports::{Histories, Outbox};
+use aftercare_shared::ports::Histories;
 use aftercare_shared::ports::{MailError, Mailer, Message};
 use aftercare_shared::services::{Aftercare, Budget};
 use aftercare_shared::testing::{envelope, event, utc};
