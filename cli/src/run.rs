@@ -5,7 +5,7 @@
 
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::event::Event;
-use aftercare_shared::inbound::eventbridge::parse_envelope;
+use aftercare_shared::inbound::eventbridge::{parse_envelope_bytes, MAX_EVENT_BYTES};
 use aftercare_shared::services::{Aftercare, Budget, Ingested, Rejection, ServiceError};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -184,10 +184,6 @@ pub fn in_time_order(settings: &Settings) -> Settings {
     s
 }
 
-/// The longest line an event may take (a 100,000-character comment is
-/// cut to its first 5,000 characters; a line of megabytes is no event).
-const MAX_LINE_BYTES: usize = 1 << 20;
-
 /// Events at most this far outside the span where the file's middle 90%
 /// fall are kept; farther ones are rejected, naming the span.
 const SPAN_MARGIN_DAYS: i64 = aftercare_shared::domain::policy::EVENT_MAX_AGE_DAYS;
@@ -215,7 +211,7 @@ fn within_the_files_span<'a>(
             counts.rejected += 1;
             rejects.add(
                 l.number,
-                l.raw,
+                &String::from_utf8_lossy(l.raw),
                 &format!(
                     "line {}: occurred_at {} is more than {SPAN_MARGIN_DAYS} days outside the file's span (90% of its events fall from {} to {})",
                     l.number,
@@ -243,7 +239,7 @@ pub enum Store<'a> {
 struct Line<'a> {
     event: Event,
     number: usize,
-    raw: &'a str,
+    raw: &'a [u8],
 }
 
 pub async fn run_file(
@@ -267,54 +263,30 @@ pub async fn run_file(
     // Bytes, not text: one line that is not UTF-8 is that line's problem.
     let bytes = std::fs::read(events)
         .with_context(|| format!("reading events from {}", events.display()))?;
-    let lines: Vec<(usize, std::borrow::Cow<str>, Option<String>)> = bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .map(|(i, raw)| {
-            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            let problem = if raw.len() > MAX_LINE_BYTES {
-                Some(format!(
-                    "line {}: {} bytes, over the {MAX_LINE_BYTES} an event may take",
-                    i + 1,
-                    raw.len()
-                ))
-            } else {
-                std::str::from_utf8(raw).err().map(|e| {
-                    format!(
-                        "line {}: not valid UTF-8 (at byte {})",
-                        i + 1,
-                        e.valid_up_to() + 1
-                    )
-                })
-            };
-            (i + 1, String::from_utf8_lossy(raw), problem)
-        })
-        .collect();
     let mut rejects = Rejects::open(data)?;
     let mut counts = Counts::default();
     let mut parsed = Vec::new();
-    for (number, line, problem) in &lines {
-        if line.trim().is_empty() {
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.trim_ascii().is_empty() {
             continue;
         }
-        let raw: &str = if line.len() > MAX_LINE_BYTES {
-            "(too long to keep)"
-        } else {
-            line
-        };
-        let outcome = match problem {
-            Some(why) => Err(why.clone()),
-            None => parse_envelope(line, &format!("line {number}")).map_err(|e| e.to_string()),
-        };
-        match outcome {
+        let number = i + 1;
+        match parse_envelope_bytes(raw, &format!("line {number}")) {
             Ok(p) => parsed.push(Line {
                 event: p.event,
-                number: *number,
+                number,
                 raw,
             }),
             Err(why) => {
                 counts.rejected += 1;
-                rejects.add(*number, raw, &why)?;
+                // A runaway line is named, not copied.
+                let kept = if raw.len() > MAX_EVENT_BYTES {
+                    "(too long to keep)".into()
+                } else {
+                    String::from_utf8_lossy(raw)
+                };
+                rejects.add(number, &kept, &why.to_string())?;
             }
         }
     }
@@ -364,7 +336,7 @@ pub async fn run_file(
         for (l, f) in batch.iter().zip(&fates) {
             counts.add(f);
             if let Err(why) = f {
-                rejects.add(l.number, l.raw, why)?;
+                rejects.add(l.number, &String::from_utf8_lossy(l.raw), why)?;
             }
             bar.inc(1);
         }

@@ -63,6 +63,31 @@ pub fn parse_envelope(text: &str, label: &str) -> Result<Parsed, EventError> {
     parse_envelope_value(&value, label)
 }
 
+/// The most bytes one event may take: a 100,000-character comment (cut to
+/// 5,000 when stored) fits; a runaway line is refused, not parsed.
+pub const MAX_EVENT_BYTES: usize = 1 << 20;
+
+/// Parses one envelope from raw bytes (a line of an events file): one that
+/// is too long or not UTF-8 is refused with where, and never stops the
+/// lines around it.
+pub fn parse_envelope_bytes(raw: &[u8], label: &str) -> Result<Parsed, EventError> {
+    let refuse = |problem: String| EventError {
+        event: label.to_string(),
+        kind: None,
+        field: "(bytes)".into(),
+        problem,
+    };
+    if raw.len() > MAX_EVENT_BYTES {
+        return Err(refuse(format!(
+            "{} bytes, over the {MAX_EVENT_BYTES} an event may take",
+            raw.len()
+        )));
+    }
+    let text = std::str::from_utf8(raw)
+        .map_err(|e| refuse(format!("not valid UTF-8 (at byte {})", e.valid_up_to() + 1)))?;
+    parse_envelope(text, label)
+}
+
 // ---- the wire shape ----
 
 /// A string field; any other JSON type is refused by name.

@@ -5,3 +5,6 @@ pub mod eventbridge;
 pub mod roster;
 pub mod ses_feedback;
 pub mod sources;
+
+#[cfg(test)]
+mod hostile_props;
