@@ -6,6 +6,7 @@
 pub(crate) mod browser;
 mod browser_calls;
 mod calls;
+mod hostile_forms;
 mod load;
 mod logs;
 mod reminders;
