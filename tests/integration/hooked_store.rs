@@ -104,6 +104,14 @@ impl AgentCalendar for Hooked {
     ) -> Result<Vec<Booking>, StoreError> {
         hooked!(self, "bookings", self.inner.bookings(agent, from, to))
     }
+    async fn booked_slots(
+        &self,
+        agent: &AgentId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        hooked!(self, "bookings", self.inner.booked_slots(agent, from, to))
+    }
     async fn booking_for(&self, a: &AttemptKey, round: u32) -> Result<Option<Booking>, StoreError> {
         hooked!(self, "booking_for", self.inner.booking_for(a, round))
     }

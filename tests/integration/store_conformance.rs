@@ -353,7 +353,17 @@ pub async fn an_agent_slot_is_booked_once(store: &dyn Store) {
     );
     assert_eq!(
         store.bookings(&agent, t(9, 0), t(15, 0)).await.unwrap(),
-        vec![b, again]
+        vec![b.clone(), again.clone()]
+    );
+    assert_eq!(
+        store.booked_slots(&agent, t(9, 0), t(15, 0)).await.unwrap(),
+        vec![b.slot, again.slot],
+        "the slots alone, the same in the same order"
+    );
+    assert_eq!(
+        store.booked_slots(&agent, t(9, 0), b.slot).await.unwrap(),
+        Vec::<DateTime<Utc>>::new(),
+        "up to a slot, not including it"
     );
 }
 
@@ -492,6 +502,17 @@ pub async fn suppression_ignores_case_and_jobs_move_on_once(store: &dyn Store) {
         "a second runner loses"
     );
     assert_eq!(store.job_next_run(&job).await.unwrap(), Some(t(9, 0)));
+    let sheet = Job::CallSheet(aftercare_shared::domain::ids::AgentId::parse("a-1").unwrap());
+    assert!(store.advance_job(&sheet, None, t(7, 0)).await.unwrap());
+    let never = Job::SheetUpdates(aftercare_shared::domain::ids::AgentId::parse("a-1").unwrap());
+    assert_eq!(
+        store
+            .job_next_runs(&[never.clone(), job.clone(), sheet, job, never])
+            .await
+            .unwrap(),
+        vec![None, Some(t(9, 0)), Some(t(7, 0)), Some(t(9, 0)), None],
+        "each job's next run, in the order asked, asked twice or never scheduled"
+    );
 }
 
 pub async fn the_suppression_list_is_listed_in_order_keeps_the_first_reason_and_can_be_undone(

@@ -274,6 +274,22 @@ pub trait AgentCalendar: Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Vec<Booking>, StoreError>;
 
+    /// Only the slots of [`AgentCalendar::bookings`]: what the scheduler
+    /// needs to find a free one (a store may read less for it).
+    async fn booked_slots(
+        &self,
+        agent: &AgentId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .bookings(agent, from, to)
+            .await?
+            .into_iter()
+            .map(|b| b.slot)
+            .collect())
+    }
+
     /// The booking already made for a round of a call attempt, if any.
     async fn booking_for(
         &self,

@@ -72,10 +72,9 @@ impl<'a> AgentPlan<'a> {
             let from = local_to_utc(tz, day, NaiveTime::MIN);
             let to = local_to_utc(tz, day.succ_opt().unwrap_or(day), NaiveTime::MIN);
             let slots = store
-                .bookings(&self.agent.id, from, to)
+                .booked_slots(&self.agent.id, from, to)
                 .await?
                 .into_iter()
-                .map(|b| b.slot)
                 .collect();
             self.taken.insert(day, slots);
         }

@@ -215,6 +215,13 @@ impl DynamoStore {
         item_keys: &[(String, &str)],
     ) -> Result<std::collections::HashMap<String, Item>, StoreError> {
         let mut out = std::collections::HashMap::new();
+        // BatchGetItem refuses a request that names one key twice.
+        let mut seen = std::collections::HashSet::new();
+        let item_keys: Vec<(String, &str)> = item_keys
+            .iter()
+            .filter(|k| seen.insert((*k).clone()))
+            .cloned()
+            .collect();
         for chunk in item_keys.chunks(100) {
             let mut request = Some(build(
                 aws_sdk_dynamodb::types::KeysAndAttributes::builder()

@@ -1,7 +1,7 @@
 //! The managers' boards: the `boards` table, one row per entry, written
 //! by a customer's commit.
 
-use super::{corrupt, db, row_time, three_texts, SqliteStore};
+use super::{corrupt, db, row_time, three_texts, Cached, SqliteStore};
 use crate::adapters::time_text;
 use crate::domain::boards::{Board, BoardChanges};
 use crate::domain::ids::CustomerId;
@@ -16,7 +16,7 @@ pub(super) fn apply(
     changes: &BoardChanges,
 ) -> Result<(), StoreError> {
     for l in &changes.put {
-        tx.execute(
+        tx.run(
             "INSERT INTO boards (board, item, customer, at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(board, item) DO UPDATE SET customer = excluded.customer, at = excluded.at",
             params![
@@ -29,7 +29,7 @@ pub(super) fn apply(
         .map_err(db)?;
     }
     for (board, item) in &changes.removed {
-        tx.execute(
+        tx.run(
             "DELETE FROM boards WHERE board = ?1 AND item = ?2",
             params![board.to_string(), item],
         )

@@ -1,6 +1,6 @@
 //! The agents' calendar: the `bookings` and `agent_days` tables.
 
-use super::{corrupt, db, row_time, SqliteStore};
+use super::{corrupt, db, row_time, Cached, SqliteStore};
 use crate::adapters::time_text;
 use crate::domain::ids::{AgentId, CustomerId};
 use crate::domain::keys::AttemptKey;
@@ -49,6 +49,25 @@ impl AgentCalendar for SqliteStore {
         .collect()
     }
 
+    async fn booked_slots(
+        &self,
+        agent: &AgentId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT slot FROM bookings WHERE agent = ?1 AND slot >= ?2 AND slot < ?3 ORDER BY slot")
+            .map_err(db)?;
+        let slots = stmt
+            .query_map(
+                params![agent.as_str(), time_text(from), time_text(to)],
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(db)?;
+        slots.map(|s| row_time(s.map_err(db)?)).collect()
+    }
+
     async fn booking_for(
         &self,
         attempt: &AttemptKey,
@@ -56,7 +75,7 @@ impl AgentCalendar for SqliteStore {
     ) -> Result<Option<Booking>, StoreError> {
         let conn = self.conn();
         let row: Option<(String, String, String)> = conn
-            .query_row(
+            .row(
                 "SELECT agent, slot, customer FROM bookings WHERE call_key = ?1",
                 [Booking::key_text(attempt, round)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -86,7 +105,7 @@ impl AgentCalendar for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
         let load: i64 = tx
-            .query_row(
+            .row(
                 "SELECT calls FROM agent_days WHERE agent = ?1 AND day = ?2",
                 params![b.agent.as_str(), agent_day.to_string()],
                 |r| r.get(0),
@@ -95,7 +114,7 @@ impl AgentCalendar for SqliteStore {
             .map_err(db)?
             .unwrap_or(0);
         let already: Option<i64> = tx
-            .query_row(
+            .row(
                 "SELECT 1 FROM bookings WHERE call_key = ?1",
                 [Booking::key_text(&b.attempt, b.round)],
                 |r| r.get(0),
@@ -109,7 +128,7 @@ impl AgentCalendar for SqliteStore {
             return Ok(BookResult::DayFull);
         }
         let n = tx
-            .execute(
+            .run(
                 "INSERT OR IGNORE INTO bookings (agent, slot, call_key, customer) VALUES (?1, ?2, ?3, ?4)",
                 params![b.agent.as_str(), time_text(b.slot), Booking::key_text(&b.attempt, b.round), b.customer.as_str()],
             )
@@ -117,7 +136,7 @@ impl AgentCalendar for SqliteStore {
         if n == 0 {
             return Ok(BookResult::SlotTaken);
         }
-        tx.execute(
+        tx.run(
             "INSERT INTO agent_days (agent, day, calls) VALUES (?1, ?2, 1)
              ON CONFLICT(agent, day) DO UPDATE SET calls = calls + 1",
             params![b.agent.as_str(), agent_day.to_string()],

@@ -1,7 +1,7 @@
 //! The escalation index: the `escalations` table, one row per open
 //! escalation, written by a customer's commit.
 
-use super::{corrupt, db, row_time, SqliteStore};
+use super::{corrupt, db, row_time, Cached, SqliteStore};
 use crate::adapters::time_text;
 use crate::domain::keys::CallId;
 use crate::ports::{EscalationChanges, Escalations, OpenEscalation, StoreError};
@@ -11,7 +11,7 @@ use rusqlite::{params, Transaction};
 /// Applies a commit's changes to the index, inside its transaction.
 pub(super) fn apply(tx: &Transaction<'_>, changes: &EscalationChanges) -> Result<(), StoreError> {
     for e in &changes.open {
-        tx.execute(
+        tx.run(
             "INSERT INTO escalations (call, opened_at) VALUES (?1, ?2)
              ON CONFLICT(call) DO UPDATE SET opened_at = excluded.opened_at",
             params![e.call.to_string(), time_text(e.opened_at)],
@@ -19,7 +19,7 @@ pub(super) fn apply(tx: &Transaction<'_>, changes: &EscalationChanges) -> Result
         .map_err(db)?;
     }
     for call in &changes.closed {
-        tx.execute(
+        tx.run(
             "DELETE FROM escalations WHERE call = ?1",
             [call.to_string()],
         )
@@ -33,7 +33,9 @@ impl Escalations for SqliteStore {
     async fn open_escalations(&self, limit: usize) -> Result<Vec<OpenEscalation>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT call, opened_at FROM escalations ORDER BY opened_at, call LIMIT ?1")
+            .prepare_cached(
+                "SELECT call, opened_at FROM escalations ORDER BY opened_at, call LIMIT ?1",
+            )
             .map_err(db)?;
         let rows = stmt
             .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {

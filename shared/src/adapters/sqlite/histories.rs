@@ -2,7 +2,7 @@
 //! `claims` and `counters` tables (and the month totals of `counters`),
 //! which one commit writes together.
 
-use super::{corrupt, db, row_time, SqliteStore};
+use super::{corrupt, db, row_time, Cached, SqliteStore};
 use crate::adapters::{corrupt_json, time_text};
 use crate::domain::history::History;
 use crate::domain::ids::CustomerId;
@@ -21,7 +21,7 @@ impl Histories for SqliteStore {
     async fn load(&self, customer: &CustomerId) -> Result<Option<History>, StoreError> {
         let conn = self.conn();
         let text: Option<String> = conn
-            .query_row(
+            .row(
                 "SELECT history FROM customers WHERE id = ?1",
                 [customer.as_str()],
                 |r| r.get(0),
@@ -38,7 +38,7 @@ impl Histories for SqliteStore {
             .map_err(db)?;
         let id = c.history.customer_id.as_str();
         let stored: Option<i64> = tx
-            .query_row("SELECT version FROM customers WHERE id = ?1", [id], |r| {
+            .row("SELECT version FROM customers WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
             .optional()
@@ -49,7 +49,7 @@ impl Histories for SqliteStore {
         for subject in &c.claims {
             let subject_text = subject.to_string();
             let owner: Option<String> = tx
-                .query_row(
+                .row(
                     "SELECT customer FROM claims WHERE subject = ?1",
                     [&subject_text],
                     |r| r.get(0),
@@ -64,7 +64,7 @@ impl Histories for SqliteStore {
                 }
                 Some(_) => {}
                 None => {
-                    tx.execute(
+                    tx.run(
                         "INSERT INTO claims (subject, customer) VALUES (?1, ?2)",
                         params![subject_text, id],
                     )
@@ -74,7 +74,7 @@ impl Histories for SqliteStore {
         }
         let text =
             serde_json::to_string(&c.history).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        tx.execute(
+        tx.run(
             "INSERT INTO customers (id, version, history, next_due, due_failures) VALUES (?1, ?2, ?3, ?4, 0)
              ON CONFLICT(id) DO UPDATE SET version = excluded.version, history = excluded.history,
                  next_due = excluded.next_due, due_failures = 0",
@@ -110,7 +110,7 @@ impl Histories for SqliteStore {
     async fn owner(&self, subject: &SurveyKey) -> Result<Option<CustomerId>, StoreError> {
         let conn = self.conn();
         let owner: Option<String> = conn
-            .query_row(
+            .row(
                 "SELECT customer FROM claims WHERE subject = ?1",
                 [subject.to_string()],
                 |r| r.get(0),
@@ -156,7 +156,7 @@ impl DueIndex for SqliteStore {
         until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .run(
                 "UPDATE customers SET next_due = ?2, due_failures = due_failures + 1
                  WHERE id = ?1 AND next_due IS NOT NULL",
                 params![customer.as_str(), time_text(until)],
@@ -168,7 +168,7 @@ impl DueIndex for SqliteStore {
     async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let conn = self.conn();
         let t: Option<String> = conn
-            .query_row(
+            .row(
                 "SELECT MIN(next_due) FROM customers WHERE next_due IS NOT NULL",
                 [],
                 |r| r.get(0),

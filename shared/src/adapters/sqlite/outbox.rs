@@ -1,6 +1,6 @@
 //! The outbox: the `outbox` table.
 
-use super::{db, row_time, SqliteStore};
+use super::{db, row_time, Cached, SqliteStore};
 use crate::adapters::{corrupt_json, time_text};
 use crate::domain::keys::MessageId;
 use crate::ports::{Message, Outbox, Parked, Queued, StoreError};
@@ -25,7 +25,7 @@ impl Outbox for SqliteStore {
         for m in messages {
             let text = serde_json::to_string(m).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let inserted = tx
-                .execute(
+                .run(
                     "INSERT OR IGNORE INTO outbox (id, message) VALUES (?1, ?2)",
                     params![m.id.to_string(), text],
                 )
@@ -77,7 +77,7 @@ impl Outbox for SqliteStore {
         // connection: a killed run leaves none behind to wait out.
         let conn = self.conn();
         let queued = conn
-            .query_row(
+            .row(
                 "SELECT 1 FROM outbox WHERE id = ?1 AND delivered = 0 AND parked_at IS NULL",
                 [id.to_string()],
                 |_| Ok(()),
@@ -99,7 +99,7 @@ impl Outbox for SqliteStore {
 
     async fn mark_delivered(&self, id: &MessageId, _now: DateTime<Utc>) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .run(
                 "UPDATE outbox SET delivered = 1, retry_at = NULL, message = '' WHERE id = ?1",
                 [id.to_string()],
             )
@@ -111,7 +111,7 @@ impl Outbox for SqliteStore {
     async fn discard(&self, id: &MessageId) -> Result<bool, StoreError> {
         let n = self
             .conn()
-            .execute(
+            .run(
                 "DELETE FROM outbox WHERE id = ?1 AND delivered = 0",
                 [id.to_string()],
             )
@@ -127,7 +127,7 @@ impl Outbox for SqliteStore {
         reason: &str,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .run(
                 "UPDATE outbox SET attempts = attempts + 1, retry_at = ?2, reason = ?3
                  WHERE id = ?1 AND delivered = 0",
                 params![id.to_string(), time_text(until), reason],
@@ -144,7 +144,7 @@ impl Outbox for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .run(
                 "UPDATE outbox SET attempts = attempts + 1, parked_at = ?2, reason = ?3
                  WHERE id = ?1 AND delivered = 0",
                 params![id.to_string(), time_text(at), reason],
@@ -157,7 +157,7 @@ impl Outbox for SqliteStore {
     async fn requeue(&self, id: &MessageId, _now: DateTime<Utc>) -> Result<bool, StoreError> {
         let n = self
             .conn()
-            .execute(
+            .run(
                 "UPDATE outbox SET attempts = 0, retry_at = NULL, reason = NULL, parked_at = NULL
                  WHERE id = ?1 AND parked_at IS NOT NULL AND delivered = 0",
                 [id.to_string()],

@@ -1,6 +1,6 @@
 //! What each agent's day's sheets listed: the `sheet_log` table.
 
-use super::{db, SqliteStore};
+use super::{db, Cached, SqliteStore};
 use crate::domain::ids::AgentId;
 use crate::ports::{SheetLog, StoreError};
 use async_trait::async_trait;
@@ -36,7 +36,7 @@ impl SheetLog for SqliteStore {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(db)?;
         for key in keys {
-            tx.execute(
+            tx.run(
                 "INSERT OR IGNORE INTO sheet_log (agent, day, key) VALUES (?1, ?2, ?3)",
                 params![agent.as_str(), day.to_string(), key],
             )

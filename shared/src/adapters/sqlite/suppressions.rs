@@ -1,6 +1,6 @@
 //! The suppression list: the `suppressions` table.
 
-use super::{corrupt, db, row_time, three_texts, SqliteStore};
+use super::{corrupt, db, row_time, three_texts, Cached, SqliteStore};
 use crate::adapters::time_text;
 use crate::domain::ids::EmailAddress;
 use crate::ports::{StoreError, Suppression, Suppressions};
@@ -13,7 +13,7 @@ impl Suppressions for SqliteStore {
     async fn is_suppressed(&self, address: &EmailAddress) -> Result<bool, StoreError> {
         let conn = self.conn();
         let found: Option<i64> = conn
-            .query_row(
+            .row(
                 "SELECT 1 FROM suppressions WHERE address = ?1",
                 [address.normalized()],
                 |r| r.get(0),
@@ -30,7 +30,7 @@ impl Suppressions for SqliteStore {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.conn()
-            .execute(
+            .run(
                 "INSERT OR IGNORE INTO suppressions (address, reason, at) VALUES (?1, ?2, ?3)",
                 params![address.normalized(), reason, time_text(at)],
             )
@@ -41,7 +41,7 @@ impl Suppressions for SqliteStore {
     async fn unsuppress(&self, address: &EmailAddress) -> Result<bool, StoreError> {
         let removed = self
             .conn()
-            .execute(
+            .run(
                 "DELETE FROM suppressions WHERE address = ?1",
                 [address.normalized()],
             )
@@ -52,7 +52,9 @@ impl Suppressions for SqliteStore {
     async fn suppressions(&self, limit: usize) -> Result<Vec<Suppression>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT address, reason, at FROM suppressions ORDER BY address LIMIT ?1")
+            .prepare_cached(
+                "SELECT address, reason, at FROM suppressions ORDER BY address LIMIT ?1",
+            )
             .map_err(db)?;
         let rows = stmt
             .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], three_texts)
