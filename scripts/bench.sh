@@ -1,38 +1,74 @@
 #!/usr/bin/env bash
-# Performance of the local pipeline (not a test: numbers for docs/performance.md).
-# - events per second of `aftercare run` on the embedded store, for the demo's
-#   input events at 1x (3,000 customers) and 10x (30,000 customers) over 30 days,
-#   with the demo's roster; per-event cost as a ratio to the 1x run;
-# - peak memory (max RSS) of each run;
-# - wall time of the full default `aftercare demo` (with simulated answers and calls).
+# The one benchmark command (not a test: numbers for docs/performance.md).
+# Starts DynamoDB Local and moto, runs every benchmark in one go and prints
+# ONE table of their headline figures, each next to its target:
+#   - tests/benches/pipeline.rs: `aftercare run` events/s next to its floor
+#     (parse + one SQLite insert per transaction), at 1x and 10x;
+#   - tests/benches/capacity.rs: DynamoDB requests and units per event kind,
+#     emails per customer, AWS cost per 1,000 customers vs the SES floor;
+#   - tests/benches/lambdas.rs: each function's start-up vs hello world,
+#     peak memory and binary size;
+#   - the default `aftercare demo`'s wall time.
+# Each benchmark's own detailed table goes to bench-out/<name>.txt.
+# Takes about 45 minutes on a 2-core machine (release builds included).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --release -p aftercare-cli >&2
-bin=target/release/aftercare
+
+if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
 out=bench-out
 rm -rf "$out"
 mkdir -p "$out"
+export AFTERCARE_FIGURES="$PWD/$out/figures.jsonl"
 
-declare -A secs kb count
-for scale in 1 10; do
-    customers=$((3000 * scale))
-    "$bin" demo --customers "$customers" --events-only "$out/events-$scale.jsonl" >/dev/null
-    count[$scale]=$(wc -l <"$out/events-$scale.jsonl")
-    /usr/bin/time -f "%e %M" -o "$out/time-$scale" \
-        "$bin" run --config cli/demo-settings.toml --data "$out/data-$scale" --events "$out/events-$scale.jsonl" --quiet >"$out/run-$scale.txt"
-    read -r secs[$scale] kb[$scale] <"$out/time-$scale"
+stop_services() {
+    bash ./scripts/services.sh stop || echo "bench.sh: warning: stopping services failed" >&2
+}
+trap stop_services EXIT
+eval "$(bash ./scripts/services.sh start)"
+
+cargo build --release -p aftercare-cli >&2
+for bench in pipeline capacity lambdas; do
+    echo "bench.sh: $bench ..." >&2
+    cargo bench -p aftercare-tests --bench "$bench" | tee "$out/$bench.txt" >&2
 done
+
+bin=target/release/aftercare
 /usr/bin/time -f "%e %M" -o "$out/time-demo" "$bin" demo --out "$out/demo" >/dev/null
 read -r demo_secs demo_kb <"$out/time-demo"
+python3 - "$AFTERCARE_FIGURES" "$demo_secs" "$demo_kb" <<'PY'
+import json, sys
+path, secs, kb = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+with open(path, "a") as f:
+    f.write(json.dumps({"section": "local pipeline", "figure": "aftercare demo (3,000 customers, 30 days), wall time",
+                        "value": secs, "unit": "s", "target": {"op": "<", "value": 30}}) + "\n")
+    f.write(json.dumps({"section": "local pipeline", "figure": "aftercare demo, peak memory",
+                        "value": kb / 1024, "unit": "MiB", "target": None}) + "\n")
+PY
 
-python3 - "$out" "${count[1]}" "${secs[1]}" "${kb[1]}" "${count[10]}" "${secs[10]}" "${kb[10]}" "$demo_secs" "$demo_kb" <<'PY'
-import sys
-out, n1, s1, k1, n10, s10, k10, ds, dk = sys.argv[1:]
-n1, n10 = int(n1), int(n10)
-s1, s10, ds = float(s1), float(s10), float(ds)
-per1, per10 = s1 / n1 * 1e6, s10 / n10 * 1e6
-print(f"{'run':<28}{'events':>9}{'seconds':>9}{'events/s':>10}{'µs/event':>10}{'vs 1x':>7}{'peak MiB':>10}")
-print(f"{'aftercare run, 1x data':<28}{n1:>9}{s1:>9.2f}{n1/s1:>10.0f}{per1:>10.1f}{1.0:>7.2f}{int(k1)/1024:>10.1f}")
-print(f"{'aftercare run, 10x data':<28}{n10:>9}{s10:>9.2f}{n10/s10:>10.0f}{per10:>10.1f}{per10/per1:>7.2f}{int(k10)/1024:>10.1f}")
-print(f"{'aftercare demo (default)':<28}{'':>9}{ds:>9.2f}{'':>10}{'':>10}{'':>7}{int(dk)/1024:>10.1f}")
+python3 - "$AFTERCARE_FIGURES" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ops = {"≤": lambda a, b: a <= b, "<": lambda a, b: a < b, "≥": lambda a, b: a >= b, ">": lambda a, b: a > b}
+def fmt(v):
+    return f"{v:,.4f}" if abs(v) < 1 else f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+print("| section | figure | value | unit | target | meets |")
+print("|---|---|---:|---|---|---|")
+short = []
+for r in rows:
+    t = r.get("target")
+    target, meets = "", ""
+    if t:
+        target = f"{t['op']} {fmt(t['value'])}"
+        ok = ops[t["op"]](r["value"], t["value"])
+        meets = "yes" if ok else "**NO**"
+        if not ok:
+            short.append(f"{r['section']}: {r['figure']} = {fmt(r['value'])} (target {target})")
+    print(f"| {r['section']} | {r['figure']} | {fmt(r['value'])} | {r['unit']} | {target} | {meets} |")
+print()
+print("Short of target:" if short else "Every figure meets its target.")
+for s in short:
+    print(f"- {s}")
 PY

@@ -16,6 +16,7 @@ use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::inbound::eventbridge::parse_envelope;
 use aftercare_shared::ports::{MailError, Mailer, Message};
 use aftercare_shared::services::{Aftercare, Budget};
+use aftercare_tests::figures::{record, Figure};
 use aftercare_tests::local_aws::dynamo_table;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -244,6 +245,30 @@ async fn main() {
         "emails: {emails} ({:.2} per customer)",
         emails as f64 / f64::from(customers)
     );
+    let mut figures = Vec::new();
+    for (kind, (n, req, r, w)) in &costs {
+        let n = (*n).max(1) as f64;
+        for (what, value, unit) in [
+            ("requests", *req as f64 / n, "requests"),
+            ("read units", r / n, "RU"),
+            ("write units", w / n, "WU"),
+        ] {
+            figures.push(Figure {
+                section: "DynamoDB per unit of work",
+                figure: format!("{kind}: {what}"),
+                value,
+                unit,
+                target: None,
+            });
+        }
+    }
+    figures.push(Figure {
+        section: "mail",
+        figure: "emails per customer (30 days)".into(),
+        value: emails as f64 / f64::from(customers),
+        unit: "emails",
+        target: None,
+    });
 
     // Write units per event as one customer's history grows.
     println!("\nwrite units of one more event, by the customer's history length:");
@@ -372,4 +397,30 @@ async fn main() {
         "  everything but email ${rest:.4}; SES email ${ses:.4} ({:.0}% of the email cost)",
         rest / ses * 100.0
     );
+    for (what, value) in [
+        ("DynamoDB", dynamo),
+        ("Lambda", lambda),
+        ("SQS", sqs),
+        ("EventBridge", bridge),
+        ("everything but email", rest),
+        ("SES email (the floor: $0.10 per 1,000)", ses),
+    ] {
+        figures.push(Figure {
+            section: "AWS cost per 1,000 customers (30 days)",
+            figure: what.into(),
+            value,
+            unit: "USD",
+            target: None,
+        });
+    }
+    figures.push(Figure {
+        section: "AWS cost per 1,000 customers (30 days)",
+        figure: "everything but email / email".into(),
+        value: rest / ses,
+        unit: "ratio",
+        target: Some(("≤", 0.10)),
+    });
+    if full() {
+        record(&figures);
+    }
 }

@@ -10,6 +10,7 @@
 //! `eval "$(scripts/services.sh start)"; cargo bench -p aftercare-tests --bench lambdas`).
 
 use aftercare_shared::testing::{api_gateway_request, sqs_batch};
+use aftercare_tests::figures::{record, Figure};
 use aftercare_tests::local_aws::{binary, bridge_event, Stack, FUNCTIONS};
 use aftercare_tests::runtime_api::Function;
 use serde_json::{json, Value};
@@ -124,6 +125,30 @@ async fn main() {
         "{:<20}{:>10}{:>10}{:>9}{:>12}{:>9}{:>10}",
         "function", "size MB", "init ms", "vs hw", "1st call ms", "vs hw", "peak MiB"
     );
+    let mut figures = Vec::new();
+    for (name, size, init, _, peak) in rows.iter().skip(1) {
+        for (what, value, unit, target) in [
+            (
+                "start-up (init) vs hello world",
+                ms(*init) / ms(hello_init),
+                "ratio",
+                Some(("≤", 1.5)),
+            ),
+            ("peak memory", *peak as f64 / 1024.0, "MiB", None),
+            ("binary size", *size as f64 / 1e6, "MB", Some(("<", 10.0))),
+        ] {
+            figures.push(Figure {
+                section: "Lambda functions",
+                figure: format!("{name}: {what}"),
+                value,
+                unit,
+                target,
+            });
+        }
+    }
+    if runs() > 1 {
+        record(&figures);
+    }
     for (name, size, init, first, peak) in &rows {
         println!(
             "{:<20}{:>10.2}{:>10.2}{:>9.2}{:>12.2}{:>9.2}{:>10.1}",
