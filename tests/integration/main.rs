@@ -6,6 +6,7 @@ mod dataset;
 mod day_reads;
 mod e2e_run;
 mod failure_isolation;
+mod fault_injection;
 mod helpers;
 mod hooked_store;
 mod lambdas;

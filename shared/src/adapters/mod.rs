@@ -3,6 +3,7 @@
 #[cfg(feature = "aws")]
 pub mod dynamodb;
 pub mod outbox;
+pub mod retrying;
 #[cfg(feature = "aws")]
 pub mod secrets;
 #[cfg(feature = "aws")]

@@ -32,6 +32,62 @@ async fn pause_before_retry(attempt: usize) {
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
+/// How often a unit of work is run again after the store was unavailable
+/// (a timeout, a dropped connection): enough to ride out a blip, few
+/// enough that a store that is down fails the unit in seconds.
+const MAX_OUTAGE_RETRIES: usize = 4;
+
+/// How a unit of work that failed goes on.
+enum Retry {
+    /// Lost a race (another commit moved the version): again, at once.
+    Now,
+    /// Contended, throttled or unavailable: again, after a pause.
+    AfterPause,
+    /// Anything else, or unavailable too often: the caller's to handle.
+    No,
+}
+
+/// Whether a unit of work that failed with `e` runs again. Running it
+/// again from a fresh load is safe whatever the store did: a commit that
+/// landed before its answer was lost is seen in the history (the version
+/// check makes a repeat a no-op, and an event found there a duplicate).
+fn retry(e: &ServiceError, outages: &mut usize) -> Retry {
+    match e {
+        ServiceError::Store(StoreError::Conflict(_)) => Retry::Now,
+        ServiceError::Store(StoreError::Unavailable(_)) => {
+            *outages += 1;
+            if *outages <= MAX_OUTAGE_RETRIES {
+                Retry::AfterPause
+            } else {
+                Retry::No
+            }
+        }
+        ServiceError::Store(e) if e.is_transient() => Retry::AfterPause,
+        _ => Retry::No,
+    }
+}
+
+/// The value of `$result`, or (on an error worth it, see [`retry`]) the
+/// next round of the loop labelled `$unit`; else the error returns.
+macro_rules! or_retry {
+    ($unit:lifetime, $result:expr, $attempt:expr, $outages:expr) => {
+        match $result {
+            Ok(v) => v,
+            Err(e) => {
+                let e: ServiceError = e.into();
+                match retry(&e, &mut $outages) {
+                    Retry::No => return Err(e),
+                    Retry::Now => continue $unit,
+                    Retry::AfterPause => {
+                        pause_before_retry($attempt).await;
+                        continue $unit;
+                    }
+                }
+            }
+        }
+    };
+}
+
 /// Bookings made in one unit of work (counted once it commits).
 #[derive(Debug, Default)]
 struct Booked {
@@ -190,23 +246,17 @@ impl Aftercare {
             .map(|s| s.key())
             .into_iter()
             .collect();
-        for attempt in 0..MAX_RETRIES {
-            let mut history = self
-                .store
-                .load(customer)
-                .await?
+        let mut outages = 0;
+        'unit: for attempt in 0..MAX_RETRIES {
+            let mut history = or_retry!('unit, self.store.load(customer).await, attempt, outages)
                 .unwrap_or_else(|| History::new(customer.clone()));
             if history.contains(&natural_key) {
                 return Ok(Ingested::Duplicate);
             }
             guard(&history)?;
             for subject in &claims {
-                if self
-                    .store
-                    .owner(subject)
-                    .await?
-                    .is_some_and(|o| &o != customer)
-                {
+                let owner = or_retry!('unit, self.store.owner(subject).await, attempt, outages);
+                if owner.is_some_and(|o| &o != customer) {
                     return Err(rejected(format!(
                         "{}: {subject} already belongs to another customer",
                         event.kind()
@@ -240,16 +290,11 @@ impl Aftercare {
                     )));
                 }
             }
-            match self
+            let committed: Result<(), ServiceError> = match self
                 .settle_and_commit(history, expected, claims.clone(), now, None)
                 .await
             {
                 Ok(()) => return Ok(Ingested::Accepted),
-                Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
-                Err(ServiceError::Store(e)) if e.is_transient() => {
-                    pause_before_retry(attempt).await;
-                    continue;
-                }
                 Err(ServiceError::Store(StoreError::TooLarge(why))) => {
                     return Err(rejected(format!(
                         "{}: customer {customer}'s history cannot take it ({why})",
@@ -262,8 +307,9 @@ impl Aftercare {
                         event.kind()
                     )))
                 }
-                Err(e) => return Err(e),
-            }
+                Err(e) => Err(e),
+            };
+            or_retry!('unit, committed, attempt, outages);
         }
         Err(ServiceError::Contended(customer.clone()))
     }
@@ -305,23 +351,21 @@ impl Aftercare {
         skip_no_op: bool,
         mut edit: impl FnMut(&mut History) -> Result<(), ServiceError>,
     ) -> Result<(), ServiceError> {
-        for attempt in 0..MAX_RETRIES {
-            let Some(mut history) = self.store.load(customer).await? else {
+        let mut outages = 0;
+        'unit: for attempt in 0..MAX_RETRIES {
+            let Some(mut history) =
+                or_retry!('unit, self.store.load(customer).await, attempt, outages)
+            else {
                 return Ok(());
             };
             let expected = history.version;
             let loaded = skip_no_op.then(|| history.clone());
             edit(&mut history)?;
-            match self
+            let committed = self
                 .settle_and_commit(history, expected, Vec::new(), now, loaded.as_ref())
-                .await
-            {
-                Err(ServiceError::Store(StoreError::Conflict(_))) => continue,
-                Err(ServiceError::Store(e)) if e.is_transient() => {
-                    pause_before_retry(attempt).await
-                }
-                other => return other,
-            }
+                .await;
+            or_retry!('unit, committed, attempt, outages);
+            return Ok(());
         }
         Err(ServiceError::Contended(customer.clone()))
     }

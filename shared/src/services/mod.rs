@@ -48,6 +48,7 @@ pub use escalations::{
 pub use scheduled::ScheduledRun;
 pub use tally::Tally;
 
+use crate::adapters::retrying::RetryingStore;
 use crate::config::Settings;
 use crate::domain::ids::CustomerId;
 use crate::domain::keys::MessageId;
@@ -157,7 +158,7 @@ impl Aftercare {
     ) -> Aftercare {
         let roster = RosterSource::Settings(Arc::new(settings.agents.clone()));
         Aftercare {
-            store,
+            store: Arc::new(RetryingStore::new(store)),
             mailer,
             settings,
             key,
