@@ -44,7 +44,11 @@ fn aftercare() -> PathBuf {
         .expect("cargo build");
     assert!(status.success());
     let profile = if full() { "release" } else { "debug" };
-    workspace().join("target").join(profile).join("aftercare")
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+        .join(profile)
+        .join("aftercare")
 }
 
 /// Parse, then one insert in its own transaction; events per second.

@@ -231,6 +231,9 @@ impl JobSchedule for Hooked {
             self.inner.release_lease(lease, holder)
         )
     }
+    async fn job_next_runs(&self, jobs: &[Job]) -> Result<Vec<Option<DateTime<Utc>>>, StoreError> {
+        hooked!(self, "job_next_runs", self.inner.job_next_runs(jobs))
+    }
     async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError> {
         hooked!(self, "job_next_run", self.inner.job_next_run(job))
     }

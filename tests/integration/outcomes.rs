@@ -110,7 +110,13 @@ fn at(s: &str) -> DateTime<Utc> {
 
 #[tokio::test]
 async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation_is_resolved() {
-    let shop = shop(Arc::new(SqliteStore::in_memory().unwrap()));
+    // A store that can lose the answer of one commit that landed.
+    let lose_answer = Arc::new(LoseOneCommitAnswer::default());
+    let store = crate::hooked_store::Hooked::new(
+        Arc::new(SqliteStore::in_memory().unwrap()),
+        lose_answer.clone(),
+    );
+    let shop = shop(Arc::new(store));
     purchase(&shop, "c-1", "ORD-114").await;
 
     // Tuesday's sheet has the call, with the reason in the agent's words.
@@ -232,10 +238,14 @@ async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation
         by: "Park Seoyeon",
         note: Some("Sent a replacement."),
     };
+    // The resolution lands but its answer is lost: the service tries again
+    // and finds it, the manager's own, so it is their success.
+    lose_answer.arm();
     service
         .resolve_escalation(EscalationRef::Token(&token), manager, resolved_at)
         .await
         .unwrap();
+    assert!(!lose_answer.armed(), "a commit's answer was lost");
     assert_eq!(kpi(&shop, "2026-11-17", "escalations_open").await, 1);
     assert_eq!(kpi(&shop, "2026-11-18", "escalations_open").await, 0);
     assert_eq!(kpi(&shop, "2026-11-18", "escalations_opened").await, 0);
@@ -508,4 +518,29 @@ async fn a_same_day_retry_reaches_the_agent_as_an_update_listing_just_it() {
         .await
         .unwrap();
     assert_eq!(outbox_names(shop.outbox.path(), "sheetupd-").len(), 1);
+}
+
+/// Fails the next commit after it landed, once armed (a DynamoDB answer
+/// lost on the way back).
+#[derive(Default)]
+struct LoseOneCommitAnswer(std::sync::atomic::AtomicBool);
+
+impl LoseOneCommitAnswer {
+    fn arm(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn armed(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl crate::hooked_store::Hooks for LoseOneCommitAnswer {
+    fn after(&self, operation: &'static str) -> Result<(), aftercare_shared::ports::StoreError> {
+        if operation == "commit" && self.0.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(aftercare_shared::ports::StoreError::unavailable(
+                std::io::Error::other("the answer was lost"),
+            ));
+        }
+        Ok(())
+    }
 }

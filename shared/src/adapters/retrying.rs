@@ -3,9 +3,13 @@
 //! wrote nothing, always; an unavailable store (a timeout, a dropped
 //! connection, which may have written) only for the calls that are safe to
 //! repeat whatever happened: reads, and writes that land the same twice.
-//! The four conditional writes (a versioned commit, a booking, a claim on
-//! a message, moving a job on) would answer a repeat of a write that landed
-//! with "taken": they are the unit of work's to retry from a fresh load.
+//! Not after an outage: the conditional writes (a versioned commit, a
+//! booking, a claim on a message, moving a job on), which would answer a
+//! repeat of a write that landed with "taken"; the writes that count
+//! (a deferral or postponement adds a failed attempt, parking one more),
+//! which would count twice; and the writes that answer whether they
+//! changed anything (discard, requeue, unsuppress), which would answer no.
+//! Those are their caller's to retry, from what the store holds then.
 //!
 //! The service builds every store into one ([`crate::services::Aftercare::new`]),
 //! so every entry point gets the same behaviour.
@@ -98,7 +102,7 @@ impl DueIndex for RetryingStore {
         repeated!(Repeat::Always, self.inner.next_due())
     }
     async fn postpone(&self, c: &CustomerId, until: DateTime<Utc>) -> Result<(), StoreError> {
-        repeated!(Repeat::Always, self.inner.postpone(c, until))
+        repeated!(Repeat::IfNothingWritten, self.inner.postpone(c, until))
     }
 }
 
@@ -176,7 +180,7 @@ impl Outbox for RetryingStore {
         repeated!(Repeat::Always, self.inner.mark_delivered(id, now))
     }
     async fn discard(&self, id: &MessageId) -> Result<bool, StoreError> {
-        repeated!(Repeat::Always, self.inner.discard(id))
+        repeated!(Repeat::IfNothingWritten, self.inner.discard(id))
     }
     async fn defer(
         &self,
@@ -184,7 +188,10 @@ impl Outbox for RetryingStore {
         until: DateTime<Utc>,
         reason: &str,
     ) -> Result<(), StoreError> {
-        repeated!(Repeat::Always, self.inner.defer(id, until, reason))
+        repeated!(
+            Repeat::IfNothingWritten,
+            self.inner.defer(id, until, reason)
+        )
     }
     async fn park(
         &self,
@@ -192,13 +199,13 @@ impl Outbox for RetryingStore {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        repeated!(Repeat::Always, self.inner.park(id, reason, at))
+        repeated!(Repeat::IfNothingWritten, self.inner.park(id, reason, at))
     }
     async fn parked(&self, limit: usize) -> Result<Vec<Parked>, StoreError> {
         repeated!(Repeat::Always, self.inner.parked(limit))
     }
     async fn requeue(&self, id: &MessageId, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        repeated!(Repeat::Always, self.inner.requeue(id, now))
+        repeated!(Repeat::IfNothingWritten, self.inner.requeue(id, now))
     }
 }
 
@@ -216,7 +223,7 @@ impl Suppressions for RetryingStore {
         repeated!(Repeat::Always, self.inner.suppress(a, reason, at))
     }
     async fn unsuppress(&self, a: &EmailAddress) -> Result<bool, StoreError> {
-        repeated!(Repeat::Always, self.inner.unsuppress(a))
+        repeated!(Repeat::IfNothingWritten, self.inner.unsuppress(a))
     }
     async fn suppressions(&self, limit: usize) -> Result<Vec<Suppression>, StoreError> {
         repeated!(Repeat::Always, self.inner.suppressions(limit))

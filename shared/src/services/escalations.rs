@@ -195,7 +195,12 @@ impl Aftercare {
             return Err(Rejection::NoSuchEscalation.into());
         }
         let policy = &self.settings.policy;
+        // Whether this call already tried once: a resolution equal to this
+        // one found on a later try is this call's own, landed on a try
+        // whose answer was lost (a separate request is "already resolved").
+        let mut tried = false;
         self.change(&customer, now, |h| {
+            let retry = std::mem::replace(&mut tried, true);
             let escalated = derive(h, policy).call(&call).is_some_and(|c| {
                 matches!(
                     c.state,
@@ -208,8 +213,10 @@ impl Aftercare {
             if !escalated {
                 return Err(Rejection::NoSuchEscalation.into());
             }
-            if h.facts.escalations_resolved.contains_key(&call) {
-                return Err(Rejection::AlreadyResolved.into());
+            match h.facts.escalations_resolved.get(&call) {
+                Some(r) if retry && *r == resolution => return Ok(()),
+                Some(_) => return Err(Rejection::AlreadyResolved.into()),
+                None => {}
             }
             h.facts
                 .escalations_resolved

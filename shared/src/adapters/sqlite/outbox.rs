@@ -146,7 +146,7 @@ impl Outbox for SqliteStore {
         self.conn()
             .run(
                 "UPDATE outbox SET attempts = attempts + 1, parked_at = ?2, reason = ?3
-                 WHERE id = ?1 AND delivered = 0",
+                 WHERE id = ?1 AND delivered = 0 AND parked_at IS NULL",
                 params![id.to_string(), time_text(at), reason],
             )
             .map_err(db)?;
