@@ -5,3 +5,4 @@
 pub mod figures;
 pub mod local_aws;
 pub mod runtime_api;
+pub mod workspace;

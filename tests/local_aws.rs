@@ -10,7 +10,7 @@ use crate::runtime_api::Function;
 use aftercare_shared::adapters::dynamodb::DynamoStore;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -75,12 +75,7 @@ pub const FUNCTIONS: [&str; 5] = [
     "aftercare-feedback",
 ];
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace above tests/")
-        .to_path_buf()
-}
+use crate::workspace::root as workspace;
 
 /// `cargo lambda` from the tools the test command installs.
 fn cargo_lambda_path() -> String {

@@ -18,9 +18,10 @@ use aftercare_shared::ports::{MailError, Mailer, Message};
 use aftercare_shared::services::{Aftercare, Budget};
 use aftercare_tests::figures::{record, Figure};
 use aftercare_tests::local_aws::dynamo_table;
+use aftercare_tests::workspace::{aftercare, root as workspace, under_cargo_bench};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -46,14 +47,7 @@ mod price {
 }
 
 fn full() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
+    under_cargo_bench()
 }
 
 #[derive(Default)]
@@ -65,17 +59,6 @@ impl Mailer for CountingMailer {
         self.0.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
-}
-
-/// The release `aftercare` command (for the demo's events and the run).
-fn aftercare() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-p", "aftercare-cli"])
-        .current_dir(workspace())
-        .status()
-        .expect("cargo build");
-    assert!(status.success());
-    workspace().join("target/release/aftercare")
 }
 
 /// The demo shop's events for `customers` customers over 30 days.
@@ -129,18 +112,8 @@ fn add(costs: &mut Costs, kind: &str, u: aftercare_shared::adapters::dynamodb::U
 async fn main() {
     let customers: u32 = if full() { 1_000 } else { 10 };
     let tmp = tempfile::tempdir().unwrap();
-    let bin = if full() {
-        aftercare()
-    } else {
-        // Under `cargo test`: the debug build the tests use.
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "aftercare-cli"])
-            .current_dir(workspace())
-            .status()
-            .unwrap();
-        assert!(status.success());
-        workspace().join("target/debug/aftercare")
-    };
+    // Release for the figures; under `cargo test` the debug build the tests use.
+    let bin = aftercare(full());
     let events_file = tmp.path().join("events.jsonl");
     let events = demo_events(&bin, customers, &events_file);
 

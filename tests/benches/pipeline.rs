@@ -16,39 +16,13 @@
 
 use aftercare_shared::inbound::eventbridge::parse_envelope_bytes;
 use aftercare_tests::figures::{record, Figure};
-use std::path::{Path, PathBuf};
+use aftercare_tests::workspace::{aftercare, root as workspace, under_cargo_bench};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 fn full() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
-}
-
-/// The `aftercare` command: release for the figures, debug under `cargo test`.
-fn aftercare() -> PathBuf {
-    let mut args = vec!["build", "-p", "aftercare-cli"];
-    if full() {
-        args.push("--release");
-    }
-    let status = Command::new(env!("CARGO"))
-        .args(&args)
-        .current_dir(workspace())
-        .status()
-        .expect("cargo build");
-    assert!(status.success());
-    let profile = if full() { "release" } else { "debug" };
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"))
-        .join(profile)
-        .join("aftercare")
+    under_cargo_bench()
 }
 
 /// Parse, then one insert in its own transaction; events per second.
@@ -112,7 +86,7 @@ fn pipeline(bin: &Path, events: &Path, data: &Path) -> (usize, f64) {
 }
 
 fn main() {
-    let bin = aftercare();
+    let bin = aftercare(full());
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let scales: &[u32] = if full() { &[1, 10] } else { &[1] };
     let base = if full() { 1_500 } else { 30 };

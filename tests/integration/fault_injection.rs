@@ -16,9 +16,10 @@ use aftercare_shared::config::Settings;
 use aftercare_shared::domain::event::Event;
 use aftercare_shared::domain::report::DailyReport;
 use aftercare_shared::domain::token::TokenKey;
-use aftercare_shared::inbound::eventbridge::{parse_envelope, parse_envelope_bytes};
+use aftercare_shared::inbound::eventbridge::parse_envelope_bytes;
 use aftercare_shared::ports::{Booking, Clock, MailError, Mailer, Message, Store, StoreError};
 use aftercare_shared::services::{Aftercare, Budget, Rejection, ServiceError};
+use aftercare_shared::testing::{envelope, event};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
@@ -26,6 +27,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+
+const KEY: &[u8] = b"fault-injection-test-key-0123456789";
 
 /// The share of calls that fail.
 const RATE: f64 = 0.10;
@@ -236,9 +239,13 @@ async fn run(
         faults: faults.map(|_| RATE),
     });
     let wall = Arc::new(Wall(Mutex::new(Duration::zero())));
-    let key = TokenKey::new(b"fault-injection-test-key-0123456789").expect("a key");
-    let service =
-        Aftercare::new(store, mailer.clone(), settings.clone(), key).with_wall_clock(wall.clone());
+    let service = Aftercare::new(
+        store,
+        mailer.clone(),
+        settings.clone(),
+        TokenKey::new(KEY).expect("a key"),
+    )
+    .with_wall_clock(wall.clone());
     for event in events {
         advance_to(&service, event.occurred_at()).await;
         until_done("an event", || async {
@@ -271,10 +278,17 @@ async fn run(
     }
 
     let first = events[0].occurred_at().date_naive() - Duration::days(1);
+    // Read back through the store itself, past the faults.
+    let reader = Aftercare::new(
+        inner.clone(),
+        Arc::new(aftercare_shared::adapters::void::VoidMailer),
+        settings.clone(),
+        TokenKey::new(KEY).expect("a key"),
+    );
     let mut reports = Vec::new();
     let mut day: NaiveDate = first;
     while day <= until.date_naive() {
-        reports.push(inner_report(&inner, settings, day).await);
+        reports.push(reader.report(day).await.expect("a report"));
         day = day.succ_opt().expect("a next day");
     }
     let mut bookings = Vec::new();
@@ -300,18 +314,6 @@ async fn run(
         store_faults,
         accepted_but_failed,
     }
-}
-
-/// A day's report read from the store without faults.
-async fn inner_report(store: &Arc<dyn Store>, settings: &Settings, day: NaiveDate) -> DailyReport {
-    let key = TokenKey::new(b"fault-injection-test-key-0123456789").expect("a key");
-    let reader = Aftercare::new(
-        store.clone(),
-        Arc::new(aftercare_shared::adapters::void::VoidMailer),
-        settings.clone(),
-        key,
-    );
-    reader.report(day).await.expect("a report")
 }
 
 /// The demo's input events (16 customers over 10 days, or
@@ -368,14 +370,11 @@ fn events() -> (Vec<Event>, DateTime<Utc>) {
         if i % 2 == 1 {
             continue;
         }
-        let answer = json!({"version": "0", "id": format!("ev-answer-{i}"), "detail-type": "SurveyAnswered",
-            "source": "test", "detail": {"survey_for": survey_for, "score": score,
-            "occurred_at": at.to_rfc3339()}});
-        extra.push(
-            parse_envelope(&answer.to_string(), "answer")
-                .expect("an answer")
-                .event,
-        );
+        extra.push(event(&envelope(
+            "SurveyAnswered",
+            &format!("ev-answer-{i}"),
+            json!({"survey_for": survey_for, "score": score, "occurred_at": at.to_rfc3339()}),
+        )));
     }
     events.extend(extra);
     events.sort_by_key(Event::occurred_at);

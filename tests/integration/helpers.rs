@@ -14,32 +14,8 @@ pub async fn dynamo_store() -> aftercare_shared::adapters::dynamodb::DynamoStore
 /// The `aftercare` binary, built once per test run.
 pub fn aftercare_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = std::process::Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-p",
-                "aftercare-cli",
-                "--bin",
-                "aftercare",
-                "--message-format=json",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("running cargo build");
-        assert!(
-            out.status.success(),
-            "building aftercare failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["reason"] == "compiler-artifact" && v["target"]["name"] == "aftercare")
-            .find_map(|v| v["executable"].as_str().map(PathBuf::from))
-            .expect("cargo did not report the aftercare executable")
-    })
-    .clone()
+    BIN.get_or_init(|| aftercare_tests::workspace::aftercare(false))
+        .clone()
 }
 
 /// The standard output of a command that must have succeeded; on failure,
