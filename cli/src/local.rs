@@ -56,8 +56,9 @@ fn remembered(dir: &Path) -> Result<Option<Settings>> {
 
 /// The settings `run` uses on `dir`, remembered there: `--config` when
 /// given, else what the directory was run with, else the defaults. A
-/// report time zone other than the one the directory's counters were kept
-/// in is refused: its days would mix two definitions of a day.
+/// report time zone (or `churn_days`) other than the one the directory's
+/// counters were kept with is refused: its days would mix two definitions
+/// of a day (or of an active customer).
 pub fn settings_for_run(dir: &Path, config: Option<&Path>) -> Result<Settings> {
     let before = remembered(dir)?;
     let chosen = match (config, &before) {
@@ -73,6 +74,12 @@ pub fn settings_for_run(dir: &Path, config: Option<&Path>) -> Result<Settings> {
             was.name(),
             now.name(),
             was.name()
+        );
+        let (was, now) = (r.policy.churn_days, chosen.policy.churn_days);
+        anyhow::ensure!(
+            was == now,
+            "{} was run with churn_days {was}; the settings say {now}: its active customers are counted with {was}, so run these events into a new --data directory (or give the settings the directory's churn_days)",
+            dir.display(),
         );
     }
     remember_settings(dir, &config_text(config)?)?;

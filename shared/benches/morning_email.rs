@@ -11,11 +11,11 @@ use aftercare_shared::domain::event::{Score, SurveyFor, SurveyKind};
 use aftercare_shared::domain::ids::{AgentId, OrderId};
 use aftercare_shared::domain::kpi::{DayCounters, Metric};
 use aftercare_shared::domain::report::DailyReport;
-use aftercare_shared::domain::trends::kpi_lines;
+use aftercare_shared::domain::trends::{kpi_lines, recovery_days};
 use aftercare_shared::mail::chart::trend_png;
 use aftercare_shared::mail::render::{manager_email, manager_email_text};
 use aftercare_shared::services::{
-    trend_points, AgentRow, AtRiskItem, Capped, DetractorItem, EscalationItem, ManagerBrief,
+    AgentRow, AtRiskItem, Capped, DetractorItem, EscalationItem, ManagerBrief,
 };
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use std::hint::black_box;
@@ -35,6 +35,11 @@ fn brief() -> ManagerBrief {
                 (Metric::NpsDetractors, 6),
                 (Metric::CallsDue, 50),
                 (Metric::CallsOnTime, 40 + i % 9),
+                (Metric::LowScores, 8),
+                (Metric::Recovered, 5 + i % 3),
+                (Metric::ActiveDelta, 900 + i),
+                (Metric::NewCustomers, 20),
+                (Metric::Churned, 19),
             ] {
                 c.set(m, v);
             }
@@ -45,7 +50,8 @@ fn brief() -> ManagerBrief {
     ManagerBrief {
         day: first + Duration::days(27),
         time_zone: chrono_tz::Asia::Seoul,
-        kpis: kpi_lines(&days[19..]),
+        kpis: kpi_lines(&days, first + Duration::days(26)),
+        recovery_days: recovery_days(first + Duration::days(26)),
         agents: (0..10)
             .map(|i| AgentRow {
                 agent: AgentId::parse(&format!("a-{i}"))
@@ -56,6 +62,8 @@ fn brief() -> ManagerBrief {
                 satisfied: 12,
                 due: 18,
                 on_time: 16,
+                priority_reached: 3,
+                recovered: 2,
             })
             .collect(),
         escalations: Capped {
@@ -113,7 +121,7 @@ fn main() {
     let b = brief();
     let now = Utc.with_ymd_and_hms(2026, 11, 28, 23, 0, 0).unwrap();
     let dates: Vec<NaiveDate> = b.days.iter().map(|r| r.date).collect();
-    let points = trend_points(&b.days);
+    let points = aftercare_shared::mail::chart::trend_points(&b.days, None);
     // Warm up, then measure.
     let _ = manager_email(&settings, &b, now);
     let text = time(200, || {

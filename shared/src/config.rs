@@ -113,6 +113,7 @@ struct BusinessFile {
     base_url: String,
     report_hour: u32,
     retention_days: u32,
+    churn_days: u32,
 }
 impl Default for BusinessFile {
     fn default() -> Self {
@@ -125,6 +126,7 @@ impl Default for BusinessFile {
             base_url: "http://127.0.0.1:8080".into(),
             report_hour: 8,
             retention_days: 730,
+            churn_days: 90,
         }
     }
 }
@@ -375,6 +377,12 @@ impl Settings {
                 ),
             ));
         }
+        if b.churn_days == 0 || b.churn_days > MAX_DAYS {
+            return Err(invalid(
+                "business.churn_days",
+                format!("must be 1 to {MAX_DAYS}"),
+            ));
+        }
         if c.max_attempts == 0 {
             return Err(invalid("callbacks.max_attempts", "must be at least 1"));
         }
@@ -417,6 +425,7 @@ impl Settings {
                     outcome_grace: Duration::hours(c.outcome_grace_hours.into()),
                 },
                 retention: Duration::days(b.retention_days.into()),
+                churn_days: b.churn_days,
             },
             agents,
         })

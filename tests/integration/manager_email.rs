@@ -226,6 +226,62 @@ fn headline_figures(report: &Value) -> Vec<String> {
     out
 }
 
+fn texts_of(locale: &str) -> &'static aftercare_shared::i18n::Texts {
+    let locale = aftercare_shared::domain::ids::Locale::from_tag(locale);
+    aftercare_shared::i18n::texts(locale)
+}
+
+/// The lines the email must show for the loop's figures, worked out from
+/// the JSON reports: yesterday's customers ("Active customers: 41"), and
+/// the recovery rate pooled over the 7 cohort days whose 24-hour windows
+/// closed by the morning (the 7 days before yesterday), with its Wilson
+/// interval and count.
+fn loop_figures(shop: &Shop, locale: &str, report: &Value) -> Vec<(String, String, String)> {
+    use aftercare_shared::i18n::fill;
+    let t = &texts_of(locale).report;
+    let c = &report["customers"];
+    let mut out: Vec<(String, String, String)> = [
+        (&t.active_customers, "active"),
+        (&t.new_customers, "new"),
+        (&t.won_back, "won_back"),
+        (&t.churned, "churned"),
+    ]
+    .iter()
+    .map(|(name, field)| (name.to_string(), c[*field].to_string(), String::new()))
+    .collect();
+    let day: NaiveDate = GOLDEN_DAY.parse().unwrap();
+    let (mut low, mut recovered) = (0, 0);
+    for back in 1..=7 {
+        let r = shop.report_json(&(day - Duration::days(back)).to_string());
+        low += r["recovery"]["low_scores"].as_u64().unwrap();
+        recovered += r["recovery"]["recovered"].as_u64().unwrap();
+    }
+    assert!(low > 1, "the golden week has low scores");
+    let rate = recovered as f64 / low as f64 * 100.0;
+    let (lo, hi) = aftercare_shared::domain::stats::wilson_interval(recovered, low).unwrap();
+    let ci = fill(
+        &t.ci,
+        &[
+            ("low", &one(&Value::from(lo * 100.0)).unwrap()),
+            ("high", &one(&Value::from(hi * 100.0)).unwrap()),
+        ],
+    );
+    let count = fill(&t.low_scores, &[("n", &low.to_string())]);
+    let days = fill(
+        &t.cohort,
+        &[
+            ("from", &(day - Duration::days(7)).to_string()),
+            ("to", &(day - Duration::days(1)).to_string()),
+        ],
+    );
+    out.push((
+        t.recovery.clone(),
+        format!("{}%", one(&Value::from(rate)).unwrap()),
+        fill(&t.paren, &[("text", &[ci, count, days].join(&t.sep))]),
+    ));
+    out
+}
+
 /// The per-agent table of the text part summed: calls, reached,
 /// satisfied, on time, due (the last from "80.0% (8/10)").
 fn agent_table_sums(text: &str) -> [i64; 5] {
@@ -339,7 +395,22 @@ fn the_email_in(locale: &str) {
         ("image", Some("png")),
         "the picture's content type"
     );
-    assert_eq!(png_size(picture.contents()), (1200, 1020));
+    assert_eq!(png_size(picture.contents()), (1200, 1340));
+    let colon = &texts_of(locale).report.colon;
+    let lines = text.replace("\r\n", "\n");
+    for (name, value, detail) in loop_figures(&shop, locale, &report) {
+        let line = format!("\n{name}{colon}{value}{detail}\n");
+        assert!(lines.contains(&line), "{line:?} not in the text:\n{text}");
+        let card = format!("{name} {value}");
+        assert!(
+            shown
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(&card),
+            "{card:?} not in the HTML:\n{shown}"
+        );
+    }
 
     look_at(
         shop.tmp.path(),
@@ -461,10 +532,18 @@ fn late_purchase(day: NaiveDate) -> Value {
 }
 
 /// The day's report as the revised-days line compares it: the cohorts'
-/// response rates left out (late answers raise them by design).
+/// response rates and recovery left out (late answers and calls raise them
+/// by design), and the active customers, a level that every later day
+/// carries (the day's own new, won-back and churned customers say it).
 fn compared(mut report: Value) -> Value {
     for survey in ["csat", "nps"] {
         report[survey]["response_rate"] = Value::Null;
+    }
+    for field in ["reached_in_time", "recovered", "recovery_rate"] {
+        report["recovery"][field] = Value::Null;
+    }
+    for field in ["active", "churn_rate"] {
+        report["customers"][field] = Value::Null;
     }
     report
 }
@@ -490,20 +569,22 @@ fn a_late_event_revises_an_earlier_day_and_the_next_email_names_the_days_it_chan
     shop.run(&events, morning);
     let first = shop.email(GOLDEN_DAY);
     let shown: Vec<NaiveDate> = (0..28).map(|i| golden - Duration::days(27 - i)).collect();
-    let before: Vec<Value> = shown
+    let before_raw: Vec<Value> = shown
         .iter()
-        .map(|d| compared(shop.report_json(&d.to_string())))
+        .map(|d| shop.report_json(&d.to_string()))
         .collect();
+    let before: Vec<Value> = before_raw.iter().cloned().map(compared).collect();
 
     // A purchase of the 2nd arrives after the golden day's email.
     let late_day: NaiveDate = "2026-11-02".parse().unwrap();
     let mut later = events.clone();
     later.push(late_purchase(late_day));
     shop.run(&later, morning + Duration::days(1));
-    let after: Vec<Value> = shown
+    let after_raw: Vec<Value> = shown
         .iter()
-        .map(|d| compared(shop.report_json(&d.to_string())))
+        .map(|d| shop.report_json(&d.to_string()))
         .collect();
+    let after: Vec<Value> = after_raw.iter().cloned().map(compared).collect();
     let changed: Vec<String> = shown
         .iter()
         .zip(before.iter().zip(&after))
@@ -520,6 +601,16 @@ fn a_late_event_revises_an_earlier_day_and_the_next_email_names_the_days_it_chan
         after[i]["purchases"]["count"].as_i64().unwrap(),
         before[i]["purchases"]["count"].as_i64().unwrap() + 1
     );
+    // The new customer is active from their order's day on: a level
+    // every later day carries.
+    for (j, d) in shown.iter().enumerate() {
+        let moved = i64::from(*d >= late_day);
+        assert_eq!(
+            after_raw[j]["customers"]["active"].as_i64().unwrap(),
+            before_raw[j]["customers"]["active"].as_i64().unwrap() + moved,
+            "active customers on {d}"
+        );
+    }
 
     assert_eq!(shop.email(GOLDEN_DAY), first, "that email is sent once");
     let day_after = |n: i64| (golden + Duration::days(n)).to_string();

@@ -71,13 +71,13 @@ pub fn call_outcome(
                 Satisfaction::Neutral
             }
         }
-        Kind::Detractor => {
-            if rng.gen_bool(0.6) {
-                Satisfaction::Unsatisfied
-            } else {
-                Satisfaction::Neutral
-            }
-        }
+        // A call can turn an unhappy customer round: that is what the
+        // recovery figures measure.
+        Kind::Detractor => match rng.gen_range(0..100) {
+            0..=34 => Satisfaction::Satisfied,
+            35..=64 => Satisfaction::Neutral,
+            _ => Satisfaction::Unsatisfied,
+        },
     };
     (
         outcome,

@@ -4,6 +4,7 @@
 use crate::run::Counts;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::ids::Locale;
+use aftercare_shared::domain::report::DailyReport;
 use aftercare_shared::mail::render;
 use aftercare_shared::services::Aftercare;
 use anyhow::{Context, Result};
@@ -44,6 +45,29 @@ pub fn write_events(path: &Path, events: &[serde_json::Value]) -> Result<()> {
         text.push('\n');
     }
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The month's loop in two lines: low scores recovered, and customers
+/// gained and lost.
+fn loop_summary(days: &[DailyReport], churn_days: u32) -> String {
+    let sum = |f: fn(&DailyReport) -> i64| days.iter().map(f).sum::<i64>();
+    let low = sum(|r| r.recovery.low_scores);
+    let reached = sum(|r| r.recovery.reached_in_time);
+    let recovered = sum(|r| r.recovery.recovered);
+    let rate = if low > 0 {
+        format!("{:.1}%", recovered as f64 / low as f64 * 100.0)
+    } else {
+        "n/a".into()
+    };
+    let active = |r: Option<&DailyReport>| r.map(|r| r.customers.active).unwrap_or(0);
+    format!(
+        "\nrecovery rate over the month: {rate} ({recovered} of {low} low scores recovered; {reached} reached within the priority deadline)\ncustomers (churn_days {churn_days}): {} new, {} won back, {} churned; active {} on the first day, {} on the last\n",
+        sum(|r| r.customers.new),
+        sum(|r| r.customers.won_back),
+        sum(|r| r.customers.churned),
+        active(days.first()),
+        active(days.last()),
+    )
 }
 
 /// The daily reports (HTML and JSON), the call sheets and the summary,
@@ -119,14 +143,13 @@ pub async fn write_outputs(
         day = day.succ_opt().context("date overflow")?;
     }
     let first = start.with_timezone(&tz).date_naive();
+    let month = service.reports(first, last).await?;
+    summary.push_str(&loop_summary(&month, settings.policy.churn_days));
     std::fs::write(
         reports.join("all-days.html"),
-        render::range_page(settings, &service.reports(first, last).await?)?,
+        render::range_page(settings, &month)?,
     )?;
-    std::fs::write(
-        reports.join("all-days.csv"),
-        crate::report::csv(&service.reports(first, last).await?)?,
-    )?;
+    std::fs::write(reports.join("all-days.csv"), crate::report::csv(&month)?)?;
     let mut sheet_count = 0;
     for entry in std::fs::read_dir(out.join("outbox"))? {
         let entry = entry?;

@@ -33,7 +33,7 @@ pub enum SetupError {
         #[source]
         source: StoreError,
     },
-    #[error("REPORT_TIME_ZONE is {configured}, but table {table} has kept its days in {pinned} since its first start; one table's days cannot change zone (set REPORT_TIME_ZONE back to {pinned}, or deploy a new stack with a new table)")]
+    #[error("the settings say {configured}, but table {table} has kept its days with {pinned} since its first start; one table's days cannot change zone or churn_days (set them back, or deploy a new stack with a new table)")]
     ZoneChanged {
         table: String,
         configured: String,
@@ -109,6 +109,7 @@ pub async fn service_from_env(needs: Needs) -> Result<Aftercare, SetupError> {
     let config = sdk_config().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
     let zone = settings.policy.report_time_zone.name().to_string();
+    let churn_days = settings.policy.churn_days;
     // The settings, and where the link keys are, for the operator's
     // commands on this table (none of it is secret).
     let recorded: BTreeMap<&str, String> = AWS_VARIABLES
@@ -119,7 +120,7 @@ pub async fn service_from_env(needs: Needs) -> Result<Aftercare, SetupError> {
     let recorded = serde_json::to_string(&recorded).unwrap_or_default();
     // The two round trips of a start, at once.
     let (check, key) = tokio::join!(
-        store.record_start(&zone, &recorded, chrono::Utc::now()),
+        store.record_start(&zone, churn_days, &recorded, chrono::Utc::now()),
         link_key(&config, secret.as_deref()),
     );
     match check.map_err(|source| SetupError::Table {
@@ -130,7 +131,7 @@ pub async fn service_from_env(needs: Needs) -> Result<Aftercare, SetupError> {
         ZoneCheck::Differs { pinned } => {
             return Err(SetupError::ZoneChanged {
                 table,
-                configured: zone,
+                configured: format!("report time zone {zone}, churn_days {churn_days}"),
                 pinned,
             })
         }

@@ -12,6 +12,8 @@ use super::history::{History, SendOutcome};
 use super::keys::{AlertKey, CallId, SurveyKey};
 use super::kpi::{AgentMetric, Contributions, Metric};
 use super::policy::Policy;
+use super::recovery::add_recovery;
+use super::retention::add_retention;
 use super::surveys::{self, Answers, PlannedSurvey};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -458,6 +460,8 @@ fn contributions(
     if let Some(t) = history.facts.unsubscribed_at {
         c.add(day(t), Metric::Unsubscribes, 1);
     }
+    add_recovery(&mut c, history, answers, fold, policy);
+    add_retention(&mut c, history, policy);
     c
 }
 

@@ -559,3 +559,136 @@ fn an_answer_edited_two_hundred_times_keeps_three_and_derives_the_same() {
     assert!(kept.contains(&answers[100].natural_key()));
     assert!(!kept.insert(answers[100].clone()));
 }
+
+/// A ticket t-1 whose CSAT survey was sent, answered `score` at `at`.
+fn answered_ticket(score: i64, at: &str) -> History {
+    let mut h = history(vec![closed(
+        "t-1",
+        "2026-11-20T01:00:00Z",
+        "2026-11-19T23:00:00Z",
+        true,
+        1,
+    )]);
+    h.facts.surveys.insert(
+        "csat:t-1".parse().unwrap(),
+        SurveyDecision {
+            at: utc("2026-11-20T03:00:00Z"),
+            outcome: SendOutcome::Sent,
+        },
+    );
+    h.insert(answer(json!({"ticket_id": "t-1"}), score, at));
+    h
+}
+
+#[test]
+fn a_low_score_reached_within_the_priority_deadline_and_satisfied_is_recovered_on_its_answer_day() {
+    let s = seoul_policy();
+    // Low answer Sat 21st 10:00 Seoul; reached satisfied 23 hours later.
+    let mut h = answered_ticket(1, "2026-11-21T01:00:00Z");
+    h.insert(outcome(
+        "2026-11-22T00:00:00Z",
+        "reached",
+        Some("satisfied"),
+    ));
+    let c = derive(&h, &s).contributions;
+    let day = d("2026-11-21");
+    assert_eq!(c.get(day, M::LowScores), 1);
+    assert_eq!(c.get(day, M::ReachedInTime), 1);
+    assert_eq!(c.get(day, M::Recovered), 1);
+    assert_eq!(
+        c.get(d("2026-11-22"), M::LowScores),
+        0,
+        "by the answer's day"
+    );
+}
+
+#[test]
+fn a_low_score_reached_late_or_unsatisfied_is_not_recovered() {
+    let s = seoul_policy();
+    // Reached 24 hours and one second after the answer: not in time.
+    let mut late = answered_ticket(2, "2026-11-21T01:00:00Z");
+    late.insert(outcome(
+        "2026-11-22T01:00:01Z",
+        "reached",
+        Some("satisfied"),
+    ));
+    let c = derive(&late, &s).contributions;
+    assert_eq!(c.get(d("2026-11-21"), M::LowScores), 1);
+    assert_eq!(c.get(d("2026-11-21"), M::ReachedInTime), 0);
+    assert_eq!(c.get(d("2026-11-21"), M::Recovered), 0);
+    // Reached in time but unsatisfied: reached, not recovered; exactly at
+    // the deadline counts as in time.
+    let mut unhappy = answered_ticket(1, "2026-11-21T01:00:00Z");
+    unhappy.insert(outcome(
+        "2026-11-22T01:00:00Z",
+        "reached",
+        Some("unsatisfied"),
+    ));
+    let c = derive(&unhappy, &s).contributions;
+    assert_eq!(c.get(d("2026-11-21"), M::ReachedInTime), 1);
+    assert_eq!(c.get(d("2026-11-21"), M::Recovered), 0);
+    // A good score is no low score at all.
+    let happy = answered_ticket(5, "2026-11-21T01:00:00Z");
+    assert_eq!(
+        derive(&happy, &s)
+            .contributions
+            .get(d("2026-11-21"), M::LowScores),
+        0
+    );
+}
+
+#[test]
+fn customers_start_a_spell_on_their_first_order_churn_after_churn_days_and_come_back() {
+    let s = Policy {
+        churn_days: 10,
+        ..seoul_policy()
+    };
+    // Orders on Seoul days 1st, 11th (10 days on: still active), then 22nd
+    // (11 days after the 11th: churned on the 21st, won back on the 22nd).
+    let h = history(vec![
+        purchase("o-1", "2026-11-01T03:00:00Z", seoul()),
+        purchase("o-2", "2026-11-11T03:00:00Z", seoul()),
+        purchase("o-3", "2026-11-22T03:00:00Z", seoul()),
+    ]);
+    let c = derive(&h, &s).contributions;
+    assert_eq!(c.get(d("2026-11-01"), M::NewCustomers), 1);
+    assert_eq!(c.get(d("2026-11-11"), M::WonBack), 0);
+    assert_eq!(c.get(d("2026-11-11"), M::Churned), 0);
+    assert_eq!(c.get(d("2026-11-21"), M::Churned), 1);
+    assert_eq!(c.get(d("2026-11-22"), M::WonBack), 1);
+    // The last spell ends 10 days after the last order.
+    assert_eq!(c.get(d("2026-12-02"), M::Churned), 1);
+    // Active as a level: +1, −1, +1, −1.
+    let level: Vec<(NaiveDate, i64)> = c
+        .iter()
+        .filter(|(_, counter, _)| **counter == super::kpi::Counter::Total(M::ActiveDelta))
+        .map(|(day, _, v)| (day, v))
+        .collect();
+    assert_eq!(
+        level,
+        vec![
+            (d("2026-11-01"), 1),
+            (d("2026-11-21"), -1),
+            (d("2026-11-22"), 1),
+            (d("2026-12-02"), -1)
+        ]
+    );
+}
+
+#[test]
+fn an_order_arriving_late_moves_the_churn_day_and_only_the_difference_applies() {
+    let s = Policy {
+        churn_days: 10,
+        ..seoul_policy()
+    };
+    let first = history(vec![purchase("o-1", "2026-11-01T03:00:00Z", seoul())]);
+    let before = derive(&first, &s).contributions;
+    let both = history(vec![
+        purchase("o-1", "2026-11-01T03:00:00Z", seoul()),
+        purchase("o-2", "2026-11-05T03:00:00Z", seoul()),
+    ]);
+    let delta = derive(&both, &s).contributions.minus(&before);
+    assert_eq!(delta.get(d("2026-11-11"), M::Churned), -1);
+    assert_eq!(delta.get(d("2026-11-15"), M::Churned), 1);
+    assert_eq!(delta.get(d("2026-11-05"), M::NewCustomers), 0);
+}

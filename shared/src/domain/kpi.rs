@@ -77,12 +77,22 @@ metrics! {
     NpsDetractors => "nps_detractors",
     NpsAnsweredOfSent => "nps_answered_of_sent",
     Unsubscribes => "unsubscribes",
+    LowScores => "low_scores",
+    ReachedInTime => "reached_in_time",
+    Recovered => "recovered",
+    ActiveDelta => "active_delta",
+    NewCustomers => "new_customers",
+    WonBack => "won_back",
+    Churned => "churned",
 }
 
 impl Metric {
     /// Levels kept as day-over-day deltas (read as a running sum).
     pub fn is_delta(self) -> bool {
-        matches!(self, Metric::BacklogDelta | Metric::EscalationsOpenDelta)
+        matches!(
+            self,
+            Metric::BacklogDelta | Metric::EscalationsOpenDelta | Metric::ActiveDelta
+        )
     }
 }
 
@@ -113,6 +123,12 @@ pub enum AgentMetric {
     Due,
     /// Of those, reached at or before the deadline.
     OnTime,
+    /// Priority calls (for a low score) the agent reached, by the
+    /// outcome's day.
+    PriorityReached,
+    /// Of those, the low scores they recovered (SPEC 7 `recovery`:
+    /// reached within the priority deadline, and satisfied).
+    Recovered,
 }
 
 impl AgentMetric {
@@ -122,6 +138,8 @@ impl AgentMetric {
         AgentMetric::Satisfied,
         AgentMetric::Due,
         AgentMetric::OnTime,
+        AgentMetric::PriorityReached,
+        AgentMetric::Recovered,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -130,6 +148,8 @@ impl AgentMetric {
             AgentMetric::Satisfied => "satisfied",
             AgentMetric::Due => "due",
             AgentMetric::OnTime => "on_time",
+            AgentMetric::PriorityReached => "priority_reached",
+            AgentMetric::Recovered => "recovered",
         }
     }
     fn from_name(name: &str) -> Option<AgentMetric> {

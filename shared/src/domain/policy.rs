@@ -17,6 +17,9 @@ pub struct Policy {
     /// Personal data (names, addresses, numbers, comments, notes) older
     /// than this is removed by due work; the KPIs stay as they were.
     pub retention: Duration,
+    /// A customer is active on a day with an order on one of the
+    /// `churn_days` days ending with it (SPEC 7, `customers`).
+    pub churn_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +109,7 @@ impl Default for Policy {
                 outcome_grace: Duration::hours(24),
             },
             retention: Duration::days(730),
+            churn_days: 90,
         }
     }
 }

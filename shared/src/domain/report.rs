@@ -16,6 +16,35 @@ pub struct DailyReport {
     pub csat: Csat,
     pub nps: Nps,
     pub unsubscribes: i64,
+    pub recovery: Recovery,
+    pub customers: Customers,
+}
+
+/// Closing the loop: a cohort by the day the score became low.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recovery {
+    pub low_scores: i64,
+    pub reached_in_time: i64,
+    pub recovered: i64,
+    pub recovery_rate: Option<f64>,
+}
+
+/// Retention: `active` is a level; the others are the day's moves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Customers {
+    pub active: i64,
+    pub new: i64,
+    pub won_back: i64,
+    pub churned: i64,
+    pub churn_rate: Option<f64>,
+}
+
+impl Customers {
+    /// Active customers at the end of the day before:
+    /// active(D − 1) = active(D) − new − won_back + churned.
+    pub fn active_day_before(&self) -> i64 {
+        self.active - self.new - self.won_back + self.churned
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -176,6 +205,23 @@ impl DailyReport {
                 response_rate: ratio(c.get(M::NpsAnsweredOfSent), c.get(M::NpsSent)),
             },
             unsubscribes: c.get(M::Unsubscribes),
+            recovery: Recovery {
+                low_scores: c.get(M::LowScores),
+                reached_in_time: c.get(M::ReachedInTime),
+                recovered: c.get(M::Recovered),
+                recovery_rate: ratio(c.get(M::Recovered), c.get(M::LowScores)),
+            },
+            customers: {
+                let mut customers = Customers {
+                    active: c.get(M::ActiveDelta),
+                    new: c.get(M::NewCustomers),
+                    won_back: c.get(M::WonBack),
+                    churned: c.get(M::Churned),
+                    churn_rate: None,
+                };
+                customers.churn_rate = ratio(customers.churned, customers.active_day_before());
+                customers
+            },
         }
     }
 
@@ -282,6 +328,27 @@ impl DailyReport {
             .map(|m| format!("±{m:.1}"))
             .unwrap_or_else(|| "n/a".into());
         let _ = writeln!(s, "  score {} ({})", num(n.score), moe);
+        let _ = writeln!(s, "\nRecovery (low scores given this day)");
+        let r = &self.recovery;
+        let _ = writeln!(
+            s,
+            "  low scores {}, reached in time {}, recovered {} (recovery rate {})",
+            r.low_scores,
+            r.reached_in_time,
+            r.recovered,
+            pct(r.recovery_rate)
+        );
+        let _ = writeln!(s, "\nCustomers");
+        let cu = &self.customers;
+        let _ = writeln!(
+            s,
+            "  active {}, new {}, won back {}, churned {} (churn rate {})",
+            cu.active,
+            cu.new,
+            cu.won_back,
+            cu.churned,
+            pct(cu.churn_rate)
+        );
         let _ = writeln!(s, "\nUnsubscribes {}", self.unsubscribes);
         s
     }

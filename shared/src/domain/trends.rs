@@ -14,9 +14,17 @@
 //!
 //! The 7-day figure pools the seven days before yesterday: rates and scores
 //! over all their answers (or calls, tickets), counts as a mean per day.
+//!
+//! Recovery is a cohort whose days stay open for the priority deadline
+//! after them, so its headline is the rate pooled over the last 7 days
+//! whose windows have closed, against the same 7 days one day earlier and
+//! the 7 before them, worded against Newcombe's interval like CSAT.
 
 use super::report::DailyReport;
-use super::stats::{newcombe_difference, nps_comparison_margin, nps_difference_margin};
+use super::stats::{
+    newcombe_difference, nps_comparison_margin, nps_difference_margin, wilson_interval,
+};
+use chrono::{Duration, NaiveDate};
 
 /// The headline figures, in the email's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +41,11 @@ pub enum Kpi {
     Backlog,
     SurveyResponses,
     Unsubscribes,
+    Recovery,
+    ActiveCustomers,
+    NewCustomers,
+    WonBack,
+    Churned,
 }
 
 impl Kpi {
@@ -40,6 +53,7 @@ impl Kpi {
         Kpi::Csat,
         Kpi::Nps,
         Kpi::OnTime,
+        Kpi::Recovery,
         Kpi::Reached,
         Kpi::EscalationsOpen,
         Kpi::AtRisk,
@@ -48,6 +62,10 @@ impl Kpi {
         Kpi::ResolutionRate,
         Kpi::Backlog,
         Kpi::SurveyResponses,
+        Kpi::ActiveCustomers,
+        Kpi::NewCustomers,
+        Kpi::WonBack,
+        Kpi::Churned,
         Kpi::Unsubscribes,
     ];
 
@@ -55,7 +73,7 @@ impl Kpi {
     pub fn in_points(self) -> bool {
         matches!(
             self,
-            Kpi::Csat | Kpi::Nps | Kpi::OnTime | Kpi::ResolutionRate
+            Kpi::Csat | Kpi::Nps | Kpi::OnTime | Kpi::ResolutionRate | Kpi::Recovery
         )
     }
 
@@ -63,7 +81,7 @@ impl Kpi {
     pub fn higher_is_better(self) -> bool {
         !matches!(
             self,
-            Kpi::EscalationsOpen | Kpi::AtRisk | Kpi::Backlog | Kpi::Unsubscribes
+            Kpi::EscalationsOpen | Kpi::AtRisk | Kpi::Backlog | Kpi::Unsubscribes | Kpi::Churned
         )
     }
 }
@@ -125,6 +143,12 @@ struct Pool {
     backlog: i64,
     responses: i64,
     unsubscribes: i64,
+    low_scores: i64,
+    recovered: i64,
+    active: i64,
+    new: i64,
+    won_back: i64,
+    churned: i64,
 }
 
 impl Pool {
@@ -148,6 +172,12 @@ impl Pool {
             p.backlog += r.tickets.backlog;
             p.responses += r.csat.responses + r.nps.responses;
             p.unsubscribes += r.unsubscribes;
+            p.low_scores += r.recovery.low_scores;
+            p.recovered += r.recovery.recovered;
+            p.active += r.customers.active;
+            p.new += r.customers.new;
+            p.won_back += r.customers.won_back;
+            p.churned += r.customers.churned;
         }
         p
     }
@@ -185,6 +215,11 @@ impl Pool {
             Kpi::Backlog => self.mean(self.backlog),
             Kpi::SurveyResponses => self.mean(self.responses),
             Kpi::Unsubscribes => self.mean(self.unsubscribes),
+            Kpi::Recovery => Pool::share(self.recovered, self.low_scores),
+            Kpi::ActiveCustomers => self.mean(self.active),
+            Kpi::NewCustomers => self.mean(self.new),
+            Kpi::WonBack => self.mean(self.won_back),
+            Kpi::Churned => self.mean(self.churned),
         }
     }
 }
@@ -222,12 +257,16 @@ fn against_margin(by: f64, margin: f64) -> Change {
 }
 
 fn csat_change(now: &Pool, base: &Pool) -> Change {
-    match newcombe_difference(
-        u(now.csat_satisfied),
-        u(now.csat_n),
-        u(base.csat_satisfied),
-        u(base.csat_n),
-    ) {
+    share_change(
+        (now.csat_satisfied, now.csat_n),
+        (base.csat_satisfied, base.csat_n),
+    )
+}
+
+/// Two shares (successes, trials) compared: clear iff Newcombe's interval
+/// of the difference excludes zero.
+fn share_change(now: (i64, i64), base: (i64, i64)) -> Change {
+    match newcombe_difference(u(now.0), u(now.1), u(base.0), u(base.1)) {
         // The margin on the side the change went: clear iff the interval
         // of the difference excludes zero.
         Some((d, low, high)) => {
@@ -253,39 +292,87 @@ fn compare(kpi: Kpi, now: &Pool, base: &Pool) -> Comparison {
         change: match kpi {
             Kpi::Csat => csat_change(now, base),
             Kpi::Nps => nps_change(now, base),
+            Kpi::Recovery => share_change(
+                (now.recovered, now.low_scores),
+                (base.recovered, base.low_scores),
+            ),
             _ => plain_change(now.value(kpi), base.value(kpi)),
         },
     }
 }
 
+/// Days a recovery figure pools.
+pub const RECOVERY_POOL_DAYS: i64 = 7;
+
+/// The recovery cohort days pooled for a headline whose last closed day
+/// is `through`: the seven days ending with it.
+pub fn recovery_days(through: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (through - Duration::days(RECOVERY_POOL_DAYS - 1), through)
+}
+
 /// The headline lines for the last day of `days` (oldest first): against
 /// the day before it and the seven days before it. Fewer days compare
-/// against what there is.
-pub fn kpi_lines(days: &[DailyReport]) -> Vec<KpiLine> {
+/// against what there is. Recovery pools the seven cohort days ending
+/// with `recovery_through` (the last whose windows have closed).
+pub fn kpi_lines(days: &[DailyReport], recovery_through: NaiveDate) -> Vec<KpiLine> {
     let Some((last, earlier)) = days.split_last() else {
         return Vec::new();
     };
     let now = Pool::of(std::slice::from_ref(last));
     let day_before = Pool::of(&earlier[earlier.len().saturating_sub(1)..]);
     let week = Pool::of(&earlier[earlier.len().saturating_sub(7)..]);
+    let pooled = |through: NaiveDate| {
+        let (from, to) = recovery_days(through);
+        let in_range: Vec<DailyReport> = days
+            .iter()
+            .filter(|r| r.date >= from && r.date <= to)
+            .cloned()
+            .collect();
+        Pool::of(&in_range)
+    };
+    let recovery_now = pooled(recovery_through);
+    let recovery_line = KpiLine {
+        kpi: Kpi::Recovery,
+        value: recovery_now.value(Kpi::Recovery),
+        out_of: Some(recovery_now.low_scores),
+        ci95: wilson_interval(u(recovery_now.recovered), u(recovery_now.low_scores))
+            .map(|(lo, hi)| [lo * 100.0, hi * 100.0]),
+        margin: None,
+        vs_day_before: compare(
+            Kpi::Recovery,
+            &recovery_now,
+            &pooled(recovery_through - Duration::days(1)),
+        ),
+        vs_week: compare(
+            Kpi::Recovery,
+            &recovery_now,
+            &pooled(recovery_through - Duration::days(RECOVERY_POOL_DAYS)),
+        ),
+    };
     Kpi::ALL
         .iter()
-        .map(|&kpi| KpiLine {
-            kpi,
-            value: now.value(kpi),
-            out_of: match kpi {
-                Kpi::Csat => Some(now.csat_n),
-                Kpi::Nps => Some(now.nps_n),
-                Kpi::OnTime => Some(now.due),
-                Kpi::ResolutionRate => Some(now.closed),
-                _ => None,
-            },
-            ci95: (kpi == Kpi::Csat).then_some(last.csat.ci95).flatten(),
-            margin: (kpi == Kpi::Nps)
-                .then_some(last.nps.margin_of_error)
-                .flatten(),
-            vs_day_before: compare(kpi, &now, &day_before),
-            vs_week: compare(kpi, &now, &week),
+        .map(|&kpi| {
+            if kpi == Kpi::Recovery {
+                recovery_line.clone()
+            } else {
+                KpiLine {
+                    kpi,
+                    value: now.value(kpi),
+                    out_of: match kpi {
+                        Kpi::Csat => Some(now.csat_n),
+                        Kpi::Nps => Some(now.nps_n),
+                        Kpi::OnTime => Some(now.due),
+                        Kpi::ResolutionRate => Some(now.closed),
+                        _ => None,
+                    },
+                    ci95: (kpi == Kpi::Csat).then_some(last.csat.ci95).flatten(),
+                    margin: (kpi == Kpi::Nps)
+                        .then_some(last.nps.margin_of_error)
+                        .flatten(),
+                    vs_day_before: compare(kpi, &now, &day_before),
+                    vs_week: compare(kpi, &now, &week),
+                }
+            }
         })
         .collect()
 }
@@ -305,7 +392,11 @@ mod tests {
     }
 
     fn line(days: &[DailyReport], kpi: Kpi) -> KpiLine {
-        kpi_lines(days).into_iter().find(|l| l.kpi == kpi).unwrap()
+        let through = days.last().map(|d| d.date).unwrap();
+        kpi_lines(days, through)
+            .into_iter()
+            .find(|l| l.kpi == kpi)
+            .unwrap()
     }
 
     #[test]

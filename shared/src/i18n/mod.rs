@@ -165,6 +165,18 @@ pub struct ReportTexts {
     pub no_figures: String,
     pub range_heading: String,
     pub date: String,
+    pub recovery: String,
+    pub active_customers: String,
+    pub new_customers: String,
+    pub won_back: String,
+    pub churned: String,
+    pub low_scores: String,
+    pub low_scores_one: String,
+    /// The cohort days a recovery figure pools.
+    pub cohort: String,
+    pub recovered_col: String,
+    pub recovery_col: String,
+    pub churn_col: String,
 }
 
 /// The customer pages (survey, thanks, unsubscribe, refusals).

@@ -14,7 +14,7 @@ use crate::domain::ids::AgentId;
 use crate::domain::keys::{stable_hash, CallId, SurveyKey};
 use crate::domain::kpi::{AgentMetric, DayCounters};
 use crate::domain::report::DailyReport;
-use crate::domain::trends::{kpi_lines, KpiLine};
+use crate::domain::trends::{kpi_lines, recovery_days, KpiLine, RECOVERY_POOL_DAYS};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -76,6 +76,10 @@ pub struct AgentRow {
     pub satisfied: i64,
     pub due: i64,
     pub on_time: i64,
+    /// Priority calls (for a low score) reached, and of those the ones
+    /// that recovered it (SPEC 7 `recovery`).
+    pub priority_reached: i64,
+    pub recovered: i64,
 }
 
 impl AgentRow {
@@ -93,6 +97,8 @@ pub struct ManagerBrief {
     /// The trend's days, oldest first, ending with `day`.
     pub days: Vec<DailyReport>,
     pub kpis: Vec<KpiLine>,
+    /// The cohort days the recovery figure pools (first, last).
+    pub recovery_days: (NaiveDate, NaiveDate),
     pub agents: Vec<AgentRow>,
     pub escalations: Capped<EscalationItem>,
     pub at_risk: Capped<AtRiskItem>,
@@ -109,14 +115,23 @@ impl ManagerBrief {
 }
 
 /// What the morning email remembers of the days it showed: a fingerprint
-/// of each day's counts (the cohort response counts left out: late answers
-/// raise them by design), so the next email can say which days changed.
+/// of each day's counts (the cohorts' late-rising counts and the active
+/// level left out), so the next email can say which days changed.
 pub fn day_fingerprints(days: &[DailyReport]) -> BTreeMap<NaiveDate, u64> {
     days.iter()
         .map(|r| {
             let mut r = r.clone();
             r.csat.response_rate = None;
             r.nps.response_rate = None;
+            // Recovery is a cohort too: reaches within the window raise it.
+            r.recovery.reached_in_time = 0;
+            r.recovery.recovered = 0;
+            r.recovery.recovery_rate = None;
+            // Active customers are a level every later day carries: a late
+            // first order is the revision of its own day (`new`), not of
+            // each day after it.
+            r.customers.active = 0;
+            r.customers.churn_rate = None;
             let text = serde_json::to_string(&r).unwrap_or_default();
             (r.date, stable_hash(&text))
         })
@@ -135,6 +150,22 @@ pub fn revised_days(
         .filter(|(d, f)| shown.get(*d).is_some_and(|s| s != *f))
         .map(|(d, _)| *d)
         .collect()
+}
+
+/// The last cohort day whose recovery windows have all closed by `now`
+/// (its end plus the priority deadline), and never after `day`.
+pub fn recovery_closed_through(
+    day: NaiveDate,
+    tz: Tz,
+    now: DateTime<Utc>,
+    priority_deadline: Duration,
+) -> NaiveDate {
+    let cutoff = now
+        .checked_sub_signed(priority_deadline)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    // A day D is closed when the start of D + 1 is at or before the cutoff.
+    let closed = local_day(tz, cutoff).pred_opt().unwrap_or(NaiveDate::MIN);
+    closed.min(day)
 }
 
 impl Aftercare {
@@ -167,12 +198,22 @@ impl Aftercare {
         shown: &BTreeMap<NaiveDate, u64>,
     ) -> Result<ManagerBrief, ServiceError> {
         let tz = self.settings.policy.report_time_zone;
-        let from = day - Duration::days(TREND_DAYS - 1);
+        let recovery_through = recovery_closed_through(
+            day,
+            tz,
+            now,
+            self.settings.policy.callbacks.priority_deadline,
+        );
+        // The recovery figure compares 7 closed cohort days with the 7
+        // before them: read back far enough for both.
+        let from = (day - Duration::days(TREND_DAYS - 1))
+            .min(recovery_through - Duration::days(2 * RECOVERY_POOL_DAYS - 1));
         // One range read: the trend's reports, and the day's own counters
         // (with the agents') as its last.
         let range = self.store.days(from, day).await?;
-        let days = self.reports_of(from, &range);
+        let all_days = self.reports_of(from, &range);
         let counters = range.last().cloned().unwrap_or_default();
+        let days = all_days[all_days.len().saturating_sub(TREND_DAYS as usize)..].to_vec();
         let roster = self.agents().await?;
         let names: BTreeMap<&AgentId, &str> =
             roster.iter().map(|a| (&a.id, a.name.as_str())).collect();
@@ -201,6 +242,8 @@ impl Aftercare {
                 satisfied: get(AgentMetric::Satisfied),
                 due: get(AgentMetric::Due),
                 on_time: get(AgentMetric::OnTime),
+                priority_reached: get(AgentMetric::PriorityReached),
+                recovered: get(AgentMetric::Recovered),
             };
             // The unassigned row only when there is something in it.
             let empty = row.calls == 0 && row.due == 0;
@@ -212,7 +255,8 @@ impl Aftercare {
         Ok(ManagerBrief {
             day,
             time_zone: tz,
-            kpis: kpi_lines(&days[days.len().saturating_sub(9)..]),
+            kpis: kpi_lines(&all_days, recovery_through),
+            recovery_days: recovery_days(recovery_through),
             revised: revised_days(shown, &fingerprints, day),
             days,
             agents,
@@ -352,23 +396,6 @@ impl Aftercare {
             total: entries.len(),
         })
     }
-}
-
-/// The trend picture's points from the days' reports.
-pub fn trend_points(days: &[DailyReport]) -> Vec<crate::mail::chart::TrendDay> {
-    days.iter()
-        .map(|r| crate::mail::chart::TrendDay {
-            csat: match (r.csat.score, r.csat.ci95) {
-                (Some(s), Some([lo, hi])) => Some((s, lo, hi)),
-                _ => None,
-            },
-            nps: match (r.nps.score, r.nps.margin_of_error) {
-                (Some(s), Some(m)) => Some((s, (s - m).max(-100.0), (s + m).min(100.0))),
-                _ => None,
-            },
-            on_time: r.callbacks.on_time_rate.map(|v| v * 100.0),
-        })
-        .collect()
 }
 
 #[cfg(test)]

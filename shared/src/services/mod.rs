@@ -32,8 +32,8 @@ mod scheduled;
 mod tally;
 
 pub use brief::{
-    day_fingerprints, revised_days, trend_points, AgentRow, AtRiskItem, Capped, DetractorItem,
-    EscalationItem, ManagerBrief, TREND_DAYS,
+    day_fingerprints, revised_days, AgentRow, AtRiskItem, Capped, DetractorItem, EscalationItem,
+    ManagerBrief, TREND_DAYS,
 };
 pub use calls::{
     AttemptStatus, CallStatus, OutcomeForm, OutcomePage, OutcomeReceipt, ScheduledCall,

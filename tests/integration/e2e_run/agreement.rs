@@ -1,7 +1,7 @@
 //! The run on the generated data set agrees with the oracle, and the data
 //! set exercises every case it is meant to.
 
-use super::{clean_run, customers, disagreements, fail_with, seed, Setup};
+use super::{assert_active_identity, clean_run, customers, disagreements, fail_with, seed, Setup};
 
 #[test]
 fn run_agrees_with_an_independent_recomputation() {
@@ -9,16 +9,24 @@ fn run_agrees_with_an_independent_recomputation() {
     let clean = clean_run(&setup, seed(), customers());
     let e = &clean.expected;
     eprintln!("cases: {:#?}", e.cases);
-    let problems = disagreements(&clean);
-    fail_with("aftercare run disagrees with the oracle", &problems);
-
-    // The data set exercises what it is meant to.
     let total = |section: &str, field: &str| {
         e.days
             .values()
             .map(|v| v[section][field].as_u64().unwrap())
             .sum::<u64>()
     };
+    let problems = disagreements(&clean);
+    fail_with("aftercare run disagrees with the oracle", &problems);
+    let printed: Vec<serde_json::Value> = clean
+        .reports
+        .values()
+        .map(|text| serde_json::from_str(text).unwrap())
+        .collect();
+    assert_active_identity(&printed);
+    // Some low scores were reached in time and still not recovered.
+    let recovery = |f: &str| total("recovery", f);
+    assert!(recovery("reached_in_time") > recovery("recovered"));
+
     for (section, field) in [
         ("purchases", "repeat_customers"),
         ("tickets", "reopened"),
@@ -31,6 +39,12 @@ fn run_agrees_with_an_independent_recomputation() {
         ("csat", "throttled"),
         ("nps", "responses"),
         ("nps", "throttled"),
+        ("recovery", "low_scores"),
+        ("recovery", "reached_in_time"),
+        ("recovery", "recovered"),
+        ("customers", "new"),
+        ("customers", "won_back"),
+        ("customers", "churned"),
     ] {
         assert!(
             total(section, field) > 0,

@@ -7,7 +7,8 @@
 //! `AFTERCARE_E2E_SEED` and `AFTERCARE_E2E_CUSTOMERS` change the data set.
 //!
 //! Settings: no agents (every call unassigned and at risk), report days in
-//! Asia/Seoul, defaults otherwise.
+//! Asia/Seoul, a short `churn_days` ([`oracle::CHURN_DAYS`]), defaults
+//! otherwise.
 
 mod agreement;
 mod boundaries;
@@ -55,7 +56,10 @@ impl Setup {
         // `agents` before any table: a top-level key.
         std::fs::write(
             &config,
-            "agents = []\n\n[business]\nreport_time_zone = \"Asia/Seoul\"\n",
+            format!(
+                "agents = []\n\n[business]\nreport_time_zone = \"Asia/Seoul\"\nchurn_days = {}\n",
+                oracle::CHURN_DAYS
+            ),
         )
         .unwrap();
         Setup { tmp, config }
@@ -304,4 +308,29 @@ fn disagreements(clean: &Clean) -> Vec<String> {
         oracle::differences(&d.to_string(), want, &actual, &mut problems);
     }
     problems
+}
+
+/// active(D) = active(D − 1) + new + won_back − churned, day after day
+/// (SPEC 7), and the days see customers churn and come back.
+fn assert_active_identity(days: &[Value]) {
+    let n = |v: &Value, f: &str| {
+        v["customers"][f]
+            .as_i64()
+            .unwrap_or_else(|| panic!("customers.{f} in {v}"))
+    };
+    for pair in days.windows(2) {
+        let (before, day) = (&pair[0], &pair[1]);
+        assert_eq!(
+            n(day, "active"),
+            n(before, "active") + n(day, "new") + n(day, "won_back") - n(day, "churned"),
+            "the active identity on {}",
+            day["date"]
+        );
+    }
+    for f in ["new", "won_back", "churned"] {
+        assert!(
+            days.iter().map(|d| n(d, f)).sum::<i64>() > 0,
+            "no customers.{f} in these days"
+        );
+    }
 }

@@ -11,7 +11,7 @@
 //! the test command, which runs the three DynamoDB runs at once; the
 //! capacity measurements in docs/capacity.md use more).
 
-use super::{s, seed};
+use super::{assert_active_identity, s, seed};
 use crate::dataset;
 use crate::helpers::{aftercare_bin, dynamo_table, local_aws_env, stdout_of};
 use aftercare_shared::adapters::sqlite::SqliteStore;
@@ -37,6 +37,7 @@ fn customers() -> usize {
 const SETTINGS: &str = r#"
 [business]
 report_time_zone = "Asia/Seoul"
+churn_days = 7
 
 [[agents]]
 id = "a-1"
@@ -191,6 +192,9 @@ async fn one_worker_on_sqlite_and_sixteen_on_dynamodb_end_the_same() {
         "the SQLite run sent a message twice"
     );
     let base_days: Vec<Value> = days.iter().map(|d| report("--data", s(&base), d)).collect();
+    // Every field of every day is compared below, so the identity holds on
+    // DynamoDB when it holds here.
+    assert_active_identity(&base_days);
     let sqlite = SqliteStore::open(&base.join("aftercare.sqlite")).unwrap();
     let base_calls = calls(&sqlite, &customers, &settings).await;
     assert!(

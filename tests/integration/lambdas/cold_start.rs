@@ -97,7 +97,7 @@ async fn a_secret_that_cannot_be_read_fails_the_cold_start_never_a_request() {
 }
 
 #[tokio::test]
-async fn a_deployment_cannot_change_the_report_time_zone_of_its_table() {
+async fn a_deployment_cannot_change_the_report_time_zone_or_churn_days_of_its_table() {
     let stack = Stack::new(8).await;
     let first = stack.start("aftercare-due-work").await;
     drop(first);
@@ -110,6 +110,18 @@ async fn a_deployment_cannot_change_the_report_time_zone_of_its_table() {
     assert_eq!(kind, "Rejected");
     assert!(
         message.contains("Asia/Seoul") && message.contains("UTC") && message.contains(&stack.table),
+        "{message}"
+    );
+    // Nor the churn_days its active customers are counted with.
+    let (kind, message) = failed_start(
+        &stack,
+        "aftercare-ingest",
+        &[("AFTERCARE_SETTINGS", Some("[business]\nchurn_days = 30\n"))],
+    )
+    .await;
+    assert_eq!(kind, "Rejected");
+    assert!(
+        message.contains("churn_days 30") && message.contains("churn_days 90"),
         "{message}"
     );
     // The same zone starts as before.

@@ -21,6 +21,7 @@ pub struct Call {
 }
 
 pub struct Attempt {
+    pub customer: String,
     pub at: DateTime<Utc>,
     pub outcome: String,
     pub satisfaction: Option<String>,
@@ -65,7 +66,7 @@ pub fn timeline(
     let mut fates: Vec<(DateTime<Utc>, ReasonFate)> = Vec::new();
     let mut calls: Vec<Call> = Vec::new();
     let mut attempts: Vec<Attempt> = Vec::new();
-    for items in timeline.values_mut() {
+    for (customer, items) in timeline.iter_mut() {
         items.sort();
         let mut open: Option<usize> = None;
         for (at, what, _, i) in items.iter() {
@@ -118,6 +119,7 @@ pub fn timeline(
                     case("outcome after the deadline");
                 }
                 attempts.push(Attempt {
+                    customer: customer.clone(),
                     at: *at,
                     outcome: outcome.clone(),
                     satisfaction: satisfaction.clone(),

@@ -3,7 +3,8 @@
 
 use super::calls::{Attempt, Call, Calls, ReasonFate};
 use super::input::{Close, Ev, Facts, Order, SurveyKind, Ticket};
-use super::surveys::Survey;
+use super::surveys::{is_low, Survey};
+use super::Rules;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Value};
@@ -12,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Every day from the first event's day (or the first close's `opened_at`)
 /// to `until`'s day, in the report time zone.
 pub fn days(
+    r: &Rules,
     report_tz: Tz,
     until: DateTime<Utc>,
     unique: &[Ev],
@@ -45,7 +47,7 @@ pub fn days(
         days.insert(
             d,
             report_day(
-                d, report_tz, orders, tickets, surveys, fates, calls, attempts, &day,
+                r, d, report_tz, orders, tickets, surveys, fates, calls, attempts, &day,
             ),
         );
         d = d.succ_opt().unwrap();
@@ -89,6 +91,7 @@ fn wilson(s: usize, n: usize) -> Value {
 
 #[allow(clippy::too_many_arguments)]
 fn report_day(
+    r: &Rules,
     d: NaiveDate,
     report_tz: Tz,
     orders: &[Order],
@@ -209,6 +212,68 @@ fn report_day(
         )
     };
 
+    // recovery: the low scores given on d, each judged by the customer's
+    // first reached outcome within the priority deadline after it.
+    let mut low_scores = 0;
+    let mut reached_in_time = 0;
+    let mut recovered = 0;
+    for s in surveys {
+        let Some(&(low_at, _)) = s.answers.iter().find(|(_, v)| is_low(s.kind, *v)) else {
+            continue;
+        };
+        if day(low_at) != d {
+            continue;
+        }
+        low_scores += 1;
+        let first_reach = attempts
+            .iter()
+            .filter(|a| a.customer == s.customer.id && a.outcome == "reached")
+            .filter(|a| a.at >= low_at && a.at <= low_at + r.priority_deadline)
+            .min_by_key(|a| a.at);
+        if let Some(a) = first_reach {
+            reached_in_time += 1;
+            if a.satisfaction.as_deref() == Some("satisfied") {
+                recovered += 1;
+            }
+        }
+    }
+
+    // customers: from each customer's order days.
+    let mut order_days: BTreeMap<&str, BTreeSet<NaiveDate>> = BTreeMap::new();
+    for o in orders {
+        order_days
+            .entry(o.customer.as_str())
+            .or_default()
+            .insert(day(o.at));
+    }
+    let active_on = |on: NaiveDate, days: &BTreeSet<NaiveDate>| {
+        days.iter()
+            .any(|x| *x <= on && (on - *x).num_days() < r.churn_days)
+    };
+    let yesterday = d.pred_opt().unwrap();
+    let active = order_days.values().filter(|o| active_on(d, o)).count();
+    let active_before = order_days
+        .values()
+        .filter(|o| active_on(yesterday, o))
+        .count();
+    let new = order_days
+        .values()
+        .filter(|o| o.first() == Some(&d))
+        .count();
+    let won_back = order_days
+        .values()
+        .filter(|o| o.contains(&d))
+        .filter(|o| {
+            o.range(..d)
+                .next_back()
+                .is_some_and(|p| (d - *p).num_days() > r.churn_days)
+        })
+        .count();
+    let churned = order_days
+        .values()
+        .filter(|o| active_on(yesterday, o) && !active_on(d, o))
+        .count();
+
     json!({
         "date": d.to_string(),
         "time_zone": report_tz.name(),
@@ -270,5 +335,18 @@ fn report_day(
             "response_rate": ratio(nps_answered, nps_sent.len()),
         },
         "unsubscribes": 0,
+        "recovery": {
+            "low_scores": low_scores,
+            "reached_in_time": reached_in_time,
+            "recovered": recovered,
+            "recovery_rate": ratio(recovered, low_scores),
+        },
+        "customers": {
+            "active": active,
+            "new": new,
+            "won_back": won_back,
+            "churned": churned,
+            "churn_rate": ratio(churned, active_before),
+        },
     })
 }

@@ -22,7 +22,10 @@
 //!   one is the oracle's own reading: neither the spec nor the project's
 //!   readings decide it;
 //! - durations (first response, resolution) keep fractions of a second
-//!   ("JSON carries full precision").
+//!   ("JSON carries full precision");
+//! - recovery: a survey's low score is its first valid answer that is low;
+//!   the customer's reached outcomes are the accepted ones (attempts of a
+//!   call), and the first in [answer, answer + 24 h] decides.
 
 mod calls;
 mod compare;
@@ -51,7 +54,12 @@ struct Rules {
     deadline: Duration,
     priority_deadline: Duration,
     max_attempts: u32,
+    churn_days: i64,
 }
+
+/// The `churn_days` the end-to-end runs' settings give (short, so that
+/// three weeks of data see customers churn and come back).
+pub const CHURN_DAYS: i64 = 7;
 
 fn rules() -> Rules {
     Rules {
@@ -73,6 +81,7 @@ fn rules() -> Rules {
         deadline: Duration::hours(72),
         priority_deadline: Duration::hours(24),
         max_attempts: 3,
+        churn_days: CHURN_DAYS,
     }
 }
 
@@ -132,7 +141,7 @@ pub fn recompute(envelopes: &[Value], report_tz: Tz, until: DateTime<Utc>) -> Ex
     }
 
     // 7. The days.
-    let days = days::days(report_tz, until, &unique, &facts, &surveys, &calls);
+    let days = days::days(&r, report_tz, until, &unique, &facts, &surveys, &calls);
     let rejected = rejected_ids.len();
     Expected {
         days,

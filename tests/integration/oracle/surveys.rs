@@ -49,7 +49,7 @@ impl Survey {
     }
 }
 
-fn is_low(kind: SurveyKind, score: i64) -> bool {
+pub fn is_low(kind: SurveyKind, score: i64) -> bool {
     match kind {
         SurveyKind::Csat => score <= 2,
         SurveyKind::Nps => score <= 6,

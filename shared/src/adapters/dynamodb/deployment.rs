@@ -1,23 +1,26 @@
 //! What a deployment records in its table when a function starts: the
-//! report time zone, pinned by the first start (the table's counters are
-//! kept by its days, so a later start with another zone is refused rather
-//! than mixing days), and the settings it starts with, which the
+//! report time zone and `churn_days`, pinned by the first start (the
+//! table's counters are kept by its days and its active customers by
+//! `churn_days`, so a later start with others is refused rather than
+//! mixing them), and the settings it starts with, which the
 //! operator's commands (`aftercare report --table`, ...) read back so that
 //! a terminal sees the deployment as its functions do.
 
-use super::items::{get_s, key, s};
+use super::items::{get_n, get_s, key, n, s};
 use super::{keys, sdk, DynamoStore};
 use crate::adapters::time_text;
 use crate::ports::StoreError;
 use aws_sdk_dynamodb::error::SdkError;
 use chrono::{DateTime, Utc};
 
-/// How a start's report time zone compares with the table's.
+/// How a start's report time zone and `churn_days` compare with the
+/// table's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ZoneCheck {
-    /// The same (or this start pinned it).
+    /// The same (or this start pinned them).
     Agrees,
-    /// The table's days are in another zone since its first start.
+    /// The table's days (or active customers) are kept otherwise since its
+    /// first start: `pinned` says how ("Asia/Seoul, churn_days 90").
     Differs { pinned: String },
 }
 
@@ -28,6 +31,7 @@ impl DynamoStore {
     pub async fn record_start(
         &self,
         zone: &str,
+        churn_days: u32,
         settings: &str,
         at: DateTime<Utc>,
     ) -> Result<ZoneCheck, StoreError> {
@@ -37,12 +41,15 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(keys::deployment())))
             .update_expression(
-                "SET settings = :s, started_at = :t, report_time_zone = if_not_exists(report_time_zone, :z)",
+                "SET settings = :s, started_at = :t, report_time_zone = if_not_exists(report_time_zone, :z), churn_days = if_not_exists(churn_days, :c)",
             )
-            .condition_expression("attribute_not_exists(report_time_zone) OR report_time_zone = :z")
+            .condition_expression(
+                "(attribute_not_exists(report_time_zone) OR report_time_zone = :z) AND (attribute_not_exists(churn_days) OR churn_days = :c)",
+            )
             .expression_attribute_values(":s", s(settings))
             .expression_attribute_values(":t", s(time_text(at)))
             .expression_attribute_values(":z", s(zone))
+            .expression_attribute_values(":c", n(churn_days.into()))
             .send()
             .await;
         match result {
@@ -50,7 +57,11 @@ impl DynamoStore {
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
                 let item = self.get(keys::deployment()).await?.unwrap_or_default();
                 Ok(ZoneCheck::Differs {
-                    pinned: get_s(&item, "report_time_zone")?.to_string(),
+                    pinned: format!(
+                        "report time zone {}, churn_days {}",
+                        get_s(&item, "report_time_zone")?,
+                        get_n(&item, "churn_days")
+                    ),
                 })
             }
             Err(e) => Err(sdk(e)),

@@ -1,6 +1,7 @@
 //! The 28-day trend picture of the manager email and the report page:
-//! CSAT, NPS and the on-time callback rate, one panel each, with the
-//! margins of error drawn as bands. A PNG (every email client shows one
+//! CSAT, NPS, the on-time callback rate, the recovery rate of low scores
+//! and the churn rate, one panel each, with the margins of error drawn as
+//! bands. A PNG (every email client shows one
 //! inline; none runs SVG or script), drawn with `plotters` on a bitmap
 //! and labelled with our own digit glyphs only, so that it renders the same
 //! on a machine without any fonts. The words (which panel is which) are
@@ -8,12 +9,13 @@
 
 mod glyphs;
 
+use crate::domain::report::DailyReport;
 use chrono::{Datelike, NaiveDate};
 use plotters::prelude::*;
 
 /// The picture's size in pixels: drawn at twice the 600 CSS pixels the
 /// email shows it at, so it stays sharp on phones' dense screens.
-pub const TREND_SIZE: (u32, u32) = (1200, 1020);
+pub const TREND_SIZE: (u32, u32) = (1200, 1340);
 
 /// One day of the trend: each figure with its band (low, high), `None`
 /// when there was nothing to measure that day.
@@ -22,6 +24,38 @@ pub struct TrendDay {
     pub csat: Option<(f64, f64, f64)>,
     pub nps: Option<(f64, f64, f64)>,
     pub on_time: Option<f64>,
+    /// The day's recovery rate (cohort of its low scores), in percent.
+    pub recovery: Option<f64>,
+    /// The day's churn rate, in percent.
+    pub churn: Option<f64>,
+}
+
+/// The trend's points from the days' reports. A day after
+/// `recovery_closed_through` has no recovery point: its cohort's windows
+/// are still open, and a rate that can only rise would read as a fall.
+pub fn trend_points(
+    days: &[DailyReport],
+    recovery_closed_through: Option<NaiveDate>,
+) -> Vec<TrendDay> {
+    days.iter()
+        .map(|r| TrendDay {
+            csat: match (r.csat.score, r.csat.ci95) {
+                (Some(s), Some([lo, hi])) => Some((s, lo, hi)),
+                _ => None,
+            },
+            nps: match (r.nps.score, r.nps.margin_of_error) {
+                (Some(s), Some(m)) => Some((s, (s - m).max(-100.0), (s + m).min(100.0))),
+                _ => None,
+            },
+            on_time: r.callbacks.on_time_rate.map(|v| v * 100.0),
+            recovery: r
+                .recovery
+                .recovery_rate
+                .filter(|_| recovery_closed_through.is_none_or(|t| r.date <= t))
+                .map(|v| v * 100.0),
+            churn: r.customers.churn_rate.map(|v| v * 100.0),
+        })
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +75,8 @@ const GRID: RGBColor = RGBColor(216, 222, 228);
 const CSAT: RGBColor = RGBColor(9, 105, 218);
 const NPS: RGBColor = RGBColor(26, 127, 55);
 const ON_TIME: RGBColor = RGBColor(188, 76, 0);
+const RECOVERY: RGBColor = RGBColor(130, 80, 223);
+const CHURN: RGBColor = RGBColor(207, 34, 46);
 
 /// Label glyph cell size in pixels (35 px tall digits; 17 CSS px).
 const SCALE: i32 = 5;
@@ -77,7 +113,7 @@ struct Panel<'a> {
     title: &'a str,
     colour: RGBColor,
     range: (f64, f64),
-    ticks: &'a [f64],
+    ticks: Vec<f64>,
     /// Per day, oldest first.
     values: Vec<Option<Point>>,
     target: Option<f64>,
@@ -96,7 +132,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
                 title: "CSAT",
                 colour: CSAT,
                 range: (0.0, 100.0),
-                ticks: &[0.0, 50.0, 100.0],
+                ticks: vec![0.0, 50.0, 100.0],
                 values: banded(days, |d| d.csat),
                 target: None,
             },
@@ -104,7 +140,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
                 title: "NPS",
                 colour: NPS,
                 range: (-100.0, 100.0),
-                ticks: &[-100.0, 0.0, 100.0],
+                ticks: vec![-100.0, 0.0, 100.0],
                 values: banded(days, |d| d.nps),
                 target: None,
             },
@@ -112,15 +148,22 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
                 title: "72H %",
                 colour: ON_TIME,
                 range: (0.0, 100.0),
-                ticks: &[0.0, 50.0, 100.0],
-                values: days
-                    .iter()
-                    .map(|d| d.on_time.map(|value| Point { value, band: None }))
-                    .collect(),
+                ticks: vec![0.0, 50.0, 100.0],
+                values: plain(days, |d| d.on_time),
                 target: Some(100.0),
             },
+            Panel {
+                title: "REC %",
+                colour: RECOVERY,
+                range: (0.0, 100.0),
+                ticks: vec![0.0, 50.0, 100.0],
+                values: plain(days, |d| d.recovery),
+                target: None,
+            },
+            churn_panel(days),
         ];
-        let height = (h as i32 - AXIS) / 3;
+        let rows = panels.len() as i32;
+        let height = (h as i32 - AXIS) / rows;
         for (i, panel) in panels.iter().enumerate() {
             let top = i as i32 * height;
             draw_panel(&root, panel, top, height, days.len())?;
@@ -137,7 +180,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
             let label = format!("{:02}-{:02}", date.month(), date.day());
             let lw = glyphs::width(&label, SCALE - 1);
             let x = (LEFT + x_pixel(i, n, plot_w) - lw / 2).min(w as i32 - 8 - lw);
-            let y = 3 * height + 25;
+            let y = rows * height + 25;
             text(&root, &label, x.max(0), y, SCALE - 1, &INK)?;
         }
         root.present().map_err(draw_err)?;
@@ -156,6 +199,28 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
         writer.write_image_data(&buf)?;
     }
     Ok(out)
+}
+
+/// Each day's figure as a point without a band.
+fn plain(days: &[TrendDay], figure: impl Fn(&TrendDay) -> Option<f64>) -> Vec<Option<Point>> {
+    days.iter()
+        .map(|d| figure(d).map(|value| Point { value, band: None }))
+        .collect()
+}
+
+/// Churn rates are small: the scale rises by tens from 0–10 % to hold
+/// the highest day.
+fn churn_panel(days: &[TrendDay]) -> Panel<'static> {
+    let highest = days.iter().filter_map(|d| d.churn).fold(0.0_f64, f64::max);
+    let top = ((highest / 10.0).ceil() * 10.0).clamp(10.0, 100.0);
+    Panel {
+        title: "CHURN %",
+        colour: CHURN,
+        range: (0.0, top),
+        ticks: vec![0.0, top / 2.0, top],
+        values: plain(days, |d| d.churn),
+        target: None,
+    }
 }
 
 /// Days between date labels (and grid lines): a week, or as many weeks
@@ -208,7 +273,7 @@ fn draw_panel<DB: DrawingBackend>(
     let x_of = |i: usize| LEFT + x_pixel(i, n, plot_w);
     text(root, panel.title, LEFT, top + 20, SCALE, &panel.colour)?;
     // Grid and tick labels.
-    for &t in panel.ticks {
+    for &t in &panel.ticks {
         let y = y_of(t);
         root.draw(&PathElement::new(
             vec![(LEFT, y), (LEFT + plot_w, y)],
@@ -313,6 +378,8 @@ mod tests {
                 csat: (i % 5 != 0).then_some((70.0 + i as f64, 60.0, 85.0)),
                 nps: Some((20.0 - i as f64, 5.0 - i as f64, 35.0 - i as f64)),
                 on_time: (i != 3).then_some(90.0),
+                recovery: (i % 3 == 0).then_some(60.0),
+                churn: Some(i as f64 / 4.0),
             })
             .collect();
         let png = trend_png(&dates, &days).unwrap();

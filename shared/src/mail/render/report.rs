@@ -12,10 +12,11 @@ use crate::domain::report::DailyReport;
 use crate::domain::trends::{Change, Kpi, KpiLine};
 use crate::i18n::words::local_time;
 use crate::i18n::{fill, texts, ReportTexts};
+use crate::mail::chart::trend_points;
 use crate::mail::chart::{trend_png, ChartError, TREND_SIZE};
 use crate::mail::mime::Inline;
 use crate::ports::Message;
-use crate::services::{trend_points, Capped, ManagerBrief};
+use crate::services::{Capped, ManagerBrief};
 use askama::Template;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -66,6 +67,12 @@ struct AgentView {
     reached: i64,
     satisfied: i64,
     on_time: String,
+    /// The HTML's on-time cell on two lines ("80.0%", "8/10"): six
+    /// columns fit a phone only so.
+    on_time_rate: String,
+    on_time_count: Option<String>,
+    /// Recovered of the priority calls reached ("2/3").
+    recovered: String,
 }
 
 struct TrendRow {
@@ -73,6 +80,8 @@ struct TrendRow {
     csat: String,
     nps: String,
     on_time: String,
+    recovery: String,
+    churn: String,
 }
 
 struct BriefView<'a> {
@@ -138,12 +147,17 @@ fn kpi_name(t: &ReportTexts, k: Kpi) -> &str {
         Kpi::Backlog => &t.backlog,
         Kpi::SurveyResponses => &t.survey_responses,
         Kpi::Unsubscribes => &t.unsubscribes,
+        Kpi::Recovery => &t.recovery,
+        Kpi::ActiveCustomers => &t.active_customers,
+        Kpi::NewCustomers => &t.new_customers,
+        Kpi::WonBack => &t.won_back,
+        Kpi::Churned => &t.churned,
     }
 }
 
 fn value_text(k: Kpi, v: f64) -> String {
     match k {
-        Kpi::OnTime | Kpi::ResolutionRate => format!("{}%", one(v)),
+        Kpi::OnTime | Kpi::ResolutionRate | Kpi::Recovery => format!("{}%", one(v)),
         Kpi::Csat | Kpi::Nps => one(v),
         _ => count(v),
     }
@@ -188,7 +202,7 @@ fn change_view(t: &ReportTexts, k: Kpi, c: &crate::domain::trends::Comparison) -
     ChangeView { text, tone }
 }
 
-fn kpi_view(t: &ReportTexts, l: &KpiLine) -> KpiView {
+fn kpi_view(t: &ReportTexts, l: &KpiLine, cohort: (NaiveDate, NaiveDate)) -> KpiView {
     let n = |key: &str, v: i64| fill(key, &[("n", &v.to_string())]);
     let answers = |v: i64| {
         if v == 1 {
@@ -214,6 +228,29 @@ fn kpi_view(t: &ReportTexts, l: &KpiLine) -> KpiView {
                 format!("{}{}{}", fill(&t.moe, &[("m", &one(m))]), t.sep, answers(o))
             }
             _ => answers(o),
+        }),
+        Kpi::Recovery => l.out_of.map(|o| {
+            let lows = if o == 1 {
+                t.low_scores_one.clone()
+            } else {
+                n(&t.low_scores, o)
+            };
+            let days = fill(
+                &t.cohort,
+                &[
+                    ("from", &cohort.0.to_string()),
+                    ("to", &cohort.1.to_string()),
+                ],
+            );
+            match l.ci95 {
+                Some([lo, hi]) => format!(
+                    "{}{}{lows}{}{days}",
+                    fill(&t.ci, &[("low", &one(lo)), ("high", &one(hi))]),
+                    t.sep,
+                    t.sep
+                ),
+                None => format!("{lows}{}{days}", t.sep),
+            }
         }),
         Kpi::OnTime => l.out_of.map(|o| n(&t.due, o)),
         Kpi::ResolutionRate => l.out_of.map(|o| n(&t.closed, o)),
@@ -334,6 +371,16 @@ fn trend_row(r: &DailyReport) -> TrendRow {
                 .on_time_rate
                 .map(|v| format!("{}%", one(v * 100.0))),
         ),
+        recovery: or_dash(
+            r.recovery
+                .recovery_rate
+                .map(|v| format!("{}%", one(v * 100.0))),
+        ),
+        churn: or_dash(
+            r.customers
+                .churn_rate
+                .map(|v| format!("{}%", one(v * 100.0))),
+        ),
     }
 }
 
@@ -359,7 +406,11 @@ fn brief_view<'a>(settings: &'a Settings, b: &ManagerBrief) -> BriefView<'a> {
         nothing_today: lists.is_empty().then_some(t.nothing_today.as_str()),
         lists,
         yesterday: fill(&t.yesterday, &[("date", &date)]),
-        kpis: b.kpis.iter().map(|l| kpi_view(t, l)).collect(),
+        kpis: b
+            .kpis
+            .iter()
+            .map(|l| kpi_view(t, l, b.recovery_days))
+            .collect(),
         agents_heading: fill(&t.agents_heading, &[("date", &date)]),
         agents: b
             .agents
@@ -376,6 +427,16 @@ fn brief_view<'a>(settings: &'a Settings, b: &ManagerBrief) -> BriefView<'a> {
                 on_time: match a.on_time_rate() {
                     Some(r) => format!("{}% ({}/{})", one(r), a.on_time, a.due),
                     None => "–".into(),
+                },
+                on_time_rate: a
+                    .on_time_rate()
+                    .map(|r| format!("{}%", one(r)))
+                    .unwrap_or_else(|| "–".into()),
+                on_time_count: (a.due > 0).then(|| format!("{}/{}", a.on_time, a.due)),
+                recovered: if a.priority_reached > 0 {
+                    format!("{}/{}", a.recovered, a.priority_reached)
+                } else {
+                    "–".into()
                 },
             })
             .collect(),
@@ -445,33 +506,34 @@ fn text_part(v: &BriefView<'_>) -> String {
     }
     s.push_str(&format!("\n== {} ==\n", v.agents_heading));
     s.push_str(&format!(
-        "{} | {} | {} | {} | {}\n",
-        t.agent, t.calls, t.reached_col, t.satisfied, t.on_time_col
+        "{} | {} | {} | {} | {} | {}\n",
+        t.agent, t.calls, t.reached_col, t.satisfied, t.on_time_col, t.recovered_col
     ));
     for a in &v.agents {
         s.push_str(&format!(
-            "{} | {} | {} | {} | {}\n",
-            a.name, a.calls, a.reached, a.satisfied, a.on_time
+            "{} | {} | {} | {} | {} | {}\n",
+            a.name, a.calls, a.reached, a.satisfied, a.on_time, a.recovered
         ));
     }
     s.push_str(&format!("\n== {} ==\n", v.trend_heading));
     s.push_str(&format!(
-        "{} | {} | {} | {}\n",
-        t.date, t.csat, t.nps, t.on_time
+        "{} | {} | {} | {} | {} | {}\n",
+        t.date, t.csat, t.nps, t.on_time, t.recovery_col, t.churn_col
     ));
     for r in &v.trend {
         s.push_str(&format!(
-            "{} | {} | {} | {}\n",
-            r.date, r.csat, r.nps, r.on_time
+            "{} | {} | {} | {} | {} | {}\n",
+            r.date, r.csat, r.nps, r.on_time, r.recovery, r.churn
         ));
     }
     s
 }
 
-/// The trend picture of these days' reports.
-fn picture(days: &[DailyReport]) -> Result<Vec<u8>, ChartError> {
+/// The trend picture of these days' reports (recovery up to the last
+/// day whose windows have closed, when known).
+fn picture(days: &[DailyReport], closed: Option<NaiveDate>) -> Result<Vec<u8>, ChartError> {
     let dates: Vec<NaiveDate> = days.iter().map(|r| r.date).collect();
-    trend_png(&dates, &trend_points(days))
+    trend_png(&dates, &trend_points(days, closed))
 }
 
 /// The content id of the trend picture in the email.
@@ -485,7 +547,7 @@ pub fn manager_email(
     now: DateTime<Utc>,
 ) -> Result<Message, ReportError> {
     let v = brief_view(settings, brief);
-    let png = picture(&brief.days)?;
+    let png = picture(&brief.days, Some(brief.recovery_days.1))?;
     let image = format!("cid:{TREND_CID}");
     let html = BriefHtml {
         v: &v,
@@ -532,7 +594,7 @@ fn data_uri(png: &[u8]) -> String {
 /// demo's daily reports): the same view, the picture embedded.
 pub fn report_page(settings: &Settings, brief: &ManagerBrief) -> Result<String, ReportError> {
     let v = brief_view(settings, brief);
-    let png = picture(&brief.days)?;
+    let png = picture(&brief.days, Some(brief.recovery_days.1))?;
     Ok(BriefHtml {
         v: &v,
         image: &data_uri(&png),
@@ -547,6 +609,7 @@ struct RangeRow {
     r: TrendRow,
     orders: i64,
     reached: i64,
+    active: i64,
     escalations_open: i64,
     backlog: i64,
     answers: i64,
@@ -574,7 +637,7 @@ pub fn range_page(settings: &Settings, days: &[DailyReport]) -> Result<String, R
         _ => (String::new(), String::new()),
     };
     let zone = days.first().map(|d| d.time_zone.as_str()).unwrap_or("UTC");
-    let png = picture(days)?;
+    let png = picture(days, None)?;
     Ok(RangeHtml {
         lang: locale.code(),
         t,
@@ -588,6 +651,7 @@ pub fn range_page(settings: &Settings, days: &[DailyReport]) -> Result<String, R
                 r: trend_row(d),
                 orders: d.purchases.count,
                 reached: d.callbacks.reached,
+                active: d.customers.active,
                 escalations_open: d.callbacks.escalations_open,
                 backlog: d.tickets.backlog,
                 answers: d.csat.responses + d.nps.responses,
@@ -618,7 +682,7 @@ mod tests {
     /// Yesterday's CSAT of 80 of 100 against the day before's, as worded.
     fn worded(locale: Locale, base: i64) -> ChangeView {
         let days = [csat_day(0, base), csat_day(1, 80)];
-        let line = kpi_lines(&days)
+        let line = kpi_lines(&days, days[1].date)
             .into_iter()
             .find(|l| l.kpi == Kpi::Csat)
             .unwrap();
