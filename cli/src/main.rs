@@ -8,6 +8,7 @@ mod escalations;
 mod local;
 mod place;
 mod report;
+mod responses;
 mod run;
 mod serve;
 
@@ -84,6 +85,22 @@ enum Command {
         /// text (one day), json, csv, or html (a page with the trend picture).
         #[arg(long, value_enum)]
         format: Option<report::Format>,
+    },
+    /// Every survey answered in a range of days (by its first answer, in
+    /// the report time zone): one row each with its current score and
+    /// comment, the customer, and the call that followed.
+    Responses {
+        #[command(flatten)]
+        place: place::Place,
+        /// The first day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// The last day (included).
+        #[arg(long)]
+        to: String,
+        /// csv (RFC 4180, formula-leading cells neutralised) or json.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: responses::Format,
     },
     /// The outbox: list mail the transport refused for good (parked), or
     /// put it back in the queue once the cause is fixed.
@@ -282,6 +299,20 @@ fn run_command() -> Result<()> {
                     print!("{text}");
                 } else {
                     println!("{text}");
+                }
+                Ok(())
+            }
+            Command::Responses {
+                place,
+                from,
+                to,
+                format,
+            } => {
+                let (service, _) = place.open_existing(cli.config.as_deref()).await?;
+                let text = responses::responses(&service, &from, &to, format).await?;
+                print!("{text}");
+                if !text.ends_with('\n') {
+                    println!();
                 }
                 Ok(())
             }

@@ -20,6 +20,7 @@ mod outcomes;
 mod overlapping_senders;
 mod pages;
 mod privacy;
+mod responses_export;
 mod roster;
 mod ses_mailer;
 mod store_conformance;

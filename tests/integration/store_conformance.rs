@@ -159,6 +159,13 @@ pub async fn levels_carry_across_months_and_years_and_a_range_reads_as_its_days(
     a.add(day("2026-02-01"), Metric::EscalationsOpenDelta, 2);
     a.add(day("2026-02-03"), Metric::BacklogDelta, 10);
     a.add(day("2026-02-02"), Metric::Purchases, 7);
+    // Active customers: a level too; its moves are plain counters.
+    a.add(day("2025-11-10"), Metric::ActiveDelta, 5);
+    a.add(day("2025-11-10"), Metric::NewCustomers, 5);
+    a.add(day("2026-02-01"), Metric::ActiveDelta, -2);
+    a.add(day("2026-02-01"), Metric::Churned, 2);
+    a.add(day("2026-02-01"), Metric::LowScores, 3);
+    a.add(day("2026-02-01"), Metric::Recovered, 1);
     let agent = AgentId::parse("a-1").unwrap();
     a.add_agent(day("2026-02-02"), AgentMetric::Reached, Some(&agent), 2);
     a.add_agent(day("2026-02-02"), AgentMetric::Due, None, 1);
@@ -180,6 +187,18 @@ pub async fn levels_carry_across_months_and_years_and_a_range_reads_as_its_days(
         .unwrap();
     let levels: Vec<_> = range.iter().map(level).collect();
     assert_eq!(levels, [(7, 0), (6, 0), (6, 2), (6, 1), (16, 1), (16, 1)]);
+    let active: Vec<_> = range.iter().map(|c| c.get(Metric::ActiveDelta)).collect();
+    assert_eq!(active, [5, 5, 3, 3, 3, 3]);
+    let feb1 = &range[2];
+    assert_eq!(
+        (
+            feb1.get(Metric::Churned),
+            feb1.get(Metric::LowScores),
+            feb1.get(Metric::Recovered),
+            feb1.get(Metric::NewCustomers)
+        ),
+        (2, 3, 1, 0)
+    );
     for (i, d) in day("2026-01-30").iter_days().take(6).enumerate() {
         assert_eq!(store.day(d).await.unwrap(), range[i], "{d}");
     }
@@ -208,6 +227,7 @@ pub async fn boards_list_entries_by_time_and_drop_what_a_commit_removes(store: &
     first.boards.put = vec![
         listing(Board::AtRisk, "c-1/order:o-1", t(12, 0)),
         listing(Board::Detractors(nov20), "csat:order:o-1", t(9, 0)),
+        listing(Board::Answers(nov20), "csat:order:o-1", t(9, 0)),
     ];
     store.commit(&first).await.unwrap();
     let mut second = commit("c-2", 0, Contributions::default());
@@ -222,6 +242,15 @@ pub async fn boards_list_entries_by_time_and_drop_what_a_commit_removes(store: &
     assert_eq!(at_risk[0].at, t(8, 0));
     let detractors = store.board(Board::Detractors(nov20)).await.unwrap();
     assert_eq!(detractors.len(), 1);
+    let answers = store.board(Board::Answers(nov20)).await.unwrap();
+    assert_eq!(
+        answers
+            .iter()
+            .map(|e| (e.item.as_str(), e.customer.as_str(), e.at))
+            .collect::<Vec<_>>(),
+        [("csat:order:o-1", "c-1", t(9, 0))],
+        "a day's answers are on their own board"
+    );
     assert!(store
         .board(Board::Detractors(day("2026-11-21")))
         .await

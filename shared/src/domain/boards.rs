@@ -7,7 +7,11 @@
 //!   agent, sorted by deadline;
 //! - **detractors of a day**: answers whose current score is a detractor's
 //!   (NPS 0–6, CSAT 1–2) and that carry a comment, by the day (report time
-//!   zone) of that answer.
+//!   zone) of that answer;
+//! - **answers of a day**: every answered survey, by the day of its first
+//!   answer (as `csat.responses` counts it), so that exporting a range of
+//!   answers reads those days' entries and the customers in them, never
+//!   the rest of the data.
 
 use super::contact::local_day;
 use super::derive::Derived;
@@ -25,6 +29,7 @@ use std::str::FromStr;
 pub enum Board {
     AtRisk,
     Detractors(NaiveDate),
+    Answers(NaiveDate),
 }
 
 impl fmt::Display for Board {
@@ -32,6 +37,7 @@ impl fmt::Display for Board {
         match self {
             Board::AtRisk => f.write_str("at-risk"),
             Board::Detractors(day) => write!(f, "detractors-{day}"),
+            Board::Answers(day) => write!(f, "answers-{day}"),
         }
     }
 }
@@ -42,9 +48,10 @@ impl FromStr for Board {
         if s == "at-risk" {
             return Ok(Board::AtRisk);
         }
-        s.strip_prefix("detractors-")
-            .and_then(|d| d.parse().ok())
+        let day = |prefix: &str| s.strip_prefix(prefix).and_then(|d| d.parse().ok());
+        day("detractors-")
             .map(Board::Detractors)
+            .or_else(|| day("answers-").map(Board::Answers))
             .ok_or_else(|| InvalidValue(format!("unknown board {s:?}")))
     }
 }
@@ -87,6 +94,11 @@ pub fn listings(history: &History, derived: &Derived, report_tz: Tz) -> Vec<List
         }
     }
     for (survey, a) in &derived.answers {
+        out.push(Listing {
+            board: Board::Answers(local_day(report_tz, a.first_at)),
+            item: survey.to_string(),
+            at: a.first_at,
+        });
         let commented = a
             .current_comment
             .as_deref()
@@ -146,6 +158,7 @@ mod tests {
         for b in [
             Board::AtRisk,
             Board::Detractors("2026-11-20".parse().unwrap()),
+            Board::Answers("2026-11-20".parse().unwrap()),
         ] {
             assert_eq!(b.to_string().parse::<Board>().unwrap(), b);
         }

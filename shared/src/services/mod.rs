@@ -13,6 +13,7 @@
 //! | [`Aftercare::open_escalations`], [`Aftercare::escalation_page`], [`Aftercare::resolve_escalation`] | `escalations.rs` |
 //! | [`Aftercare::call_sheets`], [`Aftercare::morning_report`] | `jobs.rs` |
 //! | [`Aftercare::report`], [`Aftercare::reports`], [`Aftercare::manager_brief`] | `brief.rs` |
+//! | [`Aftercare::responses`] (every answer of a range of days) | `responses.rs` |
 //! | slot search and booking | `booking.rs` |
 
 /// Slot search and booking (public for the scheduling benchmark; entry
@@ -28,6 +29,7 @@ mod delivery;
 mod due;
 mod escalations;
 mod jobs;
+mod responses;
 mod scheduled;
 mod tally;
 
@@ -45,6 +47,7 @@ pub use due::{Budget, DueRun};
 pub use escalations::{
     EscalationPage, EscalationRef, EscalationSummary, ResolveForm, ESCALATION_LINK_DAYS,
 };
+pub use responses::ResponseRow;
 pub use scheduled::ScheduledRun;
 pub use tally::Tally;
 

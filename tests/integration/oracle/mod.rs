@@ -97,6 +97,20 @@ pub struct Expected {
     /// How often each interesting case occurred, to check that a data set
     /// exercises what it is meant to.
     pub cases: BTreeMap<&'static str, usize>,
+    /// Every answered survey: what `aftercare responses` must list.
+    pub answered: Vec<Answered>,
+}
+
+/// One answered survey as the oracle counts it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Answered {
+    pub first: DateTime<Utc>,
+    pub customer: String,
+    /// `csat` or `nps`.
+    pub survey: &'static str,
+    pub subject: String,
+    pub score: i64,
+    pub latest: DateTime<Utc>,
 }
 
 /// What makes a survey due: (trigger time, kind, subject, customer).
@@ -143,7 +157,25 @@ pub fn recompute(envelopes: &[Value], report_tz: Tz, until: DateTime<Utc>) -> Ex
     // 7. The days.
     let days = days::days(&r, report_tz, until, &unique, &facts, &surveys, &calls);
     let rejected = rejected_ids.len();
+    let mut answered: Vec<Answered> = surveys
+        .iter()
+        .filter_map(|s| {
+            Some(Answered {
+                first: s.first_answer()?,
+                customer: s.customer.id.clone(),
+                survey: match s.kind {
+                    SurveyKind::Csat => "csat",
+                    SurveyKind::Nps => "nps",
+                },
+                subject: s.subject.clone(),
+                score: s.current()?,
+                latest: s.answers.last()?.0,
+            })
+        })
+        .collect();
+    answered.sort();
     Expected {
+        answered,
         days,
         accepted: unique.len() - rejected,
         duplicate,
