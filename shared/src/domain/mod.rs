@@ -1,6 +1,7 @@
 //! The pure domain: no I/O, no AWS types, time always passed in.
 
 pub mod boards;
+pub mod brief;
 pub mod calls;
 pub mod case;
 pub mod contact;
@@ -16,6 +17,7 @@ pub mod recovery;
 pub mod report;
 pub mod retention;
 pub mod roster;
+pub mod sheet;
 pub mod stats;
 pub mod surveys;
 pub mod token;

@@ -1,6 +1,8 @@
 //! Signed link tokens (SPEC 5): HMAC-SHA256 over the subject, the purpose
 //! and an expiry, verified in constant time.
 
+use super::ids::CustomerId;
+use super::keys::{AttemptKey, CallId, SurveyKey};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
@@ -212,6 +214,88 @@ impl TokenKey {
     }
 }
 
+/// What a link is about, typed: the one place a link's signed subject is
+/// written ([`TokenKey::sign_link`]) and read ([`TokenKey::verify_link`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkSubject {
+    /// A customer's survey page: `{customer}\n{survey key}`.
+    Survey {
+        customer: CustomerId,
+        survey: SurveyKey,
+    },
+    /// A customer's unsubscribe page: `{customer}`.
+    Unsubscribe(CustomerId),
+    /// An agent's outcome form for one attempt: `{call}#{n}`.
+    Call(AttemptKey),
+    /// A manager's escalation page: `{call}`.
+    Escalation(CallId),
+}
+
+impl LinkSubject {
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            LinkSubject::Survey { .. } => Purpose::Survey,
+            LinkSubject::Unsubscribe(_) => Purpose::Unsubscribe,
+            LinkSubject::Call(_) => Purpose::Call,
+            LinkSubject::Escalation(_) => Purpose::Escalation,
+        }
+    }
+
+    /// The customer the link belongs to.
+    pub fn customer(&self) -> &CustomerId {
+        match self {
+            LinkSubject::Survey { customer, .. } | LinkSubject::Unsubscribe(customer) => customer,
+            LinkSubject::Call(attempt) => attempt.call.customer(),
+            LinkSubject::Escalation(call) => call.customer(),
+        }
+    }
+
+    /// The text that is signed.
+    pub fn text(&self) -> String {
+        match self {
+            LinkSubject::Survey { customer, survey } => format!("{customer}\n{survey}"),
+            LinkSubject::Unsubscribe(customer) => customer.to_string(),
+            LinkSubject::Call(attempt) => attempt.to_string(),
+            LinkSubject::Escalation(call) => call.to_string(),
+        }
+    }
+
+    /// A verified link's text read back for its purpose.
+    pub fn parse(purpose: Purpose, text: &str) -> Result<LinkSubject, TokenError> {
+        let bad = |_| TokenError::Malformed;
+        Ok(match purpose {
+            Purpose::Survey => {
+                let (customer, survey) = text.split_once('\n').ok_or(TokenError::Malformed)?;
+                LinkSubject::Survey {
+                    customer: CustomerId::parse(customer).map_err(bad)?,
+                    survey: survey.parse().map_err(bad)?,
+                }
+            }
+            Purpose::Unsubscribe => LinkSubject::Unsubscribe(CustomerId::parse(text).map_err(bad)?),
+            Purpose::Call => LinkSubject::Call(text.parse().map_err(bad)?),
+            Purpose::Escalation => LinkSubject::Escalation(text.parse().map_err(bad)?),
+        })
+    }
+}
+
+impl TokenKey {
+    /// A link token for `subject`, valid until `expires`.
+    pub fn sign_link(&self, subject: &LinkSubject, expires: DateTime<Utc>) -> String {
+        self.sign(subject.purpose(), &subject.text(), expires)
+    }
+
+    /// The subject of a valid, unexpired link of `purpose`.
+    pub fn verify_link(
+        &self,
+        token: &str,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+    ) -> Result<LinkSubject, TokenError> {
+        let claims = self.verify(token, purpose, now)?;
+        LinkSubject::parse(purpose, &claims.subject)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,5 +444,38 @@ mod tests {
             TokenKey::ring("k1", vec![("k1".into(), secret(1))]).unwrap()
         );
         assert!(!debug.contains("bbbb"), "{debug}");
+    }
+
+    #[test]
+    fn every_link_subject_reads_back_as_written_and_not_for_another_purpose() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let customer = CustomerId::parse("c-42").unwrap();
+        let call: CallId = "c-42/ticket:t-1".parse().unwrap();
+        for subject in [
+            LinkSubject::Survey {
+                customer: customer.clone(),
+                survey: "csat:t-1".parse().unwrap(),
+            },
+            LinkSubject::Unsubscribe(customer.clone()),
+            LinkSubject::Call(call.attempt(2)),
+            LinkSubject::Escalation(call.clone()),
+        ] {
+            let token = key().sign_link(&subject, now + chrono::Duration::days(1));
+            assert_eq!(
+                key().verify_link(&token, subject.purpose(), now),
+                Ok(subject.clone())
+            );
+            assert_eq!(subject.customer(), &customer);
+            let other = if subject.purpose() == Purpose::Survey {
+                Purpose::Unsubscribe
+            } else {
+                Purpose::Survey
+            };
+            assert!(key().verify_link(&token, other, now).is_err());
+        }
+        assert_eq!(
+            LinkSubject::parse(Purpose::Survey, "c-42"),
+            Err(TokenError::Malformed)
+        );
     }
 }

@@ -11,35 +11,14 @@ use crate::domain::history::History;
 use crate::domain::ids::{CustomerId, Locale};
 use crate::domain::keys::AttemptKey;
 use crate::domain::roster::Agent;
-use crate::domain::token::{Purpose, TokenError};
+pub use crate::domain::sheet::ScheduledCall;
+use crate::domain::token::{LinkSubject, Purpose, TokenError};
 use crate::ports::Booking;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 /// The longest note kept.
 pub(super) const MAX_NOTE_CHARS: usize = 5000;
-
-/// An attempt an agent is booked to make, as their call sheet shows it.
-#[derive(Debug, Clone)]
-pub struct ScheduledCall {
-    pub slot: DateTime<Utc>,
-    pub attempt: AttemptKey,
-    /// The booking's round (0 unless the attempt was booked again).
-    pub round: u32,
-    pub customer: CustomerId,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    /// The customer's language (the script's) and time zone.
-    pub locale: Locale,
-    pub customer_tz: Tz,
-    /// Why the call exists, most urgent first.
-    pub reasons: Vec<ReasonDetail>,
-    pub deadline: DateTime<Utc>,
-    /// The slot is after the deadline: no earlier slot was free.
-    pub at_risk: bool,
-    /// The signed token of the outcome form for this attempt.
-    pub outcome_token: String,
-}
 
 /// Where one attempt stands, as its outcome form shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,8 +130,10 @@ impl Aftercare {
 
     /// The attempt a call-form token names.
     fn attempt_of(&self, token: &str, now: DateTime<Utc>) -> Result<AttemptKey, ServiceError> {
-        let claims = self.key.verify(token, Purpose::Call, now)?;
-        Ok(claims.subject.parse().map_err(|_| malformed())?)
+        match self.key.verify_link(token, Purpose::Call, now)? {
+            LinkSubject::Call(attempt) => Ok(attempt),
+            _ => Err(malformed().into()),
+        }
     }
 
     /// The signed token of an attempt's outcome form. It stays usable for
@@ -165,7 +146,8 @@ impl Aftercare {
         deadline: DateTime<Utc>,
     ) -> String {
         let expires = deadline.max(slot) + Duration::days(7);
-        self.key.sign(Purpose::Call, &attempt.to_string(), expires)
+        self.key
+            .sign_link(&LinkSubject::Call(attempt.clone()), expires)
     }
 
     /// The attempts `agent` is booked for on their local `day` that are

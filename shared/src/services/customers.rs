@@ -8,7 +8,7 @@ use crate::domain::ids::Locale;
 use crate::domain::ids::{CustomerId, EmailAddress};
 use crate::domain::keys::SurveyKey;
 use crate::domain::surveys::{answers, check_answer, AnswerRejection};
-use crate::domain::token::{Purpose, TokenError};
+use crate::domain::token::{LinkSubject, Purpose, TokenError};
 use crate::ports::{StoreError, Suppression};
 use chrono::{DateTime, Utc};
 
@@ -32,14 +32,12 @@ pub enum UnsubscribeBy<'a> {
     Address(&'a EmailAddress),
 }
 
-/// A survey link's subject: `{customer}\n{survey key}`.
-fn survey_link(subject: &str) -> Result<(CustomerId, SurveyKey), Rejection> {
-    let bad = || Rejection::Link(TokenError::Malformed);
-    let (customer, survey) = subject.split_once('\n').ok_or_else(bad)?;
-    Ok((
-        CustomerId::parse(customer).map_err(|_| bad())?,
-        survey.parse().map_err(|_| bad())?,
-    ))
+/// The customer and survey a verified survey link names.
+fn survey_link(subject: LinkSubject) -> Result<(CustomerId, SurveyKey), Rejection> {
+    match subject {
+        LinkSubject::Survey { customer, survey } => Ok((customer, survey)),
+        _ => Err(Rejection::Link(TokenError::Malformed)),
+    }
 }
 
 /// What the survey page shows for a link (read only: opening a link never
@@ -75,10 +73,6 @@ fn mask(address: &EmailAddress) -> String {
     format!("{first}\u{2022}\u{2022}\u{2022}@{domain}")
 }
 
-fn customer_of(subject: &str) -> Result<CustomerId, Rejection> {
-    CustomerId::parse(subject).map_err(|_| Rejection::Link(TokenError::Malformed))
-}
-
 /// What forgetting a customer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Forgotten {
@@ -97,8 +91,7 @@ impl Aftercare {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<SurveyPage, ServiceError> {
-        let claims = self.key.verify(token, Purpose::Survey, now)?;
-        let (customer, survey) = survey_link(&claims.subject)?;
+        let (customer, survey) = survey_link(self.key.verify_link(token, Purpose::Survey, now)?)?;
         let history = self.store.load(&customer).await?;
         let profile = history.as_ref().and_then(|h| h.latest_profile());
         let decision = history
@@ -128,12 +121,10 @@ impl Aftercare {
     /// The language of the customer a link of any purpose belongs to, for
     /// pages that refuse a request: `None` when the link cannot be read.
     pub async fn link_locale(&self, token: &str, now: DateTime<Utc>) -> Option<Locale> {
-        let claims = [Purpose::Survey, Purpose::Unsubscribe]
+        let link = [Purpose::Survey, Purpose::Unsubscribe]
             .into_iter()
-            .find_map(|p| self.key.verify(token, p, now).ok())?;
-        let customer = claims.subject.split('\n').next()?;
-        let customer = CustomerId::parse(customer).ok()?;
-        let history = self.store.load(&customer).await.ok()??;
+            .find_map(|p| self.key.verify_link(token, p, now).ok())?;
+        let history = self.store.load(link.customer()).await.ok()??;
         history.latest_profile().map(|p| p.locale)
     }
 
@@ -148,8 +139,7 @@ impl Aftercare {
         comment: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<AnswerReceipt, ServiceError> {
-        let claims = self.key.verify(token, Purpose::Survey, now)?;
-        let (customer, survey) = survey_link(&claims.subject)?;
+        let (customer, survey) = survey_link(self.key.verify_link(token, Purpose::Survey, now)?)?;
         let score = Score::parse(survey.kind(), score)
             .map_err(|e| Rejection::Invalid(format!("score: {}", e.0)))?;
         let comment = comment
@@ -179,8 +169,8 @@ impl Aftercare {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<UnsubscribePage, ServiceError> {
-        let claims = self.key.verify(token, Purpose::Unsubscribe, now)?;
-        let customer = customer_of(&claims.subject)?;
+        let link = self.key.verify_link(token, Purpose::Unsubscribe, now)?;
+        let customer = link.customer().clone();
         let history = self.store.load(&customer).await?;
         let profile = history.as_ref().and_then(|h| h.latest_profile());
         let email = profile.and_then(|p| p.email.as_ref());
@@ -209,8 +199,8 @@ impl Aftercare {
         match by {
             UnsubscribeBy::Address(address) => self.suppress(address, "unsubscribe", now).await,
             UnsubscribeBy::Token(token) => {
-                let claims = self.key.verify(token, Purpose::Unsubscribe, now)?;
-                let customer = customer_of(&claims.subject)?;
+                let link = self.key.verify_link(token, Purpose::Unsubscribe, now)?;
+                let customer = link.customer().clone();
                 let history = self.store.load(&customer).await?;
                 if let Some(email) = history
                     .as_ref()

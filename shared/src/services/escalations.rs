@@ -10,7 +10,7 @@ use crate::domain::event::{Event, Satisfaction};
 use crate::domain::history::Resolution;
 use crate::domain::ids::Locale;
 use crate::domain::keys::CallId;
-use crate::domain::token::Purpose;
+use crate::domain::token::{LinkSubject, Purpose};
 use crate::ports::OpenEscalation;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -65,9 +65,8 @@ pub struct ResolveForm<'a> {
 impl Aftercare {
     /// The signed link to an escalation's page.
     pub(super) fn escalation_url(&self, call: &CallId, now: DateTime<Utc>) -> String {
-        let token = self.key.sign(
-            Purpose::Escalation,
-            &call.to_string(),
+        let token = self.key.sign_link(
+            &LinkSubject::Escalation(call.clone()),
             now + Duration::days(ESCALATION_LINK_DAYS),
         );
         format!("{}/e/{token}", self.settings.business.base_url)
@@ -80,10 +79,10 @@ impl Aftercare {
     ) -> Result<CallId, ServiceError> {
         match which {
             EscalationRef::Call(c) => Ok(c.clone()),
-            EscalationRef::Token(t) => {
-                let claims = self.key.verify(t, Purpose::Escalation, now)?;
-                Ok(claims.subject.parse().map_err(|_| malformed())?)
-            }
+            EscalationRef::Token(t) => match self.key.verify_link(t, Purpose::Escalation, now)? {
+                LinkSubject::Escalation(call) => Ok(call),
+                _ => Err(malformed().into()),
+            },
         }
     }
 

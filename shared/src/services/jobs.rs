@@ -12,7 +12,7 @@ use crate::domain::contact::{local_day, local_to_utc};
 use crate::domain::ids::AgentId;
 use crate::domain::keys::{stable_hash, Job};
 use crate::domain::roster::Agent;
-use crate::mail::render::{self, SheetEntry};
+use crate::mail::render;
 use crate::ports::{Booking, Message};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use std::collections::BTreeMap;
@@ -254,14 +254,12 @@ impl Aftercare {
                     .iter()
                     .map(|c| Booking::key_text(&c.attempt, c.round))
                     .collect();
-                let entries: Vec<SheetEntry> =
-                    calls.into_iter().map(|c| self.sheet_entry(c)).collect();
                 Ok(JobMail {
                     messages: vec![render::call_sheet(
                         &self.settings,
                         &agent,
                         day,
-                        &entries,
+                        &calls,
                         now,
                     )?],
                     listed: Some((agent.id.clone(), day, keys)),
@@ -290,14 +288,12 @@ impl Aftercare {
                     .map(|c| Booking::key_text(&c.attempt, c.round))
                     .collect();
                 let calls = stable_hash(&keys.join("\n"));
-                let entries: Vec<SheetEntry> =
-                    fresh.into_iter().map(|c| self.sheet_entry(c)).collect();
                 Ok(JobMail {
                     messages: vec![render::sheet_update(
                         &self.settings,
                         &agent,
                         day,
-                        &entries,
+                        &fresh,
                         calls,
                         now,
                     )?],
@@ -305,21 +301,6 @@ impl Aftercare {
                     memo: None,
                 })
             }
-        }
-    }
-
-    fn sheet_entry(&self, c: ScheduledCall) -> SheetEntry {
-        SheetEntry {
-            slot: c.slot,
-            outcome_url: format!("{}/c/{}", self.settings.business.base_url, c.outcome_token),
-            customer: c.customer,
-            name: c.name,
-            phone: c.phone,
-            locale: c.locale,
-            customer_tz: c.customer_tz,
-            reasons: c.reasons,
-            deadline: c.deadline,
-            at_risk: c.at_risk,
         }
     }
 }

@@ -13,7 +13,8 @@ use aftercare_shared::config::Settings;
 use aftercare_shared::domain::case::ReasonDetail;
 use aftercare_shared::domain::event::SurveyKind;
 use aftercare_shared::domain::ids::{CustomerId, Locale, OrderId, TicketId};
-use aftercare_shared::mail::render::{call_sheet, SheetEntry};
+use aftercare_shared::domain::sheet::ScheduledCall;
+use aftercare_shared::mail::render::call_sheet;
 use chrono::{Duration, TimeZone, Utc};
 use fantoccini::{Client, Locator};
 use mail_parser::MessageParser;
@@ -185,9 +186,13 @@ async fn call_sheets_read_well_in_every_language() {
     let settings = Settings::from_toml(&toml).expect("settings");
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("a day");
     let slot = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 20, h, m, 0).unwrap();
-    let entries = |base: &str| {
+    // The links are the settings' base URL (the default, 127.0.0.1:8080)
+    // and each call's token.
+    let entries = || {
         vec![
-            SheetEntry {
+            ScheduledCall {
+                attempt: "c-1/order:ORD-114#1".parse().unwrap(),
+                round: 0,
                 slot: slot(0, 0),
                 customer: CustomerId::parse("c-1").unwrap(),
                 name: Some("Kim Minji".into()),
@@ -200,9 +205,11 @@ async fn call_sheets_read_well_in_every_language() {
                 }],
                 deadline: slot(0, 0) + Duration::hours(24),
                 at_risk: false,
-                outcome_url: format!("{base}/c/token-1"),
+                outcome_token: "token-1".into(),
             },
-            SheetEntry {
+            ScheduledCall {
+                attempt: "c-2/ticket:TKT-3#1".parse().unwrap(),
+                round: 0,
                 slot: slot(1, 30),
                 customer: CustomerId::parse("c-2").unwrap(),
                 name: Some("Nguyễn Văn An".into()),
@@ -224,9 +231,11 @@ async fn call_sheets_read_well_in_every_language() {
                 ],
                 deadline: slot(1, 0),
                 at_risk: true,
-                outcome_url: format!("{base}/c/token-2"),
+                outcome_token: "token-2".into(),
             },
-            SheetEntry {
+            ScheduledCall {
+                attempt: "c-3/ticket:TKT-9#1".parse().unwrap(),
+                round: 0,
                 slot: slot(5, 0),
                 customer: CustomerId::parse("c-3").unwrap(),
                 name: Some("王芳".into()),
@@ -240,7 +249,7 @@ async fn call_sheets_read_well_in_every_language() {
                 }],
                 deadline: slot(0, 0) + Duration::hours(48),
                 at_risk: false,
-                outcome_url: format!("{base}/c/token-3"),
+                outcome_token: "token-3".into(),
             },
         ]
     };
@@ -252,14 +261,7 @@ async fn call_sheets_read_well_in_every_language() {
     let tmp = tempfile::tempdir().expect("a folder");
     for agent in &settings.agents {
         let lang = agent.languages[0].code();
-        let m = call_sheet(
-            &settings,
-            agent,
-            day,
-            &entries("http://127.0.0.1:8080"),
-            slot(0, 0),
-        )
-        .expect("a sheet");
+        let m = call_sheet(&settings, agent, day, &entries(), slot(0, 0)).expect("a sheet");
         let parsed = MessageParser::default()
             .parse(m.raw.as_bytes())
             .expect("MIME");

@@ -7,8 +7,8 @@ use super::{customer, sign, ticket_closed, Served};
 use aftercare_shared::domain::event::SurveyFor;
 use aftercare_shared::domain::ids::{CustomerId, TicketId};
 use aftercare_shared::domain::keys::SurveyKey;
+use aftercare_shared::domain::token::LinkSubject;
 use aftercare_shared::domain::token::{Purpose, TokenKey};
-use aftercare_shared::mail::render::survey_subject;
 use chrono::{Duration, Utc};
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
@@ -41,7 +41,11 @@ fn assert_clean(page: &str) {
 fn csat_subject(customer: &str, ticket: &str) -> String {
     let customer = CustomerId::parse(customer).expect("a customer id");
     let ticket = TicketId::parse(ticket).expect("a ticket id");
-    survey_subject(&customer, &SurveyKey::new(SurveyFor::Ticket(ticket)))
+    LinkSubject::Survey {
+        customer,
+        survey: SurveyKey::new(SurveyFor::Ticket(ticket)),
+    }
+    .text()
 }
 
 /// A name that tries markup, quotes and a header of its own.

@@ -12,13 +12,12 @@ pub use notices::{escalation_alert, low_score_alert, EscalationAlert, LowScore};
 pub use report::{
     manager_email, manager_email_text, range_page, report_page, ReportError, TREND_CID,
 };
-pub use sheet::{call_sheet, sheet_update, SheetEntry};
+pub use sheet::{call_sheet, sheet_update};
 pub use survey::{survey_email, SurveyMail};
 
 use super::mime::{Email, Inline};
 use crate::config::Settings;
-use crate::domain::ids::CustomerId;
-use crate::domain::keys::{MessageId, SurveyKey};
+use crate::domain::keys::MessageId;
 use crate::ports::Message;
 use chrono::{DateTime, Utc};
 
@@ -61,11 +60,6 @@ fn message(settings: &Settings, now: DateTime<Utc>, p: Parts<'_>) -> Message {
         to: p.to,
         raw,
     }
-}
-
-/// The survey subject used in tokens: which customer, which survey.
-pub fn survey_subject(customer: &CustomerId, survey: &SurveyKey) -> String {
-    format!("{customer}\n{survey}")
 }
 
 fn managers(settings: &Settings) -> Vec<String> {

@@ -6,6 +6,7 @@
 
 use super::{managers, message, Parts, RenderError};
 use crate::config::Settings;
+use crate::domain::brief::{Capped, ManagerBrief};
 use crate::domain::event::{Score, SurveyFor};
 use crate::domain::keys::MessageId;
 use crate::domain::report::DailyReport;
@@ -16,7 +17,6 @@ use crate::mail::chart::trend_points;
 use crate::mail::chart::{trend_png, ChartError, TREND_SIZE};
 use crate::mail::mime::Inline;
 use crate::ports::Message;
-use crate::services::{Capped, ManagerBrief};
 use askama::Template;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};

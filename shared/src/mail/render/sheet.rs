@@ -6,31 +6,15 @@
 use super::{message, Parts, RenderError};
 use crate::config::Settings;
 use crate::domain::case::ReasonDetail;
-use crate::domain::ids::{CustomerId, Locale};
+use crate::domain::ids::Locale;
 use crate::domain::keys::MessageId;
 use crate::domain::roster::Agent;
+use crate::domain::sheet::ScheduledCall;
 use crate::i18n::words::{self, clock_time, language_name, local_time};
 use crate::i18n::{fill, texts, Script};
 use crate::ports::Message;
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
-
-/// One call on an agent's sheet.
-pub struct SheetEntry {
-    pub slot: DateTime<Utc>,
-    pub customer: CustomerId,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    /// The customer's language (the script's) and time zone.
-    pub locale: Locale,
-    pub customer_tz: Tz,
-    /// Most urgent first.
-    pub reasons: Vec<ReasonDetail>,
-    pub deadline: DateTime<Utc>,
-    pub at_risk: bool,
-    pub outcome_url: String,
-}
 
 struct SheetRow {
     time: String,
@@ -93,7 +77,7 @@ fn row(
     agent: &Agent,
     locale: Locale,
     day: NaiveDate,
-    e: &SheetEntry,
+    e: &ScheduledCall,
 ) -> SheetRow {
     let t = &texts(locale).sheet;
     let name = e.name.clone().unwrap_or_else(|| e.customer.to_string());
@@ -127,7 +111,7 @@ fn row(
             &[("time", &local_time(e.deadline, agent.time_zone))],
         ),
         at_risk: e.at_risk,
-        url: e.outcome_url.clone(),
+        url: format!("{}/c/{}", settings.business.base_url, e.outcome_token),
         script_title: fill(&t.script_for, &[("name", &name)]),
         script: script_lines(&texts(e.locale).script, e.reasons.first(), &values),
         name,
@@ -140,7 +124,7 @@ pub fn call_sheet(
     settings: &Settings,
     agent: &Agent,
     day: NaiveDate,
-    entries: &[SheetEntry],
+    entries: &[ScheduledCall],
     now: DateTime<Utc>,
 ) -> Result<Message, RenderError> {
     let id = MessageId::CallSheet {
@@ -157,7 +141,7 @@ pub fn sheet_update(
     settings: &Settings,
     agent: &Agent,
     day: NaiveDate,
-    entries: &[SheetEntry],
+    entries: &[ScheduledCall],
     calls: u64,
     now: DateTime<Utc>,
 ) -> Result<Message, RenderError> {
@@ -173,7 +157,7 @@ fn sheet(
     settings: &Settings,
     agent: &Agent,
     day: NaiveDate,
-    entries: &[SheetEntry],
+    entries: &[ScheduledCall],
     now: DateTime<Utc>,
     id: MessageId,
 ) -> Result<Message, RenderError> {
@@ -188,7 +172,7 @@ fn sheet(
         ("agent", agent.name.as_str()),
         ("zone", agent.time_zone.name()),
     ];
-    let mut entries: Vec<&SheetEntry> = entries.iter().collect();
+    let mut entries: Vec<&ScheduledCall> = entries.iter().collect();
     entries.sort_by_key(|e| e.slot);
     let v = SheetView {
         lang: locale.code(),

@@ -1,13 +1,13 @@
 //! The survey email (SPEC 5): one button per score, a signed link each, and
 //! RFC 8058 unsubscribe headers.
 
-use super::{message, survey_subject, Parts, RenderError, UNSUBSCRIBE_VALID_DAYS};
+use super::{message, Parts, RenderError, UNSUBSCRIBE_VALID_DAYS};
 use crate::config::Settings;
 use crate::domain::event::SurveyKind;
 use crate::domain::ids::CustomerId;
 use crate::domain::keys::MessageId;
 use crate::domain::surveys::PlannedSurvey;
-use crate::domain::token::{Purpose, TokenKey};
+use crate::domain::token::{LinkSubject, TokenKey};
 use crate::i18n::{fill, texts};
 use crate::ports::Message;
 use askama::Template;
@@ -72,14 +72,15 @@ pub fn survey_email(
     let t = &texts(survey.locale).survey;
     let business = [("business", settings.business.name.as_str())];
     let expires = first_sent + settings.policy.surveys.link_valid;
-    let token = key.sign(
-        Purpose::Survey,
-        &survey_subject(customer, &survey.key),
+    let token = key.sign_link(
+        &LinkSubject::Survey {
+            customer: customer.clone(),
+            survey: survey.key.clone(),
+        },
         expires,
     );
-    let unsubscribe = key.sign(
-        Purpose::Unsubscribe,
-        customer.as_str(),
+    let unsubscribe = key.sign_link(
+        &LinkSubject::Unsubscribe(customer.clone()),
         now + Duration::days(UNSUBSCRIBE_VALID_DAYS),
     );
     let unsubscribe_url = format!("{}/u/{}", settings.business.base_url, unsubscribe);

@@ -1,0 +1,97 @@
+//! The managers' morning brief as plain data (SPEC 8): what the service
+//! gathers (`services::brief`) and the email and the report page show
+//! (`mail::render::report`), in neither's terms.
+
+use super::event::{Score, SurveyFor};
+use super::ids::AgentId;
+use super::report::DailyReport;
+use super::trends::KpiLine;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+/// A list cut to what one screen holds, with how many there are in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capped<T> {
+    pub items: Vec<T>,
+    pub total: usize,
+}
+
+impl<T> Capped<T> {
+    pub fn more(&self) -> usize {
+        self.total.saturating_sub(self.items.len())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationItem {
+    pub name: String,
+    pub since: DateTime<Utc>,
+    pub notes: Option<String>,
+    /// The signed link to resolve it.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtRiskItem {
+    pub name: String,
+    pub deadline: DateTime<Utc>,
+    /// The agent's name; `None`: unassigned.
+    pub agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetractorItem {
+    pub name: String,
+    pub score: Score,
+    pub subject: SurveyFor,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One row of the per-agent table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRow {
+    /// `None`: calls no agent could take.
+    pub agent: Option<(AgentId, String)>,
+    pub calls: i64,
+    pub reached: i64,
+    pub satisfied: i64,
+    pub due: i64,
+    pub on_time: i64,
+    /// Priority calls (for a low score) reached, and of those the ones
+    /// that recovered it (SPEC 7 `recovery`).
+    pub priority_reached: i64,
+    pub recovered: i64,
+}
+
+impl AgentRow {
+    /// On-time rate in percent; `None` with nothing due.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        (self.due > 0).then(|| self.on_time as f64 / self.due as f64 * 100.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagerBrief {
+    /// The day reported (yesterday, for the morning email).
+    pub day: NaiveDate,
+    pub time_zone: Tz,
+    /// The trend's days, oldest first, ending with `day`.
+    pub days: Vec<DailyReport>,
+    pub kpis: Vec<KpiLine>,
+    /// The cohort days the recovery figure pools (first, last).
+    pub recovery_days: (NaiveDate, NaiveDate),
+    pub agents: Vec<AgentRow>,
+    pub escalations: Capped<EscalationItem>,
+    pub at_risk: Capped<AtRiskItem>,
+    pub detractors: Capped<DetractorItem>,
+    /// Earlier days whose figures changed since the last email.
+    pub revised: Vec<NaiveDate>,
+    pub no_agents: bool,
+}
+
+impl ManagerBrief {
+    pub fn report(&self) -> Option<&DailyReport> {
+        self.days.last()
+    }
+}
