@@ -4,14 +4,14 @@
 //! for a call already closed, records nothing and says so.
 
 use crate::customer::token;
+use crate::link_post::LinkPost;
 use crate::staff_pages::{self, OutcomeChoice, OUTCOMES, SATISFACTIONS};
 use crate::Pages;
 use aftercare_shared::i18n::texts;
 use aftercare_shared::services::{
     AttemptStatus, OutcomeForm, OutcomePage, Rejection, ServiceError,
 };
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -67,16 +67,12 @@ pub async fn outcome_form(
 }
 
 /// `POST /c/{token}`: records the outcome, then shows what happens next.
-pub async fn record_outcome(
-    State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (token, body) = match p.form_post(path, &headers, body).await {
-        Ok(posted) => posted,
-        Err(refused) => return refused,
-    };
+pub async fn record_outcome(State(p): State<Pages>, post: LinkPost) -> Response {
+    let LinkPost {
+        token,
+        body,
+        headers,
+    } = post;
     let now = p.clock.now();
     let page = match p.service.outcome_page(&token, now).await {
         Ok(page) => page,

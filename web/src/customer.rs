@@ -1,14 +1,14 @@
 //! The customer's pages: `/s/{token}` (the survey, its answer and thanks)
 //! and `/u/{token}` (unsubscribe, also RFC 8058's one-click POST).
 
+use crate::link_post::LinkPost;
 use crate::pages;
 use crate::refusal::{answer as answer_refusal, explain};
 use crate::Pages;
 use aftercare_shared::domain::event::Score;
 use aftercare_shared::i18n::{fill, texts};
 use aftercare_shared::services::{Rejection, ServiceError, UnsubscribeBy};
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -62,45 +62,6 @@ impl Pages {
         pages::refusal(locale, self.business(), status, why)
     }
 
-    /// The request body within [`crate::MAX_BODY_BYTES`], or the page that
-    /// refuses it: 413 when too large, 400 when it could not be read.
-    pub(crate) async fn bounded(
-        &self,
-        body: Result<Bytes, BytesRejection>,
-        token: &str,
-        headers: &HeaderMap,
-    ) -> Result<Bytes, Response> {
-        match body {
-            Ok(b) => Ok(b),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                let locale = self.locale(Some(token), headers).await;
-                let t = &texts(locale).page;
-                Err(pages::refusal(
-                    locale,
-                    self.business(),
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    &t.too_large,
-                ))
-            }
-            Err(_) => Err(self.malformed(headers).await),
-        }
-    }
-
-    /// A form POST's token and bounded body, or the page that refuses
-    /// them (every POST handler starts here).
-    pub(crate) async fn form_post(
-        &self,
-        path: Result<Path<String>, PathRejection>,
-        headers: &HeaderMap,
-        body: Result<Bytes, BytesRejection>,
-    ) -> Result<(String, Bytes), Response> {
-        let Some(token) = token(path) else {
-            return Err(self.malformed(headers).await);
-        };
-        let body = self.bounded(body, &token, headers).await?;
-        Ok((token, body))
-    }
-
     pub(crate) async fn malformed(&self, headers: &HeaderMap) -> Response {
         let e = ServiceError::Rejected(Rejection::Link(
             aftercare_shared::domain::token::TokenError::Malformed,
@@ -137,16 +98,12 @@ pub async fn survey(
 }
 
 /// `POST /s/{token}`: records the score and comment, then thanks.
-pub async fn answer(
-    State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (token, body) = match p.form_post(path, &headers, body).await {
-        Ok(posted) => posted,
-        Err(refused) => return refused,
-    };
+pub async fn answer(State(p): State<Pages>, post: LinkPost) -> Response {
+    let LinkPost {
+        token,
+        body,
+        headers,
+    } = post;
     let form = answer_form(&body);
     let now = p.clock.now();
     let recorded = match form.score {
@@ -217,16 +174,8 @@ pub async fn unsubscribe_form(
 /// `POST /u/{token}`: unsubscribes. The page's button and a mail
 /// client's RFC 8058 one-click POST (`List-Unsubscribe=One-Click`, no
 /// cookie) both land here; the body is not needed, only bounded.
-pub async fn unsubscribe(
-    State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (token, _) = match p.form_post(path, &headers, body).await {
-        Ok(posted) => posted,
-        Err(refused) => return refused,
-    };
+pub async fn unsubscribe(State(p): State<Pages>, post: LinkPost) -> Response {
+    let LinkPost { token, headers, .. } = post;
     let now = p.clock.now();
     let done = p
         .service

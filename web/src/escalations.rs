@@ -3,12 +3,12 @@
 //! /e/{token}` resolves it (who, a note) through `resolve_escalation`.
 
 use crate::customer::token;
+use crate::link_post::LinkPost;
 use crate::staff_pages::{self, ResolveChoice};
 use crate::Pages;
 use aftercare_shared::i18n::texts;
 use aftercare_shared::services::{EscalationRef, Rejection, ResolveForm, ServiceError};
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -53,16 +53,12 @@ pub async fn escalation(
 }
 
 /// `POST /e/{token}`: resolves the escalation, then shows the case as resolved.
-pub async fn resolve(
-    State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let (token, body) = match p.form_post(path, &headers, body).await {
-        Ok(posted) => posted,
-        Err(refused) => return refused,
-    };
+pub async fn resolve(State(p): State<Pages>, post: LinkPost) -> Response {
+    let LinkPost {
+        token,
+        body,
+        headers,
+    } = post;
     let now = p.clock.now();
     let which = || EscalationRef::Token(&token);
     let page = match p.service.escalation_page(which(), now).await {

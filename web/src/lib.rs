@@ -12,6 +12,7 @@
 mod calls;
 mod customer;
 mod escalations;
+mod link_post;
 mod pages;
 mod refusal;
 mod staff_pages;
