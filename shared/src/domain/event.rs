@@ -5,7 +5,9 @@ use super::ids::{
     AgentId, CsatScore, CustomerId, EmailAddress, InvalidValue, Locale, NpsScore, OrderId,
     PhoneNumber, TicketId,
 };
-use super::keys::SurveyKey;
+/// What a survey is for and of which kind: identities, kept with the
+/// keys (re-exported here, where events carry them).
+pub use super::keys::{SurveyFor, SurveyKind};
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -24,46 +26,6 @@ pub struct Customer {
     pub locale: Locale,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<Tz>,
-}
-
-/// Which survey an answer is for: the order's NPS or the ticket's CSAT.
-/// (Tickets order first, as their keys `csat:…` sort before `nps:…`.)
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SurveyFor {
-    Ticket(TicketId),
-    Order(OrderId),
-}
-
-impl SurveyFor {
-    pub fn kind(&self) -> SurveyKind {
-        match self {
-            SurveyFor::Order(_) => SurveyKind::Nps,
-            SurveyFor::Ticket(_) => SurveyKind::Csat,
-        }
-    }
-    /// The survey's key (`nps:o-1`, `csat:t-1`), used in ids and store keys.
-    pub fn key(&self) -> SurveyKey {
-        SurveyKey::new(self.clone())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SurveyKind {
-    Csat,
-    Nps,
-}
-
-impl SurveyKind {
-    /// The scale of this survey's scores (SPEC 5): CSAT 1–5, NPS 0–10;
-    /// exactly the values [`Score::parse`] accepts (tested below).
-    pub fn scale(self) -> std::ops::RangeInclusive<u8> {
-        match self {
-            SurveyKind::Csat => 1..=5,
-            SurveyKind::Nps => 0..=10,
-        }
-    }
 }
 
 /// A validated survey score; the variant matches the survey kind.

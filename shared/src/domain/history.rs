@@ -31,7 +31,7 @@ pub struct History {
     /// The entries this customer has on the managers' boards (what the
     /// last commit wrote).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub listed: Vec<super::boards::Listing>,
+    pub listed: Vec<super::listing::Listing>,
     /// When this customer next has due work, as the last commit stored it
     /// (so a settle can tell it changed nothing, not even that).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -3,7 +3,6 @@
 //! typed; `Display` and `FromStr` give exactly the strings stored since the
 //! first release, so no stored data needs migrating.
 
-use super::event::{SurveyFor, SurveyKind};
 use super::ids::{AgentId, CustomerId, InvalidValue, OrderId, TicketId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -29,6 +28,46 @@ macro_rules! string_serde {
 
 fn invalid(what: &str, raw: &str) -> InvalidValue {
     InvalidValue(format!("{raw:?} is not a {what}"))
+}
+
+/// Which survey an answer is for: the order's NPS or the ticket's CSAT.
+/// (Tickets order first, as their keys `csat:…` sort before `nps:…`.)
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyFor {
+    Ticket(TicketId),
+    Order(OrderId),
+}
+
+impl SurveyFor {
+    pub fn kind(&self) -> SurveyKind {
+        match self {
+            SurveyFor::Order(_) => SurveyKind::Nps,
+            SurveyFor::Ticket(_) => SurveyKind::Csat,
+        }
+    }
+    /// The survey's key (`nps:o-1`, `csat:t-1`), used in ids and store keys.
+    pub fn key(&self) -> SurveyKey {
+        SurveyKey::new(self.clone())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SurveyKind {
+    Csat,
+    Nps,
+}
+
+impl SurveyKind {
+    /// The scale of this survey's scores (SPEC 5): CSAT 1–5, NPS 0–10;
+    /// exactly the values `Score::parse` accepts (tested with it).
+    pub fn scale(self) -> std::ops::RangeInclusive<u8> {
+        match self {
+            SurveyKind::Csat => 1..=5,
+            SurveyKind::Nps => 0..=10,
+        }
+    }
 }
 
 /// One survey: the NPS of an order (`nps:o-1`) or the CSAT of a ticket

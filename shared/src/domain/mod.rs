@@ -12,6 +12,7 @@ pub mod history;
 pub mod ids;
 pub mod keys;
 pub mod kpi;
+pub mod listing;
 pub mod policy;
 pub mod recovery;
 pub mod report;
