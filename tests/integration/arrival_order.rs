@@ -5,12 +5,11 @@
 //! without a call it is rejected. A settle that changes nothing writes
 //! nothing.
 
+use crate::helpers::service_over;
 use crate::hooked_store::{Hooked, Hooks};
-use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::ids::CustomerId;
-use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::ports::{Due, Store};
 use aftercare_shared::services::{Aftercare, Budget, Ingested, ServiceError};
 use aftercare_shared::testing::{envelope, event, utc};
@@ -19,12 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 fn service(store: Arc<dyn Store>, outbox: &std::path::Path) -> Aftercare {
-    Aftercare::new(
-        store,
-        Arc::new(OutboxMailer::new(outbox).unwrap()),
-        Settings::from_toml("agents = []").unwrap(),
-        TokenKey::new(b"arrival-order-tests-key").unwrap(),
-    )
+    service_over(store, outbox, Settings::from_toml("agents = []").unwrap())
 }
 
 fn outcome(id: &str, at: &str) -> aftercare_shared::domain::event::Event {

@@ -3,6 +3,7 @@
 //! do not stop the other customers or the other mail; a morning run killed
 //! between queueing its email and moving on sends that email once.
 
+use crate::helpers::service_over;
 use aftercare_shared::adapters::outbox::OutboxMailer;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
@@ -132,11 +133,10 @@ async fn a_due_run_settles_and_delivers_everything_but_the_broken_customer_and_t
 #[tokio::test]
 async fn a_spent_budget_stops_the_run_and_leaves_the_work_due() {
     let dir = tempfile::tempdir().unwrap();
-    let service = Aftercare::new(
+    let service = service_over(
         Arc::new(SqliteStore::in_memory().unwrap()),
-        Arc::new(OutboxMailer::new(dir.path()).unwrap()),
+        dir.path(),
         Settings::from_toml("agents = []").unwrap(),
-        TokenKey::new(b"isolation-test-key-123").unwrap(),
     );
     let closed = envelope(
         "TicketClosed",
@@ -169,11 +169,10 @@ async fn a_morning_rerun_after_a_crash_sends_the_first_copy_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("aftercare.sqlite")).unwrap());
     let outbox = dir.path().join("outbox");
-    let service = Aftercare::new(
+    let service = service_over(
         store.clone(),
-        Arc::new(OutboxMailer::new(&outbox).unwrap()),
+        &outbox,
         Settings::from_toml("agents = []").unwrap(),
-        TokenKey::new(b"isolation-test-key-123").unwrap(),
     );
     service
         .schedule_jobs(utc("2026-11-20T07:00:00Z"))
@@ -221,11 +220,10 @@ async fn a_morning_rerun_after_a_crash_sends_the_first_copy_once() {
 async fn ingest_rejects_an_event_far_from_its_clock_and_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("aftercare.sqlite")).unwrap());
-    let service = Aftercare::new(
+    let service = service_over(
         store.clone(),
-        Arc::new(OutboxMailer::new(dir.path().join("outbox")).unwrap()),
+        dir.path().join("outbox"),
         Settings::from_toml("agents = []").unwrap(),
-        TokenKey::new(b"plausible-times-test-key").unwrap(),
     );
     let now = utc("2026-11-20T10:00:00Z");
     let purchase = |id: &str, at: &str| {
@@ -286,11 +284,10 @@ async fn a_send_failing_after_the_commit_does_not_fail_the_event_and_the_mail_wa
         inner.clone(),
         Arc::new(ClaimsFail),
     ));
-    let service = Aftercare::new(
+    let service = service_over(
         store,
-        Arc::new(OutboxMailer::new(dir.path().join("outbox")).unwrap()),
+        dir.path().join("outbox"),
         Settings::from_toml("agents = []").unwrap(),
-        TokenKey::new(b"send-after-commit-test-key").unwrap(),
     );
     let closed = utc("2026-11-20T10:00:00Z");
     let ticket = event(&envelope(

@@ -76,3 +76,26 @@ pub fn aftercare(args: &[&str]) -> std::process::Output {
         .output()
         .expect("running aftercare")
 }
+
+/// The link key the tests sign with (long enough to be accepted).
+pub fn test_key() -> aftercare_shared::domain::token::TokenKey {
+    aftercare_shared::domain::token::TokenKey::new(b"aftercare-integration-tests-key")
+        .expect("a 16-byte key")
+}
+
+/// The facade as most tests build it: over `store`, every email written
+/// to `outbox` as an `.eml` file, these settings, [`test_key`].
+pub fn service_over(
+    store: std::sync::Arc<dyn aftercare_shared::ports::Store>,
+    outbox: impl AsRef<std::path::Path>,
+    settings: aftercare_shared::config::Settings,
+) -> aftercare_shared::services::Aftercare {
+    let mailer = aftercare_shared::adapters::outbox::OutboxMailer::new(outbox.as_ref())
+        .expect("an outbox directory");
+    aftercare_shared::services::Aftercare::new(
+        store,
+        std::sync::Arc::new(mailer),
+        settings,
+        test_key(),
+    )
+}

@@ -3,7 +3,7 @@
 //! handled from a terminal, and one-line errors naming a missing table or
 //! an endpoint that cannot be reached.
 
-use crate::helpers::{aftercare_bin, aftercare_on_aws, dynamo_table, stdout_of};
+use crate::helpers::{aftercare_bin, aftercare_on_aws, dynamo_table, service_over, stdout_of};
 use std::process::{Command, Output};
 
 fn one_line_error(out: &Output) -> String {
@@ -88,20 +88,16 @@ async fn suppressions_round_trip_on_a_table() {
 
 #[tokio::test]
 async fn escalations_are_listed_and_resolved_from_a_terminal_on_a_table() {
-    use aftercare_shared::adapters::outbox::OutboxMailer;
-    use aftercare_shared::domain::token::TokenKey;
-    use aftercare_shared::services::Aftercare;
     use aftercare_shared::testing::{envelope, event, utc};
     use serde_json::json;
     use std::sync::Arc;
 
     let (store, table) = dynamo_table().await;
     let outbox = tempfile::tempdir().unwrap();
-    let service = Aftercare::new(
+    let service = service_over(
         Arc::new(store),
-        Arc::new(OutboxMailer::new(outbox.path()).unwrap()),
+        outbox.path(),
         aftercare_shared::testing::deployment_settings(),
-        TokenKey::new(b"operator-tests-key-0123").unwrap(),
     );
     // A purchase, and the agent's outcome: reached, unsatisfied.
     let purchase = envelope(

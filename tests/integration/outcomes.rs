@@ -4,12 +4,11 @@
 //! the escalation it opens is listed, alerted with a signed link, and
 //! leaves `escalations_open` from the end of the day it is resolved.
 
-use aftercare_shared::adapters::outbox::OutboxMailer;
+use crate::helpers::service_over;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::case::CaseStep;
 use aftercare_shared::domain::event::{Outcome, Satisfaction};
-use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::ports::Store;
 use aftercare_shared::services::{
     Aftercare, AttemptStatus, Budget, CallStatus, EscalationRef, OutcomeForm, Rejection,
@@ -29,12 +28,7 @@ struct Shop {
 
 fn shop(store: Arc<dyn Store>) -> Shop {
     let outbox = tempfile::tempdir().unwrap();
-    let service = Arc::new(Aftercare::new(
-        store,
-        Arc::new(OutboxMailer::new(outbox.path()).unwrap()),
-        Settings::default(),
-        TokenKey::new(b"outcome-tests-key-0123").unwrap(),
-    ));
+    let service = Arc::new(service_over(store, outbox.path(), Settings::default()));
     Shop { service, outbox }
 }
 

@@ -5,13 +5,11 @@
 //! again, while every past KPI stays exactly as it was; and due work
 //! removes personal data older than the retention period the same way.
 
-use crate::helpers::{dynamo_table, dynamodb_client};
-use aftercare_shared::adapters::outbox::OutboxMailer;
+use crate::helpers::{dynamo_table, dynamodb_client, service_over};
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::event::Event;
 use aftercare_shared::domain::ids::CustomerId;
-use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::ports::Store;
 use aftercare_shared::services::{Aftercare, Budget};
 use aftercare_shared::testing::{envelope, event, utc};
@@ -38,12 +36,7 @@ fn settings() -> Settings {
 }
 
 fn service(store: Arc<dyn Store>, outbox: &std::path::Path) -> Aftercare {
-    Aftercare::new(
-        store,
-        Arc::new(OutboxMailer::new(outbox).unwrap()),
-        settings(),
-        TokenKey::new(b"privacy-tests-key-0123").unwrap(),
-    )
+    service_over(store, outbox, settings())
 }
 
 fn minji() -> Value {

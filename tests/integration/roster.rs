@@ -3,9 +3,7 @@
 //! Lambdas' facade books to the imported agents, and a table without a
 //! roster books every call unassigned and at risk, never to a default.
 
-use crate::helpers::{aftercare_bin, dynamo_table, endpoint};
-use aftercare_shared::adapters::outbox::OutboxMailer;
-use aftercare_shared::domain::token::TokenKey;
+use crate::helpers::{aftercare_bin, dynamo_table, endpoint, service_over};
 use aftercare_shared::ports::Store;
 use aftercare_shared::services::Aftercare;
 use aftercare_shared::testing::{envelope, event, seoul_customer, utc};
@@ -40,11 +38,10 @@ a-ko,Lee Jiwoo,jiwoo@shop.example,ko en,Asia/Seoul,09:00-18:00,Mon Tue Wed Thu F
 a-vi,Tran Mai,mai@shop.example,vi,Asia/Ho_Chi_Minh,,,\n";
 
 fn lambda_facade(store: Arc<dyn Store>, outbox: &std::path::Path) -> Aftercare {
-    Aftercare::new(
+    service_over(
         store,
-        Arc::new(OutboxMailer::new(outbox).unwrap()),
+        outbox,
         aftercare_shared::testing::deployment_settings(),
-        TokenKey::new(b"roster-tests-key-0123").unwrap(),
     )
     .with_stored_roster()
 }

@@ -2,12 +2,10 @@
 //! that books it: the default agent works 09:00–18:00 in Seoul, Mon–Fri;
 //! customers' contact hours are 09:00–20:00 their time, Mon–Sat.
 
-use aftercare_shared::adapters::outbox::OutboxMailer;
+use crate::helpers::service_over;
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
-use aftercare_shared::domain::token::TokenKey;
 use aftercare_shared::ports::{AgentCalendar, Histories};
-use aftercare_shared::services::Aftercare;
 use aftercare_shared::testing::{envelope, event, utc};
 use serde_json::json;
 use std::sync::Arc;
@@ -17,12 +15,7 @@ use std::sync::Arc;
 async fn booked(zone: &str, at: &str) -> (String, bool) {
     let store = Arc::new(SqliteStore::in_memory().unwrap());
     let outbox = tempfile::tempdir().unwrap();
-    let service = Aftercare::new(
-        store.clone(),
-        Arc::new(OutboxMailer::new(outbox.path()).unwrap()),
-        Settings::default(),
-        TokenKey::new(b"time-zone-tests-key-01").unwrap(),
-    );
+    let service = service_over(store.clone(), outbox.path(), Settings::default());
     let e = envelope(
         "PurchaseCompleted",
         "ev-1",
