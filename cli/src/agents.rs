@@ -45,12 +45,12 @@ fn read(file: &Path) -> Result<Vec<Agent>> {
 
 fn print(agents: &[Agent]) {
     if agents.is_empty() {
-        println!("no agents: every call is booked unassigned and at risk");
+        say!("no agents: every call is booked unassigned and at risk");
     }
     for a in agents {
         let langs: Vec<&str> = a.languages.iter().map(|l| l.code()).collect();
         let days: Vec<String> = a.hours.days.iter().map(|d| d.to_string()).collect();
-        println!(
+        say!(
             "{}  {}  {}  {}  {}  {}-{} {}  capacity {}",
             a.id,
             a.name,
@@ -75,13 +75,13 @@ pub async fn agents(config: Option<&Path>, action: AgentsAction) -> Result<()> {
                 .import_roster(agents, chrono::Utc::now())
                 .await
                 .with_context(|| format!("writing the roster to table {table}"))?;
-            println!("imported {n} agents into {table}");
+            say!("imported {n} agents into {table}");
         }
         AgentsAction::List { table: Some(table) } => {
             let service = table_service(&table).await?;
             match service.stored_roster().await? {
                 Some(agents) => print(&agents),
-                None => println!(
+                None => say!(
                     "no roster imported into {table}: every call is booked unassigned and at risk"
                 ),
             }

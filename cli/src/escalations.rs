@@ -42,10 +42,10 @@ pub async fn escalations(service: &Aftercare, action: EscalationAction) -> Resul
         EscalationAction::List => {
             let open = service.open_escalations(usize::MAX).await?;
             if open.is_empty() {
-                println!("no open escalations");
+                say!("no open escalations");
             }
             for e in open {
-                println!(
+                say!(
                     "{}  since {}  {}  {}",
                     e.call,
                     e.opened_at.to_rfc3339(),
@@ -74,7 +74,7 @@ pub async fn escalations(service: &Aftercare, action: EscalationAction) -> Resul
             service
                 .resolve_escalation(EscalationRef::Call(&call), form, at)
                 .await?;
-            println!("resolved {call}");
+            say!("resolved {call}");
         }
     }
     Ok(())

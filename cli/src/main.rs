@@ -1,5 +1,7 @@
 //! `aftercare`: the local runner (SPEC 10).
 
+#[macro_use]
+mod out;
 mod agents;
 mod demo;
 #[cfg(feature = "aws")]
@@ -278,7 +280,7 @@ fn run_command() -> Result<()> {
                     usize::from(workers),
                 )
                 .await?;
-                println!("{summary}");
+                say!("{summary}");
                 Ok(())
             }
             Command::Report {
@@ -296,9 +298,9 @@ fn run_command() -> Result<()> {
                 let (service, settings) = place.open_existing(cli.config.as_deref()).await?;
                 let text = report::report(&service, &settings, days, format).await?;
                 if text.ends_with('\n') {
-                    print!("{text}");
+                    say_raw!("{text}");
                 } else {
-                    println!("{text}");
+                    say!("{text}");
                 }
                 Ok(())
             }
@@ -310,9 +312,9 @@ fn run_command() -> Result<()> {
             } => {
                 let (service, _) = place.open_existing(cli.config.as_deref()).await?;
                 let text = responses::responses(&service, &from, &to, format).await?;
-                print!("{text}");
+                say_raw!("{text}");
                 if !text.ends_with('\n') {
-                    println!();
+                    say!();
                 }
                 Ok(())
             }
@@ -342,7 +344,7 @@ fn run_command() -> Result<()> {
                 let id = aftercare_shared::domain::ids::CustomerId::parse(&customer)
                     .map_err(|e| anyhow::anyhow!("customer {customer:?}: {}", e.0))?;
                 let done = service.forget(&id, chrono::Utc::now()).await?;
-                println!(
+                say!(
                     "forgot customer {customer}: personal data erased, {} address(es) kept only as digests on the suppression list, {} waiting message(s) discarded",
                     done.addresses, done.messages_discarded
                 );
@@ -363,7 +365,7 @@ async fn create_table(table: &str) -> Result<()> {
         .create_table()
         .await
         .with_context(|| format!("creating table {table}"))?;
-    println!("created table {table}");
+    say!("created table {table}");
     Ok(())
 }
 
@@ -382,10 +384,10 @@ async fn outbox(
         (true, _) => {
             let list = service.parked_mail(10_000).await?;
             if list.is_empty() {
-                println!("no parked messages");
+                say!("no parked messages");
             }
             for p in list {
-                println!(
+                say!(
                     "{}  {}  {} recipient(s), {} attempt(s): {}",
                     p.at.to_rfc3339(),
                     p.id,
@@ -406,7 +408,7 @@ async fn outbox(
                     })?;
                 usize::from(service.requeue_parked(&id, now).await?)
             };
-            println!("{n} message(s) back in the queue; the next due-work run sends them");
+            say!("{n} message(s) back in the queue; the next due-work run sends them");
         }
         (false, None) => anyhow::bail!(
             "say what to do: aftercare outbox (--data DIR | --table NAME) --parked | --requeue ID|all"
@@ -427,22 +429,22 @@ async fn suppress(
             service
                 .suppress(&parse(&address)?, &reason, chrono::Utc::now())
                 .await?;
-            println!("suppressed {address}");
+            say!("suppressed {address}");
         }
         SuppressAction::Remove { address } => {
             if service.unsuppress(&parse(&address)?).await? {
-                println!("removed {address}");
+                say!("removed {address}");
             } else {
-                println!("{address} was not on the list");
+                say!("{address} was not on the list");
             }
         }
         SuppressAction::List => {
             let list = service.suppressions(usize::MAX).await?;
             if list.is_empty() {
-                println!("no suppressed addresses");
+                say!("no suppressed addresses");
             }
             for s in list {
-                println!(
+                say!(
                     "{}  {}  {}",
                     s.address.as_str(),
                     s.at.to_rfc3339(),

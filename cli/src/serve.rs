@@ -25,7 +25,7 @@ pub async fn serve(service: Aftercare, listen: SocketAddr, data: &std::path::Pat
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let local = listener.local_addr().context("reading the bound address")?;
-    println!(
+    say!(
         "aftercare serve: listening on http://{local} (data in {}); Ctrl-C stops",
         data.display()
     );

@@ -2,6 +2,7 @@
 
 mod arrival_order;
 mod aws_pipeline;
+mod broken_pipe;
 mod dataset;
 mod day_reads;
 mod e2e_run;
@@ -11,6 +12,7 @@ mod helpers;
 mod hooked_store;
 mod lambdas;
 mod large_customers;
+mod loop_golden;
 mod mail_standards;
 mod manager_email;
 mod operator;

@@ -110,7 +110,7 @@ pub async fn demo(
     let (personas, base) = shop::generate(&mut rng, customers, start, end);
     if let Some(path) = events_only {
         output::write_events(path, &base)?;
-        println!("wrote {} events to {}", base.len(), path.display());
+        say!("wrote {} events to {}", base.len(), path.display());
         return Ok(());
     }
     output::prepare_out_dir(out)?;

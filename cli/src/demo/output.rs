@@ -161,8 +161,8 @@ pub async fn write_outputs(
     let mails = std::fs::read_dir(out.join("outbox"))?.count();
     summary.push_str(&format!("\n{mails} emails in outbox/ ({sheet_count} call sheets also in call-sheets/), daily reports in reports/\n"));
     std::fs::write(out.join("summary.txt"), &summary)?;
-    print!("{summary}");
-    println!("\nWrote the demo to {}:\n  {0}/outbox/       every email, one .eml file each\n  {0}/call-sheets/  the agents' daily call sheets\n  {0}/reports/      daily KPI reports (HTML and JSON; all-days.html and .csv for the month)\n  {0}/manager-emails/ the managers' morning email each day, in en, ko, vi and zh (.eml)\n  {0}/summary.txt\nTry: aftercare report --data {0} --date {} --format text", out.display(), last - Duration::days(1));
+    say_raw!("{summary}");
+    say!("\nWrote the demo to {}:\n  {0}/outbox/       every email, one .eml file each\n  {0}/call-sheets/  the agents' daily call sheets\n  {0}/reports/      daily KPI reports (HTML and JSON; all-days.html and .csv for the month)\n  {0}/manager-emails/ the managers' morning email each day, in en, ko, vi and zh (.eml)\n  {0}/summary.txt\nTry: aftercare report --data {0} --date {} --format text", out.display(), last - Duration::days(1));
     Ok(())
 }
 
