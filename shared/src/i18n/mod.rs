@@ -2,6 +2,7 @@
 //! language in `shared/locales/`, compiled in and read once. Placeholders
 //! are `{name}`-style and filled by [`fill`].
 
+mod korean;
 pub mod words;
 
 use crate::domain::ids::Locale;
@@ -99,6 +100,12 @@ pub struct SheetTexts {
     /// The update sent when calls are booked after the day's sheet.
     pub update_subject: String,
     pub update_title: String,
+    /// After a label ("Reason: "; Chinese "原因：").
+    pub colon: String,
+    /// Between the parts of a line.
+    pub sep: String,
+    /// Between a call's reasons.
+    pub reasons_sep: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -363,7 +370,13 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
         }
     }
     out.push_str(rest);
-    out
+    // A Korean template writes a particle after a placeholder both ways
+    // (`{business}을(를)`): the filled word decides.
+    if korean::has_double_particle(template) {
+        korean::particles(&out)
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]
