@@ -3,6 +3,7 @@
 //! are `{name}`-style and filled by [`fill`].
 
 mod korean;
+pub mod phone;
 pub mod words;
 
 use crate::domain::ids::Locale;
@@ -46,6 +47,9 @@ pub struct SurveyTexts {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Script {
+    /// Stands for the customer's name in a script a sheet shares between
+    /// its calls ("[the customer's name]").
+    pub name_placeholder: String,
     pub greeting: String,
     pub thanks_order: String,
     pub thanks_ticket: String,
@@ -96,7 +100,18 @@ pub struct SheetTexts {
     pub priority: String,
     pub tel: String,
     pub no_phone: String,
-    pub script_for: String,
+    /// The sheet's scripts, one per language, after its calls.
+    pub scripts_heading: String,
+    pub script_in: String,
+    /// A call's pointer to its script.
+    pub see_script: String,
+    /// The branch labels, so no agent reads both replies aloud.
+    pub if_satisfied: String,
+    pub if_not: String,
+    /// Which thanks fits which call.
+    pub after_order: String,
+    pub after_ticket: String,
+    pub after_feedback: String,
     /// The update sent when calls are booked after the day's sheet.
     pub update_subject: String,
     pub update_title: String,

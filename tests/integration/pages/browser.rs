@@ -87,6 +87,50 @@ pub(crate) fn shots() -> PathBuf {
     dir
 }
 
+/// At phone width, the page is no wider than the window and no word is
+/// cut across two lines: each space-separated word (Korean ones too, as
+/// `keep-all` keeps them) sits on one line. Chinese and Japanese text,
+/// which has no spaces and breaks between any two characters, is left
+/// out, and so are words wider than the window (a URL), which must wrap.
+pub(crate) async fn reads_on_a_phone(c: &Client, what: &str) {
+    c.set_window_size(PHONE.0, PHONE.1).await.expect("resizing");
+    let found = c
+        .execute(
+            r#"const broken = [];
+               const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+               const range = document.createRange();
+               for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                 const text = n.textContent;
+                 for (const m of text.matchAll(/\S+/g)) {
+                   if (/[\u3400-\u9fff]/.test(m[0])) continue;
+                   range.setStart(n, m.index);
+                   range.setEnd(n, m.index + m[0].length);
+                   const rects = [...range.getClientRects()].filter(r => r.width > 0);
+                   const tops = new Set(rects.map(r => Math.round(r.top)));
+                   const wide = range.getBoundingClientRect().width > window.innerWidth * 0.8;
+                   if (tops.size > 1 && !wide) broken.push(m[0]);
+                 }
+               }
+               return [document.documentElement.scrollWidth, window.innerWidth, broken];"#,
+            vec![],
+        )
+        .await
+        .expect("measuring the page");
+    let (scroll, inner) = (
+        found[0].as_f64().unwrap_or(f64::MAX),
+        found[1].as_f64().unwrap_or(0.0),
+    );
+    assert!(
+        scroll <= inner,
+        "{what}: {scroll}px wide in a {inner}px window"
+    );
+    assert_eq!(
+        found[2],
+        serde_json::json!([]),
+        "{what}: words cut across two lines"
+    );
+}
+
 /// The page at phone width (and desktop width when `desktop`), saved as PNG.
 pub(super) async fn screenshot(c: &Client, dir: &Path, name: &str, desktop: bool) {
     let mut sizes = vec![("phone", PHONE)];

@@ -6,7 +6,7 @@
 //! email is screenshotted (phone width, and desktop for the emails), and
 //! a call sheet in each of the four languages.
 
-use super::browser::{screenshot, shots, submit, Driver};
+use super::browser::{reads_on_a_phone, screenshot, shots, submit, Driver};
 use super::calls::week_old_purchase;
 use super::Served;
 use aftercare_shared::config::Settings;
@@ -14,6 +14,7 @@ use aftercare_shared::domain::case::ReasonDetail;
 use aftercare_shared::domain::event::SurveyKind;
 use aftercare_shared::domain::ids::{CustomerId, Locale, OrderId, TicketId};
 use aftercare_shared::domain::sheet::ScheduledCall;
+use aftercare_shared::i18n::fill;
 use aftercare_shared::mail::render::call_sheet;
 use chrono::{Duration, TimeZone, Utc};
 use fantoccini::{Client, Locator};
@@ -267,20 +268,71 @@ async fn call_sheets_read_well_in_every_language() {
             .expect("MIME");
         let html = parsed.body_html(0).expect("HTML").into_owned();
         let text = parsed.body_text(0).expect("text").into_owned();
-        // Only the branch that fits each call, each name filled in.
-        assert!(!text.contains('…'), "{lang}: {text}");
+        let t = &aftercare_shared::i18n::texts(agent.languages[0]).sheet;
+        // Every call by name, its number as its country writes it behind
+        // a tel: link, its deadline with the agent's zone named.
+        for (name, shown, tel) in [
+            ("Kim Minji", "+82 10-1234-5678", "+821012345678"),
+            ("Nguyễn Văn An", "+84 90 123 45 67", "+84901234567"),
+            ("王芳", "+86 138 1234 5678", "+8613812345678"),
+        ] {
+            assert!(
+                text.contains(name) && text.contains(shown),
+                "{lang}: {text}"
+            );
+            assert!(html.contains(&format!("href=\"tel:{tel}\"")), "{lang}");
+        }
+        for time in ["2026-11-21 09:00", "2026-11-20 10:00", "2026-11-22 09:00"] {
+            let deadline = fill(&t.deadline, &[("time", time), ("zone", "Asia/Seoul")]);
+            assert!(text.contains(&deadline), "{lang}: {deadline} in {text}");
+        }
+        // One script per language the calls need, each call pointing to
+        // its own, each reply labelled: no agent reads both aloud.
+        for anchor in ["script-ko", "script-vi", "script-zh"] {
+            assert_eq!(
+                html.matches(&format!("id=\"{anchor}\"")).count(),
+                1,
+                "{lang}"
+            );
+            assert_eq!(
+                html.matches(&format!("href=\"#{anchor}\"")).count(),
+                1,
+                "{lang}"
+            );
+        }
+        assert!(!html.contains("script-en"), "{lang}: no call needs English");
+        for label in [&t.if_satisfied, &t.if_not] {
+            assert_eq!(text.matches(label.as_str()).count(), 3, "{lang}: {label}");
+        }
+        // The Vietnamese call opens with the low score's thanks, labelled.
+        let vi = &aftercare_shared::i18n::texts(Locale::Vi).script;
         assert!(
-            text.contains("Kim Minji") && text.contains("王芳"),
+            text.contains(&format!(
+                "{}{}{}",
+                t.after_feedback, t.colon, vi.thanks_feedback
+            )),
             "{lang}: {text}"
         );
-        assert_eq!(html.matches("href=\"tel:").count(), 3, "{lang}");
         let file = tmp.path().join(format!("sheet-{lang}.html"));
         std::fs::write(&file, html).expect("saving");
         c.goto(&format!("file://{}", file.display()))
             .await
             .expect("opening");
+        reads_on_a_phone(&c, &format!("the {lang} call sheet")).await;
         screenshot(&c, &dir, &format!("calls-sheet-{lang}"), lang == "en").await;
+        // The first call's pointer leads to its script.
+        click(&c, "a[href='#script-ko']").await;
+        screenshot(&c, &dir, &format!("calls-sheet-{lang}-scripts"), false).await;
     }
+    // A busy day stays one email: 17 calls, well under the 102 KB at
+    // which Gmail cuts a message off.
+    let busy: Vec<ScheduledCall> = (0..17).flat_map(|_| entries()).take(17).collect();
+    let m = call_sheet(&settings, &settings.agents[0], day, &busy, slot(0, 0)).expect("a sheet");
+    assert!(
+        m.raw.len() < 102_000,
+        "a 17-call sheet is {} bytes",
+        m.raw.len()
+    );
     c.close().await.expect("closing the browser");
 }
 
