@@ -15,7 +15,7 @@ use aftercare_shared::domain::trends::{kpi_lines, recovery_days};
 use aftercare_shared::mail::chart::trend_png;
 use aftercare_shared::mail::render::{manager_email, manager_email_text};
 use aftercare_shared::services::{
-    AgentRow, AtRiskItem, Capped, DetractorItem, EscalationItem, ManagerBrief,
+    AgentRow, AtRiskItem, Capped, DetractorItem, EscalationCounts, EscalationItem, ManagerBrief,
 };
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use std::hint::black_box;
@@ -71,11 +71,23 @@ fn brief() -> ManagerBrief {
                 .map(|i| EscalationItem {
                     name: format!("Customer {i}"),
                     since: at - Duration::hours(i),
+                    age: Duration::hours(40 + i),
+                    overdue: 40 + i > 48,
                     notes: Some("Unhappy: the delivery came late.".into()),
                     url: format!("https://care.example/e/token-{i}"),
                 })
                 .collect(),
             total: 19,
+        },
+        new_escalations: Capped {
+            items: Vec::new(),
+            total: 0,
+        },
+        escalation_counts: EscalationCounts {
+            open_at_day_end: 20,
+            resolved_since: 1,
+            overdue: 11,
+            target: Duration::hours(48),
         },
         at_risk: Capped {
             items: (0..10)

@@ -182,6 +182,7 @@ struct CallbacksFile {
     max_attempts: u32,
     slot_minutes: u32,
     outcome_grace_hours: u32,
+    escalation_target_hours: u32,
 }
 impl Default for CallbacksFile {
     fn default() -> Self {
@@ -192,6 +193,7 @@ impl Default for CallbacksFile {
             max_attempts: 3,
             slot_minutes: 15,
             outcome_grace_hours: 24,
+            escalation_target_hours: 48,
         }
     }
 }
@@ -355,6 +357,10 @@ impl Settings {
             ),
             ("callbacks.retry_after_hours", c.retry_after_hours),
             ("callbacks.outcome_grace_hours", c.outcome_grace_hours),
+            (
+                "callbacks.escalation_target_hours",
+                c.escalation_target_hours,
+            ),
         ] {
             if hours > MAX_DAYS * 24 {
                 return Err(invalid(field, format!("must be at most {}", MAX_DAYS * 24)));
@@ -381,6 +387,12 @@ impl Settings {
             return Err(invalid(
                 "business.churn_days",
                 format!("must be 1 to {MAX_DAYS}"),
+            ));
+        }
+        if c.escalation_target_hours == 0 {
+            return Err(invalid(
+                "callbacks.escalation_target_hours",
+                "must be at least 1",
             ));
         }
         if c.max_attempts == 0 {
@@ -423,6 +435,7 @@ impl Settings {
                     max_attempts: c.max_attempts,
                     slot_minutes: c.slot_minutes,
                     outcome_grace: Duration::hours(c.outcome_grace_hours.into()),
+                    escalation_target: Duration::hours(c.escalation_target_hours.into()),
                 },
                 retention: Duration::days(b.retention_days.into()),
                 churn_days: b.churn_days,

@@ -10,7 +10,7 @@
 
 use crate::dataset;
 use crate::helpers::{aftercare_bin, stdout_of};
-use crate::pages::browser::{shots, Driver};
+use crate::pages::browser::{reads_on_a_phone, shots, Driver};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::Value;
@@ -287,8 +287,8 @@ fn loop_figures(shop: &Shop, locale: &str, report: &Value) -> Vec<(String, Strin
 fn agent_table_sums(text: &str) -> [i64; 5] {
     let table = text
         .split("\n== ")
-        .nth(3)
-        .expect("the agents' table is the fourth section");
+        .nth(4)
+        .expect("the agents' table follows yesterday's, today's and the other figures");
     let mut sums = [0; 5];
     for row in table.lines().skip(2).filter(|l| l.contains(" | ")) {
         let cells: Vec<&str> = row.split(" | ").collect();
@@ -351,9 +351,37 @@ fn the_email_in(locale: &str) {
         .parse(&raw)
         .expect("the email parses");
     let text = email.body_text(0).expect("a text part").into_owned();
-    assert_golden(locale, &text);
+    let subject = email.subject().expect("a subject").to_string();
+    assert_golden(locale, &format!("Subject: {subject}\n\n{text}"));
 
     let report = shop.report_json(GOLDEN_DAY);
+    // The subject carries the day's headline figures, and the open
+    // escalations are one figure everywhere: the subject's, the KPI
+    // card's and the list's are the JSON report's.
+    let t = &texts_of(locale).report;
+    let open = report["callbacks"]["escalations_open"].to_string();
+    let csat = one(&report["csat"]["score"]).unwrap();
+    let nps = one(&report["nps"]["score"]).unwrap();
+    for figure in [&csat, &nps, &open] {
+        assert!(
+            subject.contains(figure.as_str()),
+            "{figure} not in {subject:?}"
+        );
+    }
+    let listed = aftercare_shared::i18n::fill(&t.open_escalations, &[("count", &open)]);
+    let card = format!("\n{}{}{open}\n", t.escalations_open, t.colon);
+    let lines = text.replace("\r\n", "\n");
+    assert!(
+        lines.contains(&format!("\n{listed}\n")),
+        "{listed:?} not in:\n{text}"
+    );
+    assert!(lines.contains(&card), "{card:?} not in:\n{text}");
+    // The day's figures come first, then what needs the manager.
+    let today = format!("== {} ==", t.today);
+    assert!(
+        lines.find(&card) < lines.find(&today),
+        "the KPIs lead the email:\n{text}"
+    );
     // The agents' table adds up to the day's totals (a row per agent,
     // "Unassigned" included when it has any).
     let sums = agent_table_sums(&text);
@@ -396,8 +424,7 @@ fn the_email_in(locale: &str) {
         "the picture's content type"
     );
     assert_eq!(png_size(picture.contents()), (1200, 1340));
-    let colon = &texts_of(locale).report.colon;
-    let lines = text.replace("\r\n", "\n");
+    let colon = &t.colon;
     for (name, value, detail) in loop_figures(&shop, locale, &report) {
         let line = format!("\n{name}{colon}{value}{detail}\n");
         assert!(lines.contains(&line), "{line:?} not in the text:\n{text}");
@@ -458,7 +485,8 @@ fn look_at(dir: &Path, name: &str, html: &str, png: &[u8], desktop: bool, keep: 
                     "const img = document.querySelector('img');
                      return [img.complete && img.naturalWidth, img.getBoundingClientRect().width,
                              document.documentElement.scrollWidth, window.innerWidth,
-                             document.documentElement.scrollHeight];",
+                             document.documentElement.scrollHeight,
+                             document.querySelector('table').getBoundingClientRect().top];",
                     vec![],
                 )
                 .await
@@ -477,6 +505,15 @@ fn look_at(dir: &Path, name: &str, html: &str, png: &[u8], desktop: bool, keep: 
                 n(2),
                 n(3)
             );
+            // An email's figures start in the first screen, above the lists.
+            assert!(
+                !name.starts_with("manager-email") || n(5) < 300.0,
+                "{name} {label}: the KPIs start {}px down",
+                n(5)
+            );
+            if label == "phone" {
+                reads_on_a_phone(&c, name).await;
+            }
             // The whole email in one picture.
             c.set_window_size(width, n(4) as u32 + 100)
                 .await

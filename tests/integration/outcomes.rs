@@ -211,7 +211,9 @@ async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation
         .await
         .unwrap();
     let morning = email_text(shop.outbox.path(), "report-2026-11-16");
-    for expected in ["Open escalations: 1", "Kim Minji", "/e/"] {
+    // It opened this morning: listed apart from yesterday's, whose card
+    // and list say 0.
+    for expected in ["New escalations since midnight: 1", "Kim Minji", "/e/"] {
         assert!(
             morning.contains(expected),
             "{expected:?} not in:\n{morning}"
@@ -253,6 +255,28 @@ async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation
         .await
         .unwrap();
     assert_eq!(page.resolved.map(|r| r.by).as_deref(), Some("Park Seoyeon"));
+
+    // Wednesday's email reports Tuesday: one open at its end, as the card
+    // says, and resolved since midnight, so nothing is left to list.
+    service
+        .morning_report(at("2026-11-18T08:00:00Z"))
+        .await
+        .unwrap();
+    let morning = email_text(shop.outbox.path(), "report-2026-11-17").replace("\r\n", "\n");
+    for expected in [
+        "Escalations open: 1\n",
+        "Open escalations: 1\n",
+        "1 resolved since midnight",
+    ] {
+        assert!(
+            morning.contains(expected),
+            "{expected:?} not in:\n{morning}"
+        );
+    }
+    assert!(
+        !morning.contains("/e/"),
+        "nothing left to resolve:\n{morning}"
+    );
 }
 
 #[tokio::test]

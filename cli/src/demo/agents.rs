@@ -102,13 +102,31 @@ pub fn read_escalation_alert(
     vec![(later, Item::Resolve(token))]
 }
 
-/// What a simulated agent writes down after a call.
-pub fn call_notes(outcome: Outcome, satisfaction: Option<Satisfaction>) -> Option<&'static str> {
+/// What a simulated agent writes down after a call: one of a few notes
+/// per outcome, chosen by the call's token so the random stream (and so
+/// the demo's figures) stays the same.
+pub fn call_notes(
+    outcome: Outcome,
+    satisfaction: Option<Satisfaction>,
+    token: &str,
+) -> Option<&'static str> {
+    const UNHAPPY: &[&str] = &[
+        "Unhappy: the delivery came late and nobody answered the chat. Asked for a refund of the shipping.",
+        "The item arrived damaged; wants a replacement before the weekend.",
+        "Charged twice for the order. Promised to check with billing today.",
+        "Support closed the ticket without fixing the login problem.",
+        "Wrong size sent; the return label never arrived.",
+    ];
+    const NEUTRAL: &[&str] = &[
+        "Fine, but found the setup instructions unclear.",
+        "OK overall; delivery was a day later than promised.",
+    ];
+    let pick = |notes: &[&'static str]| {
+        notes[(aftercare_shared::domain::keys::stable_hash(token) % notes.len() as u64) as usize]
+    };
     match (outcome, satisfaction) {
-        (Outcome::Reached, Some(Satisfaction::Unsatisfied)) => {
-            Some("Unhappy: the delivery came late and nobody answered the chat. Asked for a refund of the shipping.")
-        }
-        (Outcome::Reached, Some(Satisfaction::Neutral)) => Some("Fine, but found the setup instructions unclear."),
+        (Outcome::Reached, Some(Satisfaction::Unsatisfied)) => Some(pick(UNHAPPY)),
+        (Outcome::Reached, Some(Satisfaction::Neutral)) => Some(pick(NEUTRAL)),
         (Outcome::Reached, _) => Some("Happy with the purchase; no further questions."),
         (Outcome::WrongNumber, _) => Some("The number belongs to someone else."),
         _ => None,

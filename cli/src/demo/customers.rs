@@ -86,8 +86,19 @@ pub fn read_survey(
     } else if rng.gen_bool(chance) {
         let nps = survey.kind() == SurveyKind::Nps;
         let answered = at + Duration::minutes(rng.gen_range(5..60 * 48));
+        // One of a few comments, chosen by the email (not by the random
+        // stream, which the demo's figures depend on).
+        const UNHAPPY: &[&str] = &[
+            "The delivery was late and nobody answered my messages.",
+            "Second time the parcel arrived damaged.",
+            "I was charged twice and still wait for the refund.",
+            "The agent closed my ticket without solving anything.",
+        ];
         let comment = match p.kind {
-            Kind::Detractor => Some("The delivery was late and nobody answered my messages."),
+            Kind::Detractor => Some(
+                UNHAPPY[(aftercare_shared::domain::keys::stable_hash(&text) % UNHAPPY.len() as u64)
+                    as usize],
+            ),
             Kind::Promoter => Some("Great service, thank you!"),
             _ => None,
         };

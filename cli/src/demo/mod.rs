@@ -165,7 +165,7 @@ pub async fn demo(
             Item::Call { token, customer } => {
                 driver.advance_to(at).await?;
                 let (outcome, satisfaction) = agents::call_outcome(&personas, &customer, &mut rng);
-                let notes = agents::call_notes(outcome, satisfaction);
+                let notes = agents::call_notes(outcome, satisfaction, &token);
                 let form = OutcomeForm {
                     outcome,
                     satisfaction,

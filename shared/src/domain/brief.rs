@@ -6,7 +6,7 @@ use super::event::{Score, SurveyFor};
 use super::ids::AgentId;
 use super::report::DailyReport;
 use super::trends::KpiLine;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 /// A list cut to what one screen holds, with how many there are in all.
@@ -26,9 +26,25 @@ impl<T> Capped<T> {
 pub struct EscalationItem {
     pub name: String,
     pub since: DateTime<Utc>,
+    /// How long it has waited, as of the brief.
+    pub age: Duration,
+    /// Older than the target time to resolve.
+    pub overdue: bool,
     pub notes: Option<String>,
     /// The signed link to resolve it.
     pub url: String,
+}
+
+/// The open escalations in one figure: the KPI card's (open at the end of
+/// the day reported, SPEC 7 `escalations_open`), of which some were
+/// resolved since midnight; the rest are listed, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationCounts {
+    pub open_at_day_end: usize,
+    pub resolved_since: usize,
+    /// Of those still open, the ones older than `target`.
+    pub overdue: usize,
+    pub target: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +98,11 @@ pub struct ManagerBrief {
     /// The cohort days the recovery figure pools (first, last).
     pub recovery_days: (NaiveDate, NaiveDate),
     pub agents: Vec<AgentRow>,
+    /// Still open, opened by the end of the day: oldest first.
     pub escalations: Capped<EscalationItem>,
+    pub escalation_counts: EscalationCounts,
+    /// Opened since midnight (each had its own alert), oldest first.
+    pub new_escalations: Capped<EscalationItem>,
     pub at_risk: Capped<AtRiskItem>,
     pub detractors: Capped<DetractorItem>,
     /// Earlier days whose figures changed since the last email.

@@ -44,6 +44,9 @@ pub struct CallbackPolicy {
     /// can arrive out of order only on AWS; a local run, in time order,
     /// waits for nothing (zero).
     pub outcome_grace: Duration,
+    /// How soon a manager should resolve an escalation; older ones are
+    /// overdue and lead the morning email's list.
+    pub escalation_target: Duration,
 }
 
 /// How far an event's time may be from the clock that receives it: a late
@@ -107,6 +110,7 @@ impl Default for Policy {
                 max_attempts: 3,
                 slot_minutes: 15,
                 outcome_grace: Duration::hours(24),
+                escalation_target: Duration::hours(48),
             },
             retention: Duration::days(730),
             churn_days: 90,

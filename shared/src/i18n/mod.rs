@@ -199,6 +199,20 @@ pub struct ReportTexts {
     pub recovered_col: String,
     pub recovery_col: String,
     pub churn_col: String,
+    /// Escalations opened after the day reported, listed apart.
+    pub new_escalations: String,
+    /// The figures after the lists.
+    pub more_figures: String,
+    /// An escalation's age: "waiting 3 days".
+    pub waiting: String,
+    pub days_n: String,
+    pub day_one: String,
+    pub hours_n: String,
+    pub overdue_tag: String,
+    pub overdue_count: String,
+    pub resolved_since: String,
+    /// What the per-agent table's columns count.
+    pub agents_note: String,
 }
 
 /// The customer pages (survey, thanks, unsubscribe, refusals).

@@ -8,7 +8,7 @@
 use super::{Aftercare, ServiceError};
 use crate::domain::boards::Board;
 pub use crate::domain::brief::{
-    AgentRow, AtRiskItem, Capped, DetractorItem, EscalationItem, ManagerBrief,
+    AgentRow, AtRiskItem, Capped, DetractorItem, EscalationCounts, EscalationItem, ManagerBrief,
 };
 use crate::domain::contact::local_day;
 use crate::domain::derive::derive;
@@ -28,6 +28,13 @@ const DETRACTOR_DAYS: i64 = 8;
 const LISTED_ESCALATIONS: usize = 10;
 const LISTED_AT_RISK: usize = 10;
 const LISTED_DETRACTORS: usize = 5;
+
+/// The open escalations as the brief lists them.
+struct Escalations {
+    listed: Capped<EscalationItem>,
+    since: Capped<EscalationItem>,
+    counts: EscalationCounts,
+}
 
 /// What the morning email remembers of the days it showed: a fingerprint
 /// of each day's counts (the cohorts' late-rising counts and the active
@@ -167,6 +174,10 @@ impl Aftercare {
             }
         }
         let fingerprints = day_fingerprints(&days);
+        let open_at_day_end = days
+            .last()
+            .map_or(0, |r| r.callbacks.escalations_open.max(0) as usize);
+        let escalations = self.listed_escalations(day, now, open_at_day_end).await?;
         Ok(ManagerBrief {
             day,
             time_zone: tz,
@@ -175,7 +186,9 @@ impl Aftercare {
             revised: revised_days(shown, &fingerprints, day),
             days,
             agents,
-            escalations: self.listed_escalations(now).await?,
+            escalations: escalations.listed,
+            new_escalations: escalations.since,
+            escalation_counts: escalations.counts,
             at_risk: self.listed_at_risk(now, &names).await?,
             detractors: self.listed_detractors(now, tz).await?,
             no_agents: roster.is_empty(),
@@ -198,30 +211,75 @@ impl Aftercare {
         self.manager_brief(day, morning, &BTreeMap::new()).await
     }
 
+    /// The escalations still open at `now`: those opened by the end of
+    /// `day`, oldest first, under the KPI card's figure (less those
+    /// resolved since midnight), and apart from them those opened since,
+    /// so that the list and the card give one figure.
     async fn listed_escalations(
         &self,
+        day: NaiveDate,
         now: DateTime<Utc>,
-    ) -> Result<Capped<EscalationItem>, ServiceError> {
-        // One read of the index: the count, then the oldest listed.
-        let open: Vec<_> = self
+        open_at_day_end: usize,
+    ) -> Result<Escalations, ServiceError> {
+        let tz = self.settings.policy.report_time_zone;
+        let day_end = crate::domain::contact::local_to_utc(
+            tz,
+            day + Duration::days(1),
+            chrono::NaiveTime::MIN,
+        );
+        let target = self.settings.policy.callbacks.escalation_target;
+        // One read of the index: the counts, then the oldest listed.
+        let (by_day_end, since): (Vec<_>, Vec<_>) = self
             .store
             .open_escalations(usize::MAX)
             .await?
             .into_iter()
             .filter(|e| e.opened_at <= now)
-            .collect();
-        let total = open.len();
-        let mut items = Vec::new();
-        for e in open.into_iter().take(LISTED_ESCALATIONS) {
-            let e = self.escalation_summary(e).await?;
-            items.push(EscalationItem {
-                name: e.name.unwrap_or_else(|| e.call.customer().to_string()),
-                since: e.opened_at,
-                notes: e.notes,
-                url: self.escalation_url(&e.call, now),
-            });
+            .partition(|e| e.opened_at < day_end);
+        let total = by_day_end.len();
+        let overdue = by_day_end
+            .iter()
+            .filter(|e| now - e.opened_at > target)
+            .count();
+        // The card counts from the day's counters, the list from the index:
+        // a card behind the index (a count not yet applied) shows the list's.
+        let counts = EscalationCounts {
+            open_at_day_end: open_at_day_end.max(total),
+            resolved_since: open_at_day_end.saturating_sub(total),
+            overdue,
+            target,
+        };
+        let mut lists = Vec::new();
+        for open in [by_day_end, since] {
+            let total = open.len();
+            let mut items = Vec::new();
+            for e in open.into_iter().take(LISTED_ESCALATIONS) {
+                let e = self.escalation_summary(e).await?;
+                let age = now - e.opened_at;
+                items.push(EscalationItem {
+                    name: e.name.unwrap_or_else(|| e.call.customer().to_string()),
+                    since: e.opened_at,
+                    age,
+                    overdue: age > target,
+                    notes: e.notes,
+                    url: self.escalation_url(&e.call, now),
+                });
+            }
+            lists.push(Capped { items, total });
         }
-        Ok(Capped { items, total })
+        let since = lists.pop().unwrap_or(Capped {
+            items: Vec::new(),
+            total: 0,
+        });
+        let listed = lists.pop().unwrap_or(Capped {
+            items: Vec::new(),
+            total: 0,
+        });
+        Ok(Escalations {
+            listed,
+            since,
+            counts,
+        })
     }
 
     /// Open calls at risk whose deadline is still ahead, soonest first.

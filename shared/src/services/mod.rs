@@ -34,8 +34,8 @@ mod scheduled;
 mod tally;
 
 pub use brief::{
-    day_fingerprints, revised_days, AgentRow, AtRiskItem, Capped, DetractorItem, EscalationItem,
-    ManagerBrief, TREND_DAYS,
+    day_fingerprints, revised_days, AgentRow, AtRiskItem, Capped, DetractorItem, EscalationCounts,
+    EscalationItem, ManagerBrief, TREND_DAYS,
 };
 pub use calls::{
     AttemptStatus, CallStatus, OutcomeForm, OutcomePage, OutcomeReceipt, ScheduledCall,

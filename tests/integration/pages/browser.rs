@@ -89,9 +89,10 @@ pub(crate) fn shots() -> PathBuf {
 
 /// At phone width, the page is no wider than the window and no word is
 /// cut across two lines: each space-separated word (Korean ones too, as
-/// `keep-all` keeps them) sits on one line. Chinese and Japanese text,
-/// which has no spaces and breaks between any two characters, is left
-/// out, and so are words wider than the window (a URL), which must wrap.
+/// `keep-all` keeps them) sits on one line. Chinese text and its
+/// punctuation, which has no spaces and breaks between any two
+/// characters, is left out, and so are words wider than most of the
+/// window (a URL), which must wrap.
 pub(crate) async fn reads_on_a_phone(c: &Client, what: &str) {
     c.set_window_size(PHONE.0, PHONE.1).await.expect("resizing");
     let found = c
@@ -102,7 +103,7 @@ pub(crate) async fn reads_on_a_phone(c: &Client, what: &str) {
                for (let n = walk.nextNode(); n; n = walk.nextNode()) {
                  const text = n.textContent;
                  for (const m of text.matchAll(/\S+/g)) {
-                   if (/[\u3400-\u9fff]/.test(m[0])) continue;
+                   if (/[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/.test(m[0])) continue;
                    range.setStart(n, m.index);
                    range.setEnd(n, m.index + m[0].length);
                    const rects = [...range.getClientRects()].filter(r => r.width > 0);

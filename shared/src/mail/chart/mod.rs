@@ -4,8 +4,10 @@
 //! bands. A PNG (every email client shows one
 //! inline; none runs SVG or script), drawn with `plotters` on a bitmap
 //! and labelled with our own digit glyphs only, so that it renders the same
-//! on a machine without any fonts. The words (which panel is which) are
-//! in the email around it, in the reader's language.
+//! on a machine without any fonts. The panels are numbered and carry no
+//! words but CSAT and NPS, which every language here writes so: the
+//! caption under the picture says what each number is, in the reader's
+//! language (a CJK font in the binary would cost megabytes).
 
 mod glyphs;
 
@@ -129,7 +131,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
         root.fill(&WHITE).map_err(draw_err)?;
         let panels = [
             Panel {
-                title: "CSAT",
+                title: "1 CSAT",
                 colour: CSAT,
                 range: (0.0, 100.0),
                 ticks: vec![0.0, 50.0, 100.0],
@@ -137,7 +139,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
                 target: None,
             },
             Panel {
-                title: "NPS",
+                title: "2 NPS",
                 colour: NPS,
                 range: (-100.0, 100.0),
                 ticks: vec![-100.0, 0.0, 100.0],
@@ -145,7 +147,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
                 target: None,
             },
             Panel {
-                title: "72H %",
+                title: "3 %",
                 colour: ON_TIME,
                 range: (0.0, 100.0),
                 ticks: vec![0.0, 50.0, 100.0],
@@ -153,7 +155,7 @@ pub fn trend_png(dates: &[NaiveDate], days: &[TrendDay]) -> Result<Vec<u8>, Char
                 target: Some(100.0),
             },
             Panel {
-                title: "REC %",
+                title: "4 %",
                 colour: RECOVERY,
                 range: (0.0, 100.0),
                 ticks: vec![0.0, 50.0, 100.0],
@@ -214,7 +216,7 @@ fn churn_panel(days: &[TrendDay]) -> Panel<'static> {
     let highest = days.iter().filter_map(|d| d.churn).fold(0.0_f64, f64::max);
     let top = ((highest / 10.0).ceil() * 10.0).clamp(10.0, 100.0);
     Panel {
-        title: "CHURN %",
+        title: "5 %",
         colour: CHURN,
         range: (0.0, top),
         ticks: vec![0.0, top / 2.0, top],

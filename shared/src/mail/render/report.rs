@@ -4,9 +4,12 @@
 //! standalone page (the picture as a `data:` URI). Numbers are rounded
 //! to 0.1 here and only here; the JSON report carries full precision.
 
+mod text;
+
+use super::filters;
 use super::{managers, message, Parts, RenderError};
 use crate::config::Settings;
-use crate::domain::brief::{Capped, ManagerBrief};
+use crate::domain::brief::{Capped, EscalationItem, ManagerBrief};
 use crate::domain::event::{Score, SurveyFor};
 use crate::domain::keys::MessageId;
 use crate::domain::report::DailyReport;
@@ -20,6 +23,7 @@ use crate::ports::Message;
 use askama::Template;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
+use text::text_part;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -51,12 +55,16 @@ struct KpiView {
 
 struct ListView {
     heading: String,
+    /// Under the heading: the escalations' overdue and resolved counts.
+    sub: Option<String>,
     items: Vec<ItemView>,
     more: Option<String>,
 }
 
 struct ItemView {
     line: String,
+    /// A warning after the line ("overdue").
+    flag: Option<String>,
     note: Option<String>,
     link: Option<String>,
 }
@@ -87,14 +95,19 @@ struct TrendRow {
 struct BriefView<'a> {
     lang: &'static str,
     t: &'a ReportTexts,
+    /// The subject, with the headline figures.
     title: String,
+    business: &'a str,
     heading: String,
     warning: Option<&'a str>,
     revised: Option<String>,
     lists: Vec<ListView>,
     nothing_today: Option<&'a str>,
     yesterday: String,
+    /// The figures a manager reads first; the rest follow the lists.
     kpis: Vec<KpiView>,
+    more_heading: String,
+    more_kpis: Vec<KpiView>,
     agents_heading: String,
     agents: Vec<AgentView>,
     trend_heading: String,
@@ -268,6 +281,69 @@ fn kpi_view(t: &ReportTexts, l: &KpiLine, cohort: (NaiveDate, NaiveDate)) -> Kpi
     }
 }
 
+/// The cards above "Needs you today": how customers feel, whether the
+/// callbacks keep their promise, and what waits on a manager. The other
+/// figures follow the lists.
+const HEADLINE: [Kpi; 5] = [
+    Kpi::Csat,
+    Kpi::Nps,
+    Kpi::OnTime,
+    Kpi::Recovery,
+    Kpi::EscalationsOpen,
+];
+
+/// How much of an escalation's notes and a detractor's comment the list
+/// shows: a line or two on a phone; the case page has the rest.
+const NOTE_CHARS: usize = 80;
+const COMMENT_CHARS: usize = 160;
+
+/// `text` cut to `max` characters at a word where there is one, with "…".
+fn shorten(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let at_word = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > cut.len() / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", at_word.trim_end())
+}
+
+/// An age in whole days, or hours under a day.
+fn age(t: &ReportTexts, age: chrono::Duration) -> String {
+    match age.num_days() {
+        0 => fill(&t.hours_n, &[("n", &age.num_hours().max(0).to_string())]),
+        1 => t.day_one.clone(),
+        n => fill(&t.days_n, &[("n", &n.to_string())]),
+    }
+}
+
+/// The subject: the day's headline figures, so the inbox line says how
+/// the day went.
+fn subject(settings: &Settings, t: &ReportTexts, b: &ManagerBrief) -> String {
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    let r = b.report();
+    fill(
+        &t.subject,
+        &[
+            ("business", &settings.business.name),
+            ("date", &b.day.to_string()),
+            ("csat", &or_dash(r.and_then(|r| r.csat.score).map(one))),
+            ("nps", &or_dash(r.and_then(|r| r.nps.score).map(one))),
+            (
+                "on_time",
+                &or_dash(
+                    r.and_then(|r| r.callbacks.on_time_rate)
+                        .map(|v| format!("{}%", one(v * 100.0))),
+                ),
+            ),
+            ("open", &b.escalation_counts.open_at_day_end.to_string()),
+        ],
+    )
+}
+
 fn more(t: &ReportTexts, n: usize) -> Option<String> {
     (n > 0).then(|| fill(&t.and_more, &[("n", &n.to_string())]))
 }
@@ -289,6 +365,7 @@ fn list<T>(
 ) -> Option<ListView> {
     (c.total > 0).then(|| ListView {
         heading,
+        sub: None,
         items: c.items.iter().map(item).collect(),
         more: more(t, c.more()),
     })
@@ -300,24 +377,46 @@ fn lists(settings: &Settings, b: &ManagerBrief) -> Vec<ListView> {
     let a = &texts(locale).alert;
     let tz = b.time_zone;
     let count = |key: &str, c: usize| fill(key, &[("count", &c.to_string())]);
-    let escalations = list(
+    let escalation = |e: &EscalationItem| ItemView {
+        line: [
+            e.name.as_str(),
+            &fill(&t.waiting, &[("age", &age(t, e.age))]),
+        ]
+        .join(&t.sep),
+        flag: e.overdue.then(|| t.overdue_tag.clone()),
+        note: Some(format!(
+            "{}{}{}",
+            a.notes,
+            t.colon,
+            e.notes
+                .as_deref()
+                .map_or_else(|| a.no_notes.clone(), |n| shorten(n, NOTE_CHARS))
+        )),
+        link: Some(e.url.clone()),
+    };
+    let e = &b.escalation_counts;
+    let escalations = (e.open_at_day_end > 0).then(|| {
+        let hours = e.target.num_hours().to_string();
+        let sub: Vec<String> = [
+            (e.overdue, &t.overdue_count),
+            (e.resolved_since, &t.resolved_since),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, key)| fill(key, &[("n", &n.to_string()), ("hours", &hours)]))
+        .collect();
+        ListView {
+            heading: count(&t.open_escalations, e.open_at_day_end),
+            sub: (!sub.is_empty()).then(|| sub.join(&t.sep)),
+            items: b.escalations.items.iter().map(escalation).collect(),
+            more: more(t, b.escalations.more()),
+        }
+    });
+    let new_escalations = list(
         t,
-        count(&t.open_escalations, b.escalations.total),
-        &b.escalations,
-        |e| ItemView {
-            line: [
-                e.name.as_str(),
-                &fill(&t.since, &[("time", &local_time(e.since, tz))]),
-            ]
-            .join(&t.sep),
-            note: Some(format!(
-                "{}{}{}",
-                a.notes,
-                t.colon,
-                e.notes.as_deref().unwrap_or(&a.no_notes)
-            )),
-            link: Some(e.url.clone()),
-        },
+        count(&t.new_escalations, b.new_escalations.total),
+        &b.new_escalations,
+        escalation,
     );
     let at_risk = list(
         t,
@@ -330,6 +429,7 @@ fn lists(settings: &Settings, b: &ManagerBrief) -> Vec<ListView> {
                 c.agent.as_deref().unwrap_or(&t.unassigned),
             ]
             .join(&t.sep),
+            flag: None,
             note: None,
             link: None,
         },
@@ -350,11 +450,12 @@ fn lists(settings: &Settings, b: &ManagerBrief) -> Vec<ListView> {
         );
         ItemView {
             line: [d.name.as_str(), &said].join(&t.sep),
-            note: Some(format!("“{}”", d.comment)),
+            flag: None,
+            note: Some(format!("“{}”", shorten(&d.comment, COMMENT_CHARS))),
             link: None,
         }
     });
-    [escalations, at_risk, detractors]
+    [escalations, new_escalations, at_risk, detractors]
         .into_iter()
         .flatten()
         .collect()
@@ -393,10 +494,8 @@ fn brief_view<'a>(settings: &'a Settings, b: &ManagerBrief) -> BriefView<'a> {
     BriefView {
         lang: locale.code(),
         t,
-        title: fill(
-            &t.subject,
-            &[("business", &settings.business.name), ("date", &date)],
-        ),
+        title: subject(settings, t, b),
+        business: &settings.business.name,
         heading: fill(&t.heading, &[("date", &date), ("zone", b.time_zone.name())]),
         warning: b.no_agents.then_some(t.no_agents.as_str()),
         revised: (!b.revised.is_empty()).then(|| {
@@ -409,6 +508,14 @@ fn brief_view<'a>(settings: &'a Settings, b: &ManagerBrief) -> BriefView<'a> {
         kpis: b
             .kpis
             .iter()
+            .filter(|l| HEADLINE.contains(&l.kpi))
+            .map(|l| kpi_view(t, l, b.recovery_days))
+            .collect(),
+        more_heading: fill(&t.more_figures, &[("date", &date)]),
+        more_kpis: b
+            .kpis
+            .iter()
+            .filter(|l| !HEADLINE.contains(&l.kpi))
             .map(|l| kpi_view(t, l, b.recovery_days))
             .collect(),
         agents_heading: fill(&t.agents_heading, &[("date", &date)]),
@@ -454,79 +561,6 @@ struct BriefHtml<'a> {
     width: u32,
     height: u32,
     standalone: bool,
-}
-
-/// The text part: what needs the manager first, then yesterday's figures,
-/// the agents and the 28 days as a table.
-fn text_part(v: &BriefView<'_>) -> String {
-    let t = v.t;
-    let mut s = format!("{}\n{}\n", v.title, v.heading);
-    if let Some(w) = v.warning {
-        s.push_str(&format!("\n! {w}\n"));
-    }
-    if let Some(r) = &v.revised {
-        s.push_str(&format!("\n* {r}\n"));
-    }
-    s.push_str(&format!("\n== {} ==\n", t.today));
-    if let Some(n) = v.nothing_today {
-        s.push_str(&format!("{n}\n"));
-    }
-    for list in &v.lists {
-        s.push_str(&format!("\n{}\n", list.heading));
-        for item in &list.items {
-            s.push_str(&format!("- {}\n", item.line));
-            if let Some(n) = &item.note {
-                s.push_str(&format!("  {n}\n"));
-            }
-            if let Some(l) = &item.link {
-                s.push_str(&format!("  {}{}{l}\n", v.resolve, t.colon));
-            }
-        }
-        if let Some(m) = &list.more {
-            s.push_str(&format!("  {m}\n"));
-        }
-    }
-    s.push_str(&format!("\n== {} ==\n", v.yesterday));
-    for k in &v.kpis {
-        match &k.detail {
-            Some(d) => s.push_str(&format!(
-                "\n{}{}{}{}\n",
-                k.name,
-                t.colon,
-                k.value,
-                fill(&t.paren, &[("text", d)])
-            )),
-            None => s.push_str(&format!("\n{}{}{}\n", k.name, t.colon, k.value)),
-        }
-        s.push_str(&format!(
-            "  {}{}{}\n",
-            t.vs_day_before, t.colon, k.vs_day_before.text
-        ));
-        s.push_str(&format!("  {}{}{}\n", t.vs_week, t.colon, k.vs_week.text));
-    }
-    s.push_str(&format!("\n== {} ==\n", v.agents_heading));
-    s.push_str(&format!(
-        "{} | {} | {} | {} | {} | {}\n",
-        t.agent, t.calls, t.reached_col, t.satisfied, t.on_time_col, t.recovered_col
-    ));
-    for a in &v.agents {
-        s.push_str(&format!(
-            "{} | {} | {} | {} | {} | {}\n",
-            a.name, a.calls, a.reached, a.satisfied, a.on_time, a.recovered
-        ));
-    }
-    s.push_str(&format!("\n== {} ==\n", v.trend_heading));
-    s.push_str(&format!(
-        "{} | {} | {} | {} | {} | {}\n",
-        t.date, t.csat, t.nps, t.on_time, t.recovery_col, t.churn_col
-    ));
-    for r in &v.trend {
-        s.push_str(&format!(
-            "{} | {} | {} | {} | {} | {}\n",
-            r.date, r.csat, r.nps, r.on_time, r.recovery, r.churn
-        ));
-    }
-    s
 }
 
 /// The trend picture of these days' reports (recovery up to the last

@@ -7,6 +7,7 @@
 //! sheet ten phone screens long, and its unlabelled replies were read
 //! aloud one after the other.
 
+use super::filters;
 use super::{message, Parts, RenderError};
 use crate::config::Settings;
 use crate::domain::case::ReasonDetail;
