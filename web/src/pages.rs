@@ -42,6 +42,8 @@ struct ThanksTemplate<'a> {
     footer: String,
     heading: &'a str,
     score: u8,
+    /// The scale's top (5 for CSAT, 10 for NPS): "4 / 5", not a bare 4.
+    max: u8,
     recorded: String,
     comment_label: &'a str,
     comment: Option<&'a str>,
@@ -152,6 +154,7 @@ pub fn thanks(page: &SurveyPage, receipt: &AnswerReceipt) -> Response {
         None => (receipt.score, None),
     };
     let low = Score::parse(receipt.survey.kind(), i64::from(score)).is_ok_and(Score::is_low);
+    let max = *receipt.survey.kind().scale().end();
     let template = ThanksTemplate {
         lang: locale.code(),
         title: t.thanks_title.clone(),
@@ -159,7 +162,11 @@ pub fn thanks(page: &SurveyPage, receipt: &AnswerReceipt) -> Response {
         footer: footer(t, business),
         heading: &t.thanks_title,
         score,
-        recorded: fill(&t.thanks_score, &[("score", &score.to_string())]),
+        max,
+        recorded: fill(
+            &t.thanks_score,
+            &[("score", &score.to_string()), ("max", &max.to_string())],
+        ),
         comment_label: &t.thanks_comment,
         comment,
         low: low.then_some(t.thanks_low.as_str()),

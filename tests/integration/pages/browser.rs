@@ -133,7 +133,12 @@ pub(crate) async fn reads_on_a_phone(c: &Client, what: &str) {
 }
 
 /// The page at phone width (and desktop width when `desktop`), saved as PNG.
+/// Every page a test looks at is also checked first: by axe-core (WCAG
+/// 2.1 AA, zero violations), and at phone width for overflow and words
+/// cut across lines.
 pub(super) async fn screenshot(c: &Client, dir: &Path, name: &str, desktop: bool) {
+    super::axe::accessible(c, name).await;
+    reads_on_a_phone(c, name).await;
     let mut sizes = vec![("phone", PHONE)];
     if desktop {
         sizes.push(("desktop", DESKTOP));
@@ -242,6 +247,32 @@ async fn a_customer_answers_updates_and_unsubscribes_in_a_real_browser_in_four_l
                 .as_deref(),
             Some(*locale)
         );
+        // A screen reader hears what the ends of the scale mean on the
+        // scores themselves: 1 is described by "1 = very dissatisfied".
+        for (score, end) in [(1, "low-end"), (5, "high-end")] {
+            let input = c
+                .find(Locator::Css(&format!("input[name=score][value='{score}']")))
+                .await
+                .expect("a score");
+            assert_eq!(
+                input
+                    .attr("aria-describedby")
+                    .await
+                    .expect("attr")
+                    .as_deref(),
+                Some(end),
+                "{locale}: score {score}"
+            );
+            let described = c.find(Locator::Id(end)).await.expect("the end's label");
+            assert!(
+                described
+                    .text()
+                    .await
+                    .expect("text")
+                    .starts_with(&score.to_string()),
+                "{locale}: {end}"
+            );
+        }
         screenshot(&c, &dir, &format!("{locale}-1-survey"), desktop).await;
         // Change it, comment, submit: thanks with the recorded score.
         choose(&c, 2).await;
@@ -263,8 +294,8 @@ async fn a_customer_answers_updates_and_unsubscribes_in_a_real_browser_in_four_l
         let big = c.find(Locator::Css("p.big")).await.expect("the score");
         assert_eq!(
             big.text().await.expect("text"),
-            "2",
-            "{locale}: the recorded score"
+            "2 / 5",
+            "{locale}: the recorded score, out of the scale's top"
         );
         let quote = c
             .find(Locator::Css("blockquote"))
@@ -301,7 +332,7 @@ async fn a_customer_answers_updates_and_unsubscribes_in_a_real_browser_in_four_l
             .await
             .expect("thanks again");
         let big = c.find(Locator::Css("p.big")).await.expect("the score");
-        assert_eq!(big.text().await.expect("text"), "5");
+        assert_eq!(big.text().await.expect("text"), "5 / 5");
         // One response, the latest score (5 is satisfied), across the languages so far.
         let (responses, satisfied) = {
             let s = &served;

@@ -3,6 +3,7 @@
 //! HTTP, counts read back through `aftercare report` and `aftercare
 //! suppress list`.
 
+pub(crate) mod axe;
 pub(crate) mod browser;
 mod browser_calls;
 mod calls;

@@ -283,7 +283,7 @@ fn an_answer_is_recorded_updated_and_shown_escaped() {
     assert!(update
         .text()
         .expect("page")
-        .contains(r#"<p class="big">5</p>"#));
+        .contains(r#"<p class="big" aria-hidden="true">5<span class="of"> / 5</span></p>"#));
     assert_eq!(s.total("csat", "responses"), 1.0);
     assert_eq!(s.total("csat", "satisfied"), 1.0);
     // A score out of range or missing: the form again with what to fix, nothing recorded.
