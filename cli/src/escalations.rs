@@ -1,6 +1,7 @@
 //! `aftercare escalations list|resolve`: the managers' escalations from a
 //! terminal, the same use cases as the escalation page.
 
+use crate::out::{age, local_time};
 use aftercare_shared::domain::keys::CallId;
 use aftercare_shared::services::{Aftercare, EscalationRef, ResolveForm};
 use anyhow::{anyhow, Result};
@@ -9,7 +10,9 @@ use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum EscalationAction {
-    /// The open escalations, oldest first: call id, since when, customer, notes.
+    /// The open escalations, oldest first: call id, since when (in the
+    /// report time zone) and how long, overdue past the target time to
+    /// resolve, customer, notes.
     List,
     /// Resolve one escalation by its call id (as `list` prints it).
     Resolve {
@@ -44,11 +47,20 @@ pub async fn escalations(service: &Aftercare, action: EscalationAction) -> Resul
             if open.is_empty() {
                 say!("no open escalations");
             }
+            let policy = &service.settings().policy;
+            let (tz, target) = (policy.report_time_zone, policy.callbacks.escalation_target);
+            let now = Utc::now();
             for e in open {
+                let overdue = if now - e.opened_at > target {
+                    "  overdue"
+                } else {
+                    ""
+                };
                 say!(
-                    "{}  since {}  {}  {}",
+                    "{}  since {} ({}){overdue}  {}  {}",
                     e.call,
-                    e.opened_at.to_rfc3339(),
+                    local_time(e.opened_at, tz),
+                    age(e.opened_at, now),
                     e.name.as_deref().unwrap_or("-"),
                     e.notes.as_deref().map(excerpt).unwrap_or_default()
                 );

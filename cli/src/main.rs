@@ -386,10 +386,11 @@ async fn outbox(
             if list.is_empty() {
                 say!("no parked messages");
             }
+            let tz = service.settings().policy.report_time_zone;
             for p in list {
                 say!(
                     "{}  {}  {} recipient(s), {} attempt(s): {}",
-                    p.at.to_rfc3339(),
+                    crate::out::local_time(p.at, tz),
                     p.id,
                     p.recipients,
                     p.attempts,
@@ -443,11 +444,12 @@ async fn suppress(
             if list.is_empty() {
                 say!("no suppressed addresses");
             }
+            let tz = service.settings().policy.report_time_zone;
             for s in list {
                 say!(
                     "{}  {}  {}",
                     s.address.as_str(),
-                    s.at.to_rfc3339(),
+                    crate::out::local_time(s.at, tz),
                     s.reason
                 );
             }

@@ -33,3 +33,42 @@ macro_rules! say_raw {
         $crate::out::write_out(&format!($($arg)*))
     };
 }
+
+/// A time as a person at the business reads it: in the report time zone,
+/// to the minute, the zone named ("2026-11-20 09:05 Asia/Seoul").
+pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    format!(
+        "{} {}",
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        tz.name()
+    )
+}
+
+/// How long since `t`: whole days, or hours under a day ("3d", "5h").
+pub fn age(t: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let age = now - t;
+    match age.num_days() {
+        0 => format!("{}h", age.num_hours().max(0)),
+        n => format!("{n}d"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_read_in_the_report_zone_to_the_minute_with_the_zone_named() {
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 20, 0, 5, 59)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(
+            local_time(t, chrono_tz::Asia::Seoul),
+            "2026-11-20 09:05 Asia/Seoul"
+        );
+        assert_eq!(age(t, t + chrono::Duration::hours(49)), "2d");
+        assert_eq!(age(t, t + chrono::Duration::minutes(90)), "1h");
+    }
+}

@@ -111,9 +111,19 @@ fn an_outcome_from_the_call_sheet_counts_once_and_an_escalation_is_resolved_from
     assert!(page.contains("에스컬레이션이 열렸습니다"), "{page}");
     assert_eq!(served.total("callbacks", "attempts"), 2.0);
     assert_eq!(served.total("callbacks", "escalations_opened"), 1.0);
-    assert!(served
-        .aftercare(&["escalations", "list"])
-        .contains("c-bo/order:ORD-2"));
+    let listed = served.aftercare(&["escalations", "list"]);
+    assert!(listed.contains("c-bo/order:ORD-2"), "{listed}");
+    // Since when, in the report time zone, to the minute, the zone named.
+    let since = listed
+        .split_once("since ")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(&since[..16.min(since.len())], "%Y-%m-%d %H:%M")
+            .is_ok()
+            && since[16..].starts_with(" UTC (0h)"),
+        "{listed}"
+    );
 
     // The alert links to the case; resolving it there closes it today.
     let alert = served.email(&["alert-esc-"]);
