@@ -45,6 +45,11 @@ enum Command {
         customers: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// The demo's last day (YYYY-MM-DD, in the report time zone), not
+        /// after today. Default: today, so that the links of its emails
+        /// work in `serve` on the real clock for their real lifetime.
+        #[arg(long)]
+        end: Option<chrono::NaiveDate>,
         /// Write the generated events (JSON Lines) here and stop.
         #[arg(long)]
         events_only: Option<PathBuf>,
@@ -238,14 +243,18 @@ fn run_command() -> Result<()> {
                 days,
                 customers,
                 seed,
+                end,
                 events_only,
             } => {
                 demo::demo(
                     cli.config.as_deref(),
                     &out,
-                    days,
-                    customers,
-                    seed,
+                    demo::Size {
+                        days,
+                        customers,
+                        seed,
+                        end,
+                    },
                     events_only.as_deref(),
                 )
                 .await

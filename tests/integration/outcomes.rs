@@ -230,6 +230,21 @@ async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation
         .resolve_escalation(EscalationRef::Token(&token), nobody, resolved_at)
         .await;
     assert!(matches!(rejected(refused), Rejection::Invalid(f) if f.starts_with("by")));
+    // Never resolved before the call that opened it.
+    let early = ResolveForm {
+        by: "Park Seoyeon",
+        note: None,
+    };
+    let refused = service
+        .resolve_escalation(
+            EscalationRef::Token(&token),
+            early,
+            retry - chrono::Duration::minutes(1),
+        )
+        .await;
+    assert!(
+        matches!(rejected(refused), Rejection::Invalid(f) if f.starts_with("at:") && f.contains("before the call"))
+    );
     let manager = ResolveForm {
         by: "Park Seoyeon",
         note: Some("Sent a replacement."),

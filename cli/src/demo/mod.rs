@@ -4,7 +4,10 @@
 //! ignore email) buy, open and close tickets; they answer the survey emails
 //! they really receive, and agents record outcomes for the calls really on
 //! their call sheets. Everything goes through the same services as
-//! `aftercare run`, on the embedded store with a simulated clock.
+//! `aftercare run`, on the embedded store with a simulated clock that
+//! runs up to the real one (or the end of `--end`): the demo's last day
+//! is today, so its links work in `aftercare serve` and no page shows an
+//! event from the future.
 //!
 //! The parts: `shop` generates the business's events and its customers'
 //! personas; `customers` and `agents` are the simulated people reacting to
@@ -26,9 +29,9 @@ use aftercare_shared::ports::{MailError, Mailer, Message};
 use aftercare_shared::services::{
     Aftercare, EscalationRef, OutcomeForm, ResolveForm, ServiceError, UnsubscribeBy,
 };
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use customers::Persona;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::SmallRng;
@@ -86,14 +89,48 @@ enum Item {
     Resolve(String),
 }
 
+/// What to simulate: how many days and customers, with which seed,
+/// ending on which day (`None`: today).
+pub struct Size {
+    pub days: u32,
+    pub customers: u32,
+    pub seed: u64,
+    pub end: Option<NaiveDate>,
+}
+
+/// Where the demo's clock stops: now, or the end of `end` (in the report
+/// time zone) when that is earlier. A day after today is refused: the
+/// demo would show events from the future, and its links would be "not
+/// yet sent" in `serve`.
+fn horizon(end: Option<NaiveDate>, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let Some(day) = end else {
+        return Ok(now);
+    };
+    let today = aftercare_shared::domain::contact::local_day(tz, now);
+    if day > today {
+        bail!("--end {day} is after today ({today} in {}): the demo simulates days that have happened", tz.name());
+    }
+    let day_end = aftercare_shared::domain::contact::local_to_utc(
+        tz,
+        day.succ_opt()
+            .context("--end: the day after is out of range")?,
+        chrono::NaiveTime::MIN,
+    );
+    Ok(day_end.min(now))
+}
+
 pub async fn demo(
     config: Option<&Path>,
     out: &Path,
-    days: u32,
-    customers: u32,
-    seed: u64,
+    size: Size,
     events_only: Option<&Path>,
 ) -> Result<()> {
+    let Size {
+        days,
+        customers,
+        seed,
+        end,
+    } = size;
     let (settings, settings_text) = match config {
         Some(_) => (local::settings(config)?, local::config_text(config)?),
         None => (
@@ -101,11 +138,13 @@ pub async fn demo(
             DEMO_SETTINGS.to_string(),
         ),
     };
-    let start = Utc
-        .with_ymd_and_hms(2026, 11, 2, 0, 0, 0)
-        .single()
-        .context("start date")?;
-    let end = start + Duration::days(days.into());
+    // The demo ends where the real clock is (or on `--end`): what it
+    // shows has happened, and `serve` picks up from there.
+    let now = Utc::now()
+        .duration_trunc(Duration::minutes(1))
+        .context("the clock")?;
+    let end = horizon(end, settings.policy.report_time_zone, now)?;
+    let start = end - Duration::days(days.into());
     let mut rng = SmallRng::seed_from_u64(seed);
     let (personas, base) = shop::generate(&mut rng, customers, start, end);
     if let Some(path) = events_only {
@@ -143,7 +182,7 @@ pub async fn demo(
         let event = parse_envelope_value(e, "demo")?.event;
         push(&mut queue, &mut items, at, Item::Event(Box::new(event)));
     }
-    let horizon = end + Duration::days(9);
+    let horizon = end;
     let bar = ProgressBar::new((horizon - start).num_hours() as u64);
     bar.set_style(
         ProgressStyle::with_template("simulating {bar:40} {msg}")

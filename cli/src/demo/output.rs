@@ -9,6 +9,7 @@ use aftercare_shared::mail::render;
 use aftercare_shared::services::Aftercare;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub fn prepare_out_dir(out: &Path) -> Result<()> {
@@ -88,12 +89,14 @@ pub async fn write_outputs(
     std::fs::create_dir_all(&sheets)?;
     let tz = settings.policy.report_time_zone;
     let mut day = start.with_timezone(&tz).date_naive();
-    let last = end.with_timezone(&tz).date_naive();
+    // The last whole day: the clock stopped during the next (today's).
+    let last = end.with_timezone(&tz).date_naive() - Duration::days(1);
     let mut summary = format!(
-        "aftercare demo: {} to {} ({})\n{counts}\nsimulated in {:.1} s\n\n",
+        "aftercare demo: {} to {} ({}), the clock stopped at {}\n{counts}\nsimulated in {:.1} s\n\n",
         day,
         last,
         tz.name(),
+        end.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
         elapsed.as_secs_f64()
     );
     summary.push_str(
@@ -101,7 +104,12 @@ pub async fn write_outputs(
     );
     while day <= last {
         let r = service.report(day).await?;
-        let brief = service.brief_for_day(day).await?;
+        // The brief as the morning after showed it, or as of the clock's
+        // stop if that morning has not come yet.
+        let morning = report_morning(settings, day).min(end);
+        let brief = service
+            .manager_brief(day, morning, &BTreeMap::new())
+            .await?;
         std::fs::write(
             reports.join(format!("{day}.html")),
             render::report_page(settings, &brief)?,
@@ -121,7 +129,6 @@ pub async fn write_outputs(
             }
             let mut local = settings.clone();
             local.business.locale = *locale;
-            let morning = report_morning(settings, day);
             let m = render::manager_email(&local, &brief, morning)?;
             std::fs::write(file, m.raw)?;
         }
@@ -162,7 +169,7 @@ pub async fn write_outputs(
     summary.push_str(&format!("\n{mails} emails in outbox/ ({sheet_count} call sheets also in call-sheets/), daily reports in reports/\n"));
     std::fs::write(out.join("summary.txt"), &summary)?;
     say_raw!("{summary}");
-    say!("\nWrote the demo to {}:\n  {0}/outbox/       every email, one .eml file each\n  {0}/call-sheets/  the agents' daily call sheets\n  {0}/reports/      daily KPI reports (HTML and JSON; all-days.html and .csv for the month)\n  {0}/manager-emails/ the managers' morning email each day, in en, ko, vi and zh (.eml)\n  {0}/summary.txt\nTry: aftercare report --data {0} --date {} --format text", out.display(), last - Duration::days(1));
+    say!("\nWrote the demo to {}:\n  {0}/outbox/       every email, one .eml file each\n  {0}/call-sheets/  the agents' daily call sheets\n  {0}/reports/      daily KPI reports (HTML and JSON; all-days.html and .csv for the month)\n  {0}/manager-emails/ the managers' morning email each day, in en, ko, vi and zh (.eml)\n  {0}/summary.txt\nTry: aftercare report --data {0} --date {} --format text", out.display(), last);
     Ok(())
 }
 

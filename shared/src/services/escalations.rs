@@ -200,17 +200,25 @@ impl Aftercare {
         let mut tried = false;
         self.change(&customer, now, |h| {
             let retry = std::mem::replace(&mut tried, true);
-            let escalated = derive(h, policy).call(&call).is_some_and(|c| {
-                matches!(
-                    c.state,
-                    CallState::Reached {
-                        satisfaction: Satisfaction::Unsatisfied,
-                        ..
-                    }
-                )
+            let reached_at = derive(h, policy).call(&call).and_then(|c| match c.state {
+                CallState::Reached {
+                    at,
+                    satisfaction: Satisfaction::Unsatisfied,
+                } => Some(at),
+                _ => None,
             });
-            if !escalated {
+            let Some(reached_at) = reached_at else {
                 return Err(Rejection::NoSuchEscalation.into());
+            };
+            // A case is resolved after the call that opened it, never
+            // before (a clock off, a wrong `--at`).
+            if now < reached_at {
+                return Err(Rejection::Invalid(format!(
+                    "at: {} is before the call that opened the escalation ({})",
+                    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    reached_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ))
+                .into());
             }
             match h.facts.escalations_resolved.get(&call) {
                 Some(r) if retry && *r == resolution => return Ok(()),

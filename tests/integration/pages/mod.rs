@@ -7,6 +7,7 @@ pub(crate) mod axe;
 pub(crate) mod browser;
 mod browser_calls;
 mod calls;
+mod demo_links;
 mod hostile_forms;
 mod load;
 mod logs;
@@ -154,6 +155,36 @@ impl Served {
         if let Some(mut log) = log_file(dir.path(), verbose, "run.log") {
             std::io::Write::write_all(&mut log, &out.stderr).expect("keeping run's log");
         }
+        Served::serve(dir, config, verbose)
+    }
+
+    /// `aftercare demo` with `args` into the data folder (the README's
+    /// walkthrough), then `serve` over it on the real clock.
+    pub fn demo(args: &[&str]) -> Served {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let out = Command::new(aftercare_bin())
+            .env("AFTERCARE_SECRET", SECRET)
+            .arg("demo")
+            .args(args)
+            .arg("--out")
+            .arg(dir.path().join("data"))
+            .output()
+            .expect("running aftercare demo");
+        assert!(
+            out.status.success(),
+            "aftercare demo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Served::serve(dir, None, false)
+    }
+
+    fn serve(dir: tempfile::TempDir, config: Option<PathBuf>, verbose: bool) -> Served {
+        let data = dir.path().join("data");
+        let log_level = if verbose { "trace" } else { "warn" };
+        let config_args: Vec<std::ffi::OsString> = config
+            .iter()
+            .flat_map(|p| ["--config".into(), p.clone().into_os_string()])
+            .collect();
         let stderr =
             log_file(dir.path(), verbose, "serve.log").map_or_else(Stdio::inherit, Stdio::from);
         let mut child = Command::new(aftercare_bin())
