@@ -65,6 +65,16 @@ pub async fn escalations(service: &Aftercare, action: EscalationAction) -> Resul
                     e.notes.as_deref().map(excerpt).unwrap_or_default()
                 );
             }
+            // Last, so that `| head -1` is still the oldest escalation.
+            let today = aftercare_shared::domain::contact::local_day(tz, now);
+            match service.time_to_resolve(today, now).await? {
+                Some(r) => say!(
+                    "median time to resolve over the 7 days to {today}: {}h ({} resolved)",
+                    r.median.num_hours(),
+                    r.resolutions
+                ),
+                None => say!("no escalation resolved in the 7 days to {today}"),
+            }
         }
         EscalationAction::Resolve { id, note, by, at } => {
             let call: CallId = id

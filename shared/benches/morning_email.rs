@@ -88,6 +88,7 @@ fn brief() -> ManagerBrief {
             resolved_since: 1,
             overdue: 11,
             target: Duration::hours(48),
+            time_to_resolve: None,
         },
         at_risk: Capped {
             items: (0..10)

@@ -378,6 +378,69 @@ async fn racing_submits_of_one_attempt_count_once_on_dynamodb() {
     racing_submits_of_one_attempt_count_once(Arc::new(crate::helpers::dynamo_store().await)).await
 }
 
+/// Three escalations resolved 10, 20 and 60 hours after the calls that
+/// opened them: the next morning's email says the median, 20 h, of 3.
+async fn a_weeks_time_to_resolve_reaches_the_morning_email(store: Arc<dyn Store>) {
+    let shop = shop(store);
+    for customer in ["c-a", "c-b", "c-c"] {
+        purchase(&shop, customer, &format!("ORD-{customer}")).await;
+    }
+    let calls = sheet(&shop, "2026-11-17").await;
+    assert_eq!(calls.len(), 3);
+    let unhappy = form(Outcome::Reached, Some(Satisfaction::Unsatisfied));
+    let service = &shop.service;
+    for (call, hours) in calls.iter().zip([10, 20, 60]) {
+        service
+            .record_outcome(&call.outcome_token, unhappy, call.slot)
+            .await
+            .unwrap();
+        let id = call.attempt.call.clone();
+        let manager = ResolveForm {
+            by: "Park Seoyeon",
+            note: None,
+        };
+        service
+            .resolve_escalation(
+                EscalationRef::Call(&id),
+                manager,
+                call.slot + chrono::Duration::hours(hours),
+            )
+            .await
+            .unwrap();
+    }
+    service
+        .morning_report(at("2026-11-20T08:00:00Z"))
+        .await
+        .unwrap();
+    let morning = email_text(shop.outbox.path(), "report-2026-11-19").replace("\r\n", "\n");
+    assert!(
+        morning.contains(
+            "\nEscalations open: 0 (median time to resolve 20 h, 3 resolved in 7 days)\n"
+        ),
+        "{morning}"
+    );
+    // A week later the resolutions have left the window.
+    let later = service
+        .time_to_resolve("2026-11-30".parse().unwrap(), at("2026-12-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(later, None);
+}
+
+#[tokio::test]
+async fn a_weeks_time_to_resolve_reaches_the_morning_email_on_sqlite() {
+    a_weeks_time_to_resolve_reaches_the_morning_email(Arc::new(SqliteStore::in_memory().unwrap()))
+        .await
+}
+
+#[tokio::test]
+async fn a_weeks_time_to_resolve_reaches_the_morning_email_on_dynamodb() {
+    a_weeks_time_to_resolve_reaches_the_morning_email(Arc::new(
+        crate::helpers::dynamo_store().await,
+    ))
+    .await
+}
+
 #[tokio::test]
 async fn a_slot_that_passes_without_an_outcome_is_booked_again_on_a_later_sheet() {
     let shop = shop(Arc::new(SqliteStore::in_memory().unwrap()));

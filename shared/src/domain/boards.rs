@@ -11,7 +11,10 @@
 //! - **answers of a day**: every answered survey, by the day of its first
 //!   answer (as `csat.responses` counts it), so that exporting a range of
 //!   answers reads those days' entries and the customers in them, never
-//!   the rest of the data.
+//!   the rest of the data;
+//! - **resolved on a day**: escalations by the day (report time zone) a
+//!   manager resolved them, at that time, so that the time to resolve of
+//!   a week reads a week's entries.
 
 use super::contact::local_day;
 use super::derive::Derived;
@@ -51,6 +54,13 @@ pub fn listings(history: &History, derived: &Derived, report_tz: Tz) -> Vec<List
                 at: a.current_at,
             });
         }
+    }
+    for (call, r) in &history.facts.escalations_resolved {
+        out.push(Listing {
+            board: Board::Resolved(local_day(report_tz, r.at)),
+            item: call.to_string(),
+            at: r.at,
+        });
     }
     out.sort();
     out

@@ -45,6 +45,16 @@ pub struct EscalationCounts {
     /// Of those still open, the ones older than `target`.
     pub overdue: usize,
     pub target: Duration,
+    /// Over the 7 days ending with the day reported.
+    pub time_to_resolve: Option<TimeToResolve>,
+}
+
+/// How long managers took to resolve escalations: the median from the
+/// reach that opened each to its resolution, over a week's resolutions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeToResolve {
+    pub median: Duration,
+    pub resolutions: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]

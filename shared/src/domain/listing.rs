@@ -15,6 +15,8 @@ pub enum Board {
     AtRisk,
     Detractors(NaiveDate),
     Answers(NaiveDate),
+    /// Escalations resolved on a day, for the time to resolve.
+    Resolved(NaiveDate),
 }
 
 impl fmt::Display for Board {
@@ -23,6 +25,7 @@ impl fmt::Display for Board {
             Board::AtRisk => f.write_str("at-risk"),
             Board::Detractors(day) => write!(f, "detractors-{day}"),
             Board::Answers(day) => write!(f, "answers-{day}"),
+            Board::Resolved(day) => write!(f, "resolved-{day}"),
         }
     }
 }
@@ -37,6 +40,7 @@ impl FromStr for Board {
         day("detractors-")
             .map(Board::Detractors)
             .or_else(|| day("answers-").map(Board::Answers))
+            .or_else(|| day("resolved-").map(Board::Resolved))
             .ok_or_else(|| InvalidValue(format!("unknown board {s:?}")))
     }
 }

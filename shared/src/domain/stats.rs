@@ -124,3 +124,32 @@ mod tests {
         assert_eq!(nps_margin_of_error(4, 0, 4), Some(0.0));
     }
 }
+
+/// The median of some durations (the mean of the middle two of an even
+/// count); `None` when there are none.
+pub fn median_duration(mut values: Vec<chrono::Duration>) -> Option<chrono::Duration> {
+    values.sort();
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => values.get(n / 2).copied(),
+        _ => {
+            let (a, b) = (values[n / 2 - 1], values[n / 2]);
+            Some(a + (b - a) / 2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod median_tests {
+    use super::median_duration;
+    use chrono::Duration;
+
+    #[test]
+    fn the_median_is_the_middle_value_or_the_mean_of_the_middle_two() {
+        let h = Duration::hours;
+        assert_eq!(median_duration(vec![]), None);
+        assert_eq!(median_duration(vec![h(5), h(1), h(30)]), Some(h(5)));
+        assert_eq!(median_duration(vec![h(10), h(2), h(4), h(40)]), Some(h(7)));
+    }
+}

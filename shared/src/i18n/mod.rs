@@ -203,6 +203,8 @@ pub struct ReportTexts {
     pub new_escalations: String,
     /// The figures after the lists.
     pub more_figures: String,
+    /// The median time to resolve, under the open escalations' card.
+    pub time_to_resolve: String,
     /// An escalation's age: "waiting 3 days".
     pub waiting: String,
     pub days_n: String,

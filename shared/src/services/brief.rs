@@ -248,6 +248,7 @@ impl Aftercare {
             resolved_since: open_at_day_end.saturating_sub(total),
             overdue,
             target,
+            time_to_resolve: self.time_to_resolve(day, now).await?,
         };
         let mut lists = Vec::new();
         for open in [by_day_end, since] {

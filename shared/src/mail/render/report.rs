@@ -9,7 +9,7 @@ mod text;
 use super::filters;
 use super::{managers, message, Parts, RenderError};
 use crate::config::Settings;
-use crate::domain::brief::{Capped, EscalationItem, ManagerBrief};
+use crate::domain::brief::{Capped, EscalationItem, ManagerBrief, TimeToResolve};
 use crate::domain::event::{Score, SurveyFor};
 use crate::domain::keys::MessageId;
 use crate::domain::report::DailyReport;
@@ -215,7 +215,12 @@ fn change_view(t: &ReportTexts, k: Kpi, c: &crate::domain::trends::Comparison) -
     ChangeView { text, tone }
 }
 
-fn kpi_view(t: &ReportTexts, l: &KpiLine, cohort: (NaiveDate, NaiveDate)) -> KpiView {
+fn kpi_view(
+    t: &ReportTexts,
+    l: &KpiLine,
+    cohort: (NaiveDate, NaiveDate),
+    resolving: Option<TimeToResolve>,
+) -> KpiView {
     let n = |key: &str, v: i64| fill(key, &[("n", &v.to_string())]);
     let answers = |v: i64| {
         if v == 1 {
@@ -264,6 +269,15 @@ fn kpi_view(t: &ReportTexts, l: &KpiLine, cohort: (NaiveDate, NaiveDate)) -> Kpi
                 ),
                 None => format!("{lows}{}{days}", t.sep),
             }
+        }),
+        Kpi::EscalationsOpen => resolving.map(|r| {
+            fill(
+                &t.time_to_resolve,
+                &[
+                    ("time", &span(t, r.median)),
+                    ("n", &r.resolutions.to_string()),
+                ],
+            )
         }),
         Kpi::OnTime => l.out_of.map(|o| n(&t.due, o)),
         Kpi::ResolutionRate => l.out_of.map(|o| n(&t.closed, o)),
@@ -317,6 +331,15 @@ fn age(t: &ReportTexts, age: chrono::Duration) -> String {
         0 => fill(&t.hours_n, &[("n", &age.num_hours().max(0).to_string())]),
         1 => t.day_one.clone(),
         n => fill(&t.days_n, &[("n", &n.to_string())]),
+    }
+}
+
+/// A time to resolve: hours up to three days, then days ("26 h", "4 days").
+fn span(t: &ReportTexts, d: chrono::Duration) -> String {
+    if d < chrono::Duration::hours(72) {
+        fill(&t.hours_n, &[("n", &d.num_hours().to_string())])
+    } else {
+        fill(&t.days_n, &[("n", &d.num_days().to_string())])
     }
 }
 
@@ -491,6 +514,7 @@ fn brief_view<'a>(settings: &'a Settings, b: &ManagerBrief) -> BriefView<'a> {
     let t = &all.report;
     let date = b.day.to_string();
     let lists = lists(settings, b);
+    let resolving = b.escalation_counts.time_to_resolve;
     BriefView {
         lang: locale.code(),
         t,
@@ -509,14 +533,14 @@ fn brief_view<'a>(settings: &'a Settings, b: &ManagerBrief) -> BriefView<'a> {
             .kpis
             .iter()
             .filter(|l| HEADLINE.contains(&l.kpi))
-            .map(|l| kpi_view(t, l, b.recovery_days))
+            .map(|l| kpi_view(t, l, b.recovery_days, resolving))
             .collect(),
         more_heading: fill(&t.more_figures, &[("date", &date)]),
         more_kpis: b
             .kpis
             .iter()
             .filter(|l| !HEADLINE.contains(&l.kpi))
-            .map(|l| kpi_view(t, l, b.recovery_days))
+            .map(|l| kpi_view(t, l, b.recovery_days, resolving))
             .collect(),
         agents_heading: fill(&t.agents_heading, &[("date", &date)]),
         agents: b
