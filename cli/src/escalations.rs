@@ -1,4 +1,4 @@
-//! `aftercare escalations list|resolve`: the managers' escalations from a
+//! `aftercare escalations list|take|resolve`: the managers' escalations from a
 //! terminal, the same use cases as the escalation page.
 
 use crate::out::{age, local_time};
@@ -14,6 +14,18 @@ pub enum EscalationAction {
     /// report time zone) and how long, overdue past the target time to
     /// resolve, customer, notes.
     List,
+    /// Take one escalation by its call id (as `list` prints it): it shows
+    /// as yours until it is resolved.
+    Take {
+        id: String,
+        /// Who takes it (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+        /// When (RFC 3339; default: now), for data directories run on a
+        /// simulated clock.
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Resolve one escalation by its call id (as `list` prints it).
     Resolve {
         id: String,
@@ -56,8 +68,12 @@ pub async fn escalations(service: &Aftercare, action: EscalationAction) -> Resul
                 } else {
                     ""
                 };
+                let owner = e
+                    .owner
+                    .as_deref()
+                    .map_or_else(|| "not taken".to_string(), |by| format!("taken by {by}"));
                 say!(
-                    "{}  since {} ({}){overdue}  {}  {}",
+                    "{}  since {} ({}){overdue}  {owner}  {}  {}",
                     e.call,
                     local_time(e.opened_at, tz),
                     age(e.opened_at, now),
@@ -76,19 +92,17 @@ pub async fn escalations(service: &Aftercare, action: EscalationAction) -> Resul
                 None => say!("no escalation resolved in the 7 days to {today}"),
             }
         }
+        EscalationAction::Take { id, by, at } => {
+            let call = call_id(&id)?;
+            let (by, at) = (who(by), when(at)?);
+            service
+                .take_escalation(EscalationRef::Call(&call), &by, at)
+                .await?;
+            say!("{call} is yours");
+        }
         EscalationAction::Resolve { id, note, by, at } => {
-            let call: CallId = id
-                .parse()
-                .map_err(|e: aftercare_shared::domain::ids::InvalidValue| anyhow!("id: {}", e.0))?;
-            let at = match at {
-                Some(t) => DateTime::parse_from_rfc3339(&t)
-                    .map_err(|e| anyhow!("--at {t:?}: {e}"))?
-                    .with_timezone(&Utc),
-                None => Utc::now(),
-            };
-            let by = by
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "operator".into());
+            let call = call_id(&id)?;
+            let (by, at) = (who(by), when(at)?);
             let form = ResolveForm {
                 by: &by,
                 note: note.as_deref(),
@@ -100,4 +114,25 @@ pub async fn escalations(service: &Aftercare, action: EscalationAction) -> Resul
         }
     }
     Ok(())
+}
+
+fn call_id(id: &str) -> Result<CallId> {
+    id.parse()
+        .map_err(|e: aftercare_shared::domain::ids::InvalidValue| anyhow!("id: {}", e.0))
+}
+
+/// `--by`, else the login name.
+fn who(by: Option<String>) -> String {
+    by.or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "operator".into())
+}
+
+/// `--at` (RFC 3339), else now.
+fn when(at: Option<String>) -> Result<DateTime<Utc>> {
+    match at {
+        Some(t) => Ok(DateTime::parse_from_rfc3339(&t)
+            .map_err(|e| anyhow!("--at {t:?}: {e}"))?
+            .with_timezone(&Utc)),
+        None => Ok(Utc::now()),
+    }
 }

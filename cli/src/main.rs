@@ -158,7 +158,7 @@ enum Command {
         #[command(subcommand)]
         action: agents::AgentsAction,
     },
-    /// Escalations (unsatisfied customers on a call): list the open ones, resolve one.
+    /// Escalations (unsatisfied customers on a call): list the open ones, take one, resolve one.
     Escalations {
         #[command(flatten)]
         place: place::Place,

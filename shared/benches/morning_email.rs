@@ -73,6 +73,7 @@ fn brief() -> ManagerBrief {
                     since: at - Duration::hours(i),
                     age: Duration::hours(40 + i),
                     overdue: 40 + i > 48,
+                    owner: (i % 2 == 0).then(|| "Park Seoyeon".to_string()),
                     notes: Some("Unhappy: the delivery came late.".into()),
                     url: format!("https://care.example/e/token-{i}"),
                 })

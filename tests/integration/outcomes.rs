@@ -205,6 +205,41 @@ async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation
         .count();
     assert_eq!(attempts, 2);
 
+    // A manager takes it (a name is needed), another takes it over; the
+    // page, the list and the morning email say whose it is.
+    let case = EscalationRef::Token(&token);
+    let refused = service.take_escalation(case, " ", retry).await;
+    assert!(matches!(rejected(refused), Rejection::Invalid(f) if f.starts_with("by")));
+    let early = service
+        .take_escalation(case, "Lee Jiwoo", retry - chrono::Duration::minutes(5))
+        .await;
+    assert!(matches!(rejected(early), Rejection::Invalid(f) if f.starts_with("at:")));
+    let first_take = retry + chrono::Duration::minutes(10);
+    service
+        .take_escalation(case, "Lee Jiwoo", first_take)
+        .await
+        .unwrap();
+    service
+        .take_escalation(case, "Lee Jiwoo", first_take + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let taken = service.escalation_page(case, retry).await.unwrap().taken;
+    assert_eq!(
+        taken.map(|t| (t.by, t.at)),
+        Some(("Lee Jiwoo".to_string(), first_take)),
+        "taking it again keeps when it was taken"
+    );
+    service
+        .take_escalation(
+            case,
+            "Park Seoyeon",
+            first_take + chrono::Duration::hours(2),
+        )
+        .await
+        .unwrap();
+    let open = service.open_escalations(10).await.unwrap();
+    assert_eq!(open[0].owner.as_deref(), Some("Park Seoyeon"));
+
     // The morning email lists it, with the link to resolve it.
     service
         .morning_report(at("2026-11-17T08:00:00Z"))
@@ -213,7 +248,12 @@ async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation
     let morning = email_text(shop.outbox.path(), "report-2026-11-16");
     // It opened this morning: listed apart from yesterday's, whose card
     // and list say 0.
-    for expected in ["New escalations since midnight: 1", "Kim Minji", "/e/"] {
+    for expected in [
+        "New escalations since midnight: 1",
+        "Kim Minji",
+        "taken by Park Seoyeon",
+        "/e/",
+    ] {
         assert!(
             morning.contains(expected),
             "{expected:?} not in:\n{morning}"
@@ -265,6 +305,10 @@ async fn an_outcome_from_the_sheet_counts_once_books_the_retry_and_an_escalation
         .resolve_escalation(EscalationRef::Token(&token), manager, resolved_at)
         .await;
     assert_eq!(rejected(twice), Rejection::AlreadyResolved);
+    let late_take = service
+        .take_escalation(EscalationRef::Token(&token), "Lee Jiwoo", resolved_at)
+        .await;
+    assert_eq!(rejected(late_take), Rejection::AlreadyResolved);
     let page = service
         .escalation_page(EscalationRef::Token(&token), resolved_at)
         .await

@@ -57,9 +57,13 @@ pub async fn outcome_form(
                 now,
             ),
             AttemptStatus::Recorded { .. } => settled(&page, None, StatusCode::OK),
+            // A link the sheet gave, to a call closed since (reached on
+            // another attempt, replaced by a later reason): the page says
+            // so. Opening a link is never an error; only a POST that
+            // cannot apply is (409).
             AttemptStatus::CallClosed(_) => {
                 let notice = &texts(page.locale).page.call_closed;
-                settled(&page, Some(notice), StatusCode::CONFLICT)
+                settled(&page, Some(notice), StatusCode::OK)
             }
         },
         Err(e) => p.refuse(Some(&token), &headers, &e).await,

@@ -1,10 +1,12 @@
 //! The manager's escalation page: `GET /e/{token}` shows the case (the
-//! customer, the call, its notes, the history) with a form, `POST
-//! /e/{token}` resolves it (who, a note) through `resolve_escalation`.
+//! customer, the call, its notes, the history, who has it) with two
+//! forms; `POST /e/{token}` takes it (`action=take`, who) through
+//! `take_escalation` or resolves it (who, a note) through
+//! `resolve_escalation`.
 
 use crate::customer::token;
 use crate::link_post::LinkPost;
-use crate::staff_pages::{self, ResolveChoice};
+use crate::staff_pages::{self, CaseAction, ResolveChoice};
 use crate::Pages;
 use aftercare_shared::i18n::texts;
 use aftercare_shared::services::{EscalationRef, Rejection, ResolveForm, ServiceError};
@@ -19,6 +21,7 @@ fn choice(body: &[u8]) -> ResolveChoice {
         match k.as_ref() {
             "by" => c.by = v.into_owned(),
             "note" => c.note = v.into_owned(),
+            "action" if v == "take" => c.action = CaseAction::Take,
             _ => {}
         }
     }
@@ -52,7 +55,8 @@ pub async fn escalation(
     }
 }
 
-/// `POST /e/{token}`: resolves the escalation, then shows the case as resolved.
+/// `POST /e/{token}`: takes or resolves the escalation, then shows the
+/// case as it now stands.
 pub async fn resolve(State(p): State<Pages>, post: LinkPost) -> Response {
     let LinkPost {
         token,
@@ -66,15 +70,24 @@ pub async fn resolve(State(p): State<Pages>, post: LinkPost) -> Response {
         Err(e) => return p.refuse(Some(&token), &headers, &e).await,
     };
     let chosen = choice(&body);
-    let form = ResolveForm {
-        by: &chosen.by,
-        note: Some(chosen.note.as_str()),
-    };
     let t = texts(page.locale);
-    let (notice, status) = match p.service.resolve_escalation(which(), form, now).await {
+    let done = match chosen.action {
+        CaseAction::Take => p.service.take_escalation(which(), &chosen.by, now).await,
+        CaseAction::Resolve => {
+            let form = ResolveForm {
+                by: &chosen.by,
+                note: Some(chosen.note.as_str()),
+            };
+            p.service.resolve_escalation(which(), form, now).await
+        }
+    };
+    let (notice, status) = match done {
         Ok(()) => (None, StatusCode::OK),
         Err(ServiceError::Rejected(Rejection::Invalid(_))) => {
-            let problem = Some(t.escalation.need_by.as_str());
+            let problem = Some(match chosen.action {
+                CaseAction::Take => t.escalation.need_taker.as_str(),
+                CaseAction::Resolve => t.escalation.need_by.as_str(),
+            });
             return staff_pages::escalation(
                 &page,
                 &chosen,

@@ -12,6 +12,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 
+/// The templates' filters: `keep_words` keeps dates and ids whole on a phone.
+mod filters {
+    pub use aftercare_shared::mail::render::filters::keep_words;
+}
+
 pub const OUTCOMES: [(Outcome, &str); 5] = [
     (Outcome::Reached, "reached"),
     (Outcome::NoAnswer, "no_answer"),
@@ -107,7 +112,14 @@ struct EscalationTemplate<'a> {
     agent: Option<&'a str>,
     notes: Option<&'a str>,
     history: Vec<HistoryLine>,
+    /// The zone of the history's times.
+    zone: &'a str,
     resolved: Option<String>,
+    /// Who has the case ("Taken by ... at ..."), or that nobody has yet.
+    owner: String,
+    taken: bool,
+    /// The two forms' fields, as sent when a post was refused.
+    take_by: &'a str,
     by: &'a str,
     note: &'a str,
 }
@@ -267,8 +279,17 @@ pub fn outcome_done(page: &OutcomePage, notice: Option<&str>, status: StatusCode
 }
 
 /// What the manager typed, to show the form again as they left it.
+/// Which of the escalation page's two forms was sent.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum CaseAction {
+    Take,
+    #[default]
+    Resolve,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ResolveChoice {
+    pub action: CaseAction,
     pub by: String,
     pub note: String,
 }
@@ -330,10 +351,37 @@ pub fn escalation(
         resolved: page.resolved.as_ref().map(|r| {
             fill(
                 &t.resolved,
-                &[("by", &r.by), ("time", &local_time(r.at, tz))],
+                &[
+                    ("by", &r.by),
+                    ("time", &format!("{} ({})", local_time(r.at, tz), tz.name())),
+                ],
             )
         }),
-        by: &form.by,
+        owner: match &page.taken {
+            Some(taken) => fill(
+                &t.taken,
+                &[
+                    ("by", &taken.by),
+                    (
+                        "time",
+                        &format!("{} ({})", local_time(taken.at, tz), tz.name()),
+                    ),
+                ],
+            ),
+            None => t.not_taken.clone(),
+        },
+        taken: page.taken.is_some(),
+        zone: tz.name(),
+        take_by: if form.action == CaseAction::Take {
+            &form.by
+        } else {
+            ""
+        },
+        by: if form.action == CaseAction::Resolve {
+            &form.by
+        } else {
+            ""
+        },
         note: &form.note,
         name,
     };

@@ -98,8 +98,21 @@ pub fn read_escalation_alert(
     let Some(token) = token_after(&text_of(m), "/e/") else {
         return Vec::new();
     };
+    // A manager takes it within the working day and resolves it one to
+    // three days later, as a working team does.
+    let taken = at + Duration::minutes(rng.gen_range(20..8 * 60));
     let later = at + Duration::hours(rng.gen_range(20..72));
-    vec![(later, Item::Resolve(token))]
+    let by = manager(&token);
+    vec![
+        (taken, Item::Take(token.clone(), by)),
+        (later, Item::Resolve(token, by)),
+    ]
+}
+
+/// The demo's managers; each case stays with one, picked by its link.
+fn manager(token: &str) -> &'static str {
+    const MANAGERS: &[&str] = &["Park Seoyeon", "Nguyen Thu Ha", "Emma Brown"];
+    MANAGERS[(aftercare_shared::domain::keys::stable_hash(token) % MANAGERS.len() as u64) as usize]
 }
 
 /// What a simulated agent writes down after a call: one of a few notes

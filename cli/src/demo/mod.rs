@@ -85,8 +85,10 @@ enum Item {
     },
     /// A customer clicks the unsubscribe link.
     Unsubscribe(String),
-    /// A manager resolves an escalation from the alert's link.
-    Resolve(String),
+    /// A manager takes an escalation from the alert's link (who).
+    Take(String, &'static str),
+    /// The same manager resolves it.
+    Resolve(String, &'static str),
 }
 
 /// What to simulate: how many days and customers, with which seed,
@@ -220,10 +222,18 @@ pub async fn demo(
                 driver.advance_to(at).await?;
                 tolerate(service.record_answer(&token, score, comment, at).await)?;
             }
-            Item::Resolve(token) => {
+            Item::Take(token, by) => {
+                driver.advance_to(at).await?;
+                tolerate(
+                    service
+                        .take_escalation(EscalationRef::Token(&token), by, at)
+                        .await,
+                )?;
+            }
+            Item::Resolve(token, by) => {
                 driver.advance_to(at).await?;
                 let form = ResolveForm {
-                    by: "Demo Manager",
+                    by,
                     note: Some("Called the customer back and made it right."),
                 };
                 tolerate(

@@ -30,6 +30,8 @@ pub struct EscalationItem {
     pub age: Duration,
     /// Older than the target time to resolve.
     pub overdue: bool,
+    /// The manager who took it, if one did.
+    pub owner: Option<String>,
     pub notes: Option<String>,
     /// The signed link to resolve it.
     pub url: String,

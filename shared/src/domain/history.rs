@@ -67,6 +67,9 @@ pub struct Facts {
     /// Escalated call → how a manager resolved it.
     #[serde(default)]
     pub escalations_resolved: BTreeMap<CallId, Resolution>,
+    /// Escalated call → the manager who took it (the latest to take it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub escalations_taken: BTreeMap<CallId, Taken>,
     /// When the customer asked to be forgotten: their personal data was
     /// erased then, and no survey goes to them after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +84,20 @@ pub struct Resolution {
     pub by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// A manager taking an escalation: it is theirs to resolve.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taken {
+    pub at: DateTime<Utc>,
+    /// Who took it, as they gave it (personal data: never logged).
+    pub by: String,
+}
+
+impl std::fmt::Debug for Taken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Taken({}, <redacted>)", self.at)
+    }
 }
 
 impl std::fmt::Debug for Resolution {
@@ -240,7 +257,14 @@ impl History {
             .filter(|r| !r.by.is_empty() || r.note.is_some())
             .map(|r| r.at)
             .min();
-        events.into_iter().chain(notes).min()
+        let takers = self
+            .facts
+            .escalations_taken
+            .values()
+            .filter(|t| !t.by.is_empty())
+            .map(|t| t.at)
+            .min();
+        events.into_iter().chain(notes).chain(takers).min()
     }
 
     /// Removes the personal data given at or before `before` (every
@@ -255,6 +279,11 @@ impl History {
             if old(r.at) {
                 r.by.clear();
                 r.note = None;
+            }
+        }
+        for t in self.facts.escalations_taken.values_mut() {
+            if old(t.at) {
+                t.by.clear();
             }
         }
     }

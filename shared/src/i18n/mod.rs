@@ -205,6 +205,9 @@ pub struct ReportTexts {
     pub more_figures: String,
     /// The median time to resolve, under the open escalations' card.
     pub time_to_resolve: String,
+    /// An escalation's owner, or none yet.
+    pub taken_by: String,
+    pub not_taken: String,
     /// An escalation's age: "waiting 3 days".
     pub waiting: String,
     pub days_n: String,
@@ -342,6 +345,13 @@ pub struct EscalationTexts {
     pub need_by: String,
     pub resolved_title: String,
     pub resolved: String,
+    /// Who has the case, and the form to take it.
+    pub taken: String,
+    pub not_taken: String,
+    pub take: String,
+    pub take_over: String,
+    pub take_submit: String,
+    pub need_taker: String,
 }
 
 const SOURCES: [(Locale, &str); 4] = [

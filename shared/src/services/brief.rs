@@ -262,6 +262,7 @@ impl Aftercare {
                     since: e.opened_at,
                     age,
                     overdue: age > target,
+                    owner: e.owner,
                     notes: e.notes,
                     url: self.escalation_url(&e.call, now),
                 });

@@ -9,9 +9,10 @@ use crate::domain::calls::CallState;
 use crate::domain::case::{case_history, reason_details, CaseStep, ReasonDetail};
 use crate::domain::derive::derive;
 use crate::domain::event::{Event, Satisfaction};
-use crate::domain::history::Resolution;
+use crate::domain::history::{History, Resolution, Taken};
 use crate::domain::ids::Locale;
 use crate::domain::keys::CallId;
+use crate::domain::policy::Policy;
 use crate::domain::stats::median_duration;
 use crate::domain::token::{LinkSubject, Purpose};
 use crate::ports::OpenEscalation;
@@ -23,6 +24,7 @@ use chrono_tz::Tz;
 pub const ESCALATION_LINK_DAYS: i64 = 90;
 
 /// Which escalation: the manager's signed link, or its call's id.
+#[derive(Clone, Copy)]
 pub enum EscalationRef<'a> {
     Token(&'a str),
     Call(&'a CallId),
@@ -46,6 +48,8 @@ pub struct EscalationPage {
     pub notes: Option<String>,
     pub agent: Option<String>,
     pub history: Vec<(DateTime<Utc>, CaseStep)>,
+    /// Who took it, while it is open.
+    pub taken: Option<Taken>,
     pub resolved: Option<Resolution>,
 }
 
@@ -56,6 +60,8 @@ pub struct EscalationSummary {
     pub opened_at: DateTime<Utc>,
     pub name: Option<String>,
     pub notes: Option<String>,
+    /// The manager who took it.
+    pub owner: Option<String>,
 }
 
 /// What a manager sent to resolve an escalation.
@@ -177,6 +183,7 @@ impl Aftercare {
             notes: reaching.and_then(|o| o.notes.clone()),
             agent,
             history: case_history(&h),
+            taken: h.facts.escalations_taken.get(&call_id).cloned(),
             resolved: h.facts.escalations_resolved.get(&call_id).cloned(),
             call: call_id,
         })
@@ -212,11 +219,17 @@ impl Aftercare {
                 _ => None,
             })
         });
+        let owner = h
+            .as_ref()
+            .and_then(|h| h.facts.escalations_taken.get(&e.call))
+            .map(|t| t.by.clone())
+            .filter(|by| !by.is_empty());
         Ok(EscalationSummary {
             call: e.call,
             opened_at: e.opened_at,
             name,
             notes,
+            owner,
         })
     }
 
@@ -249,26 +262,7 @@ impl Aftercare {
         let mut tried = false;
         self.change(&customer, now, |h| {
             let retry = std::mem::replace(&mut tried, true);
-            let reached_at = derive(h, policy).call(&call).and_then(|c| match c.state {
-                CallState::Reached {
-                    at,
-                    satisfaction: Satisfaction::Unsatisfied,
-                } => Some(at),
-                _ => None,
-            });
-            let Some(reached_at) = reached_at else {
-                return Err(Rejection::NoSuchEscalation.into());
-            };
-            // A case is resolved after the call that opened it, never
-            // before (a clock off, a wrong `--at`).
-            if now < reached_at {
-                return Err(Rejection::Invalid(format!(
-                    "at: {} is before the call that opened the escalation ({})",
-                    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    reached_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                ))
-                .into());
-            }
+            open_since(h, policy, &call, now)?;
             match h.facts.escalations_resolved.get(&call) {
                 Some(r) if retry && *r == resolution => return Ok(()),
                 Some(_) => return Err(Rejection::AlreadyResolved.into()),
@@ -277,6 +271,84 @@ impl Aftercare {
             h.facts
                 .escalations_resolved
                 .insert(call.clone(), resolution.clone());
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// When the escalation of `call` opened (the unsatisfied reach), checking
+/// that it is one and that `now` is not before it: a case is taken or
+/// resolved after the call that opened it, never before (a clock off, a
+/// wrong `--at`).
+fn open_since(
+    h: &History,
+    policy: &Policy,
+    call: &CallId,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ServiceError> {
+    let reached_at = derive(h, policy).call(call).and_then(|c| match c.state {
+        CallState::Reached {
+            at,
+            satisfaction: Satisfaction::Unsatisfied,
+        } => Some(at),
+        _ => None,
+    });
+    let Some(reached_at) = reached_at else {
+        return Err(Rejection::NoSuchEscalation.into());
+    };
+    if now < reached_at {
+        return Err(Rejection::Invalid(format!(
+            "at: {} is before the call that opened the escalation ({})",
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            reached_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ))
+        .into());
+    }
+    Ok(reached_at)
+}
+
+impl Aftercare {
+    /// A manager takes an open escalation: it shows as theirs (on its page,
+    /// in the morning email, in `escalations list`) until it is resolved.
+    /// Another manager can take it over; taking it again is a no-op.
+    pub async fn take_escalation(
+        &self,
+        which: EscalationRef<'_>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let call = self.escalated_call(which, now)?;
+        let by = by.trim();
+        if by.is_empty() {
+            return Err(Rejection::Invalid("by: who takes it is required".into()).into());
+        }
+        let taken = Taken {
+            at: now,
+            by: by.chars().take(200).collect(),
+        };
+        let customer = call.customer().clone();
+        if self.store.load(&customer).await?.is_none() {
+            return Err(Rejection::NoSuchEscalation.into());
+        }
+        let policy = &self.settings.policy;
+        self.change(&customer, now, |h| {
+            open_since(h, policy, &call, now)?;
+            if h.facts.escalations_resolved.contains_key(&call) {
+                return Err(Rejection::AlreadyResolved.into());
+            }
+            // Already theirs (or this call's own, landed on a try whose
+            // answer was lost): keep when they took it.
+            if h.facts
+                .escalations_taken
+                .get(&call)
+                .is_some_and(|t| t.by == taken.by)
+            {
+                return Ok(());
+            }
+            h.facts
+                .escalations_taken
+                .insert(call.clone(), taken.clone());
             Ok(())
         })
         .await

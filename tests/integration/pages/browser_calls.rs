@@ -137,7 +137,29 @@ async fn an_agent_records_outcomes_from_the_sheet_and_a_manager_resolves_the_ale
             "the case lacks {expected:?}:\n{case}"
         );
     }
+    assert!(
+        text(&c, "#owner").await.contains("Nobody has taken"),
+        "a new case is nobody's"
+    );
     screenshot(&c, &dir, "calls-6-escalation-en", true).await;
+    // A manager takes it: the page then says whose it is.
+    c.find(Locator::Id("take-by"))
+        .await
+        .expect("take-by")
+        .send_keys("Park Seoyeon")
+        .await
+        .expect("typing");
+    click(&c, "#take button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[@id='owner'][starts-with(., 'Taken by Park Seoyeon')]",
+        ))
+        .await
+        .expect("taken");
+    c.execute("document.getElementById('owner').scrollIntoView();", vec![])
+        .await
+        .expect("scrolling to the owner");
+    screenshot(&c, &dir, "calls-6b-escalation-taken-en", false).await;
     c.find(Locator::Id("by"))
         .await
         .expect("by")
@@ -150,7 +172,7 @@ async fn an_agent_records_outcomes_from_the_sheet_and_a_manager_resolves_the_ale
         .send_keys("Sent a replacement by courier.")
         .await
         .expect("typing");
-    submit(&c).await;
+    click(&c, "#resolve button[type=submit]").await;
     c.wait()
         .for_element(Locator::Id("resolved"))
         .await

@@ -4,7 +4,7 @@
 //! order id (`o-000004`) or a range (`4.6–69.9`) was cut in two on a
 //! phone; a span with `white-space:nowrap` keeps it whole. Emails cannot
 //! carry a stylesheet class for this (clients strip `<style>`), hence
-//! the inline style.
+//! the inline style (which the pages' CSP allows, so they use it too).
 
 use askama::filters::{Escaper, Html, Safe};
 

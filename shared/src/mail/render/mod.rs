@@ -3,7 +3,7 @@
 //! reader's language, then built into MIME. One file per message kind:
 //! `survey.rs`, `notices.rs` (alerts), `report.rs`, `sheet.rs`.
 
-mod filters;
+pub mod filters;
 mod notices;
 mod report;
 mod sheet;

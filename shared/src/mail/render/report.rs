@@ -404,6 +404,10 @@ fn lists(settings: &Settings, b: &ManagerBrief) -> Vec<ListView> {
         line: [
             e.name.as_str(),
             &fill(&t.waiting, &[("age", &age(t, e.age))]),
+            &e.owner.as_deref().map_or_else(
+                || t.not_taken.clone(),
+                |by| fill(&t.taken_by, &[("by", by)]),
+            ),
         ]
         .join(&t.sep),
         flag: e.overdue.then(|| t.overdue_tag.clone()),
