@@ -13,6 +13,7 @@ mod calls;
 mod customer;
 mod escalations;
 mod link_post;
+mod low_scores;
 mod pages;
 mod refusal;
 mod staff_pages;
@@ -65,6 +66,10 @@ pub fn router(service: Arc<Aftercare>, clock: Arc<dyn Clock>) -> Router {
             get(escalations::escalation)
                 .post(escalations::resolve)
                 .fallback(wrong_method),
+        )
+        .route(
+            "/l/{token}",
+            get(low_scores::low_score_case).fallback(wrong_method),
         )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

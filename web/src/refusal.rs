@@ -33,6 +33,7 @@ fn rejection<'t>(r: &Rejection, t: &'t PageTexts) -> (StatusCode, &'t str) {
         Rejection::AttemptRecorded => (StatusCode::CONFLICT, &t.attempt_recorded),
         Rejection::NoSuchCall => (StatusCode::NOT_FOUND, &t.no_such_call),
         Rejection::NoSuchEscalation => (StatusCode::NOT_FOUND, &t.no_such_escalation),
+        Rejection::NoSuchCase => (StatusCode::NOT_FOUND, &t.no_such_case),
         Rejection::AlreadyResolved => (StatusCode::CONFLICT, &t.already_resolved),
     }
 }

@@ -6,11 +6,12 @@
 
 use super::calls::Call;
 use super::derive::Derived;
-use super::event::{Event, Outcome, Satisfaction, SurveyKind};
+use super::event::{Event, Outcome, Satisfaction, Score, SurveyKind};
 use super::history::{History, SendOutcome};
-use super::ids::{OrderId, TicketId};
-use super::keys::{CallId, ReasonKey};
+use super::ids::{CustomerId, Locale, OrderId, TicketId};
+use super::keys::{CallId, ReasonKey, SurveyKey};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
 /// One reason a call exists, with what a person needs to know about it.
@@ -181,4 +182,47 @@ pub fn open_escalations(history: &History, derived: &Derived) -> BTreeMap<CallId
             _ => None,
         })
         .collect()
+}
+
+/// The priority call of a low answer, as booked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorityCall {
+    /// The agent's name; `None`: no agent could take it (at risk).
+    pub agent: Option<String>,
+    /// The slot of its latest booked attempt; `None`: not booked yet.
+    pub slot: Option<DateTime<Utc>>,
+    pub deadline: DateTime<Utc>,
+    pub at_risk: bool,
+}
+
+/// A low answer's case, as the alert and the case page show it.
+#[derive(Clone)]
+pub struct LowScoreCase {
+    /// The managers' language, and the report time zone.
+    pub locale: Locale,
+    pub time_zone: Tz,
+    pub business: String,
+    pub customer: CustomerId,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub survey: SurveyKey,
+    pub score: Score,
+    pub comment: Option<String>,
+    pub answered_at: DateTime<Utc>,
+    /// `None`: no call is possible (no phone number).
+    pub call: Option<PriorityCall>,
+    pub history: Vec<(DateTime<Utc>, CaseStep)>,
+}
+
+/// Names, numbers, addresses and comments stay out of logs.
+impl std::fmt::Debug for LowScoreCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LowScoreCase")
+            .field("customer", &self.customer)
+            .field("survey", &self.survey)
+            .field("score", &self.score)
+            .field("call", &self.call)
+            .finish_non_exhaustive()
+    }
 }

@@ -136,16 +136,6 @@ fn actions(
             Some(_) => {}
         }
     }
-    for (key, a) in answers {
-        if let Some(at) = a.became_low_at {
-            if !facts.alerts.contains_key(&AlertKey::LowScore(key.clone())) {
-                out.push(Action {
-                    at,
-                    kind: ActionKind::LowScoreAlert(key.clone()),
-                });
-            }
-        }
-    }
     for (i, call) in fold.calls.iter().enumerate() {
         if let CallState::Reached {
             at,
@@ -227,6 +217,18 @@ fn actions(
                     });
                 }
                 Some(_) => {}
+            }
+        }
+    }
+    // After the bookings: a low score's priority call is booked before
+    // its alert goes out, so the alert can name the agent and the slot.
+    for (key, a) in answers {
+        if let Some(at) = a.became_low_at {
+            if !facts.alerts.contains_key(&AlertKey::LowScore(key.clone())) {
+                out.push(Action {
+                    at,
+                    kind: ActionKind::LowScoreAlert(key.clone()),
+                });
             }
         }
     }

@@ -19,6 +19,8 @@ pub enum Purpose {
     Call,
     /// A manager's escalation page.
     Escalation,
+    /// A manager's case page of a low score.
+    LowScore,
 }
 
 impl Purpose {
@@ -28,6 +30,7 @@ impl Purpose {
             Purpose::Unsubscribe => "u",
             Purpose::Call => "c",
             Purpose::Escalation => "e",
+            Purpose::LowScore => "l",
         }
     }
 }
@@ -229,6 +232,11 @@ pub enum LinkSubject {
     Call(AttemptKey),
     /// A manager's escalation page: `{call}`.
     Escalation(CallId),
+    /// A manager's case page of a low answer: `{customer}\n{survey key}`.
+    LowScore {
+        customer: CustomerId,
+        survey: SurveyKey,
+    },
 }
 
 impl LinkSubject {
@@ -238,13 +246,16 @@ impl LinkSubject {
             LinkSubject::Unsubscribe(_) => Purpose::Unsubscribe,
             LinkSubject::Call(_) => Purpose::Call,
             LinkSubject::Escalation(_) => Purpose::Escalation,
+            LinkSubject::LowScore { .. } => Purpose::LowScore,
         }
     }
 
     /// The customer the link belongs to.
     pub fn customer(&self) -> &CustomerId {
         match self {
-            LinkSubject::Survey { customer, .. } | LinkSubject::Unsubscribe(customer) => customer,
+            LinkSubject::Survey { customer, .. }
+            | LinkSubject::LowScore { customer, .. }
+            | LinkSubject::Unsubscribe(customer) => customer,
             LinkSubject::Call(attempt) => attempt.call.customer(),
             LinkSubject::Escalation(call) => call.customer(),
         }
@@ -253,7 +264,10 @@ impl LinkSubject {
     /// The text that is signed.
     pub fn text(&self) -> String {
         match self {
-            LinkSubject::Survey { customer, survey } => format!("{customer}\n{survey}"),
+            LinkSubject::Survey { customer, survey }
+            | LinkSubject::LowScore { customer, survey } => {
+                format!("{customer}\n{survey}")
+            }
             LinkSubject::Unsubscribe(customer) => customer.to_string(),
             LinkSubject::Call(attempt) => attempt.to_string(),
             LinkSubject::Escalation(call) => call.to_string(),
@@ -274,6 +288,13 @@ impl LinkSubject {
             Purpose::Unsubscribe => LinkSubject::Unsubscribe(CustomerId::parse(text).map_err(bad)?),
             Purpose::Call => LinkSubject::Call(text.parse().map_err(bad)?),
             Purpose::Escalation => LinkSubject::Escalation(text.parse().map_err(bad)?),
+            Purpose::LowScore => {
+                let (customer, survey) = text.split_once('\n').ok_or(TokenError::Malformed)?;
+                LinkSubject::LowScore {
+                    customer: CustomerId::parse(customer).map_err(bad)?,
+                    survey: survey.parse().map_err(bad)?,
+                }
+            }
         })
     }
 }

@@ -64,6 +64,16 @@ pub struct Script {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertTexts {
+    /// The low-score alert's rows: how to reach the customer, the
+    /// answer, the priority call, and the button to the case page.
+    pub phone: String,
+    pub email: String,
+    pub answer: String,
+    pub call: String,
+    pub call_booked: String,
+    pub call_at_risk: String,
+    pub call_not_booked: String,
+    pub open_case: String,
     pub low_subject: String,
     /// An order or a ticket in words, `{id}` filled in.
     pub order: String,
@@ -257,6 +267,7 @@ pub struct PageTexts {
     pub call_closed: String,
     pub attempt_recorded: String,
     pub no_such_escalation: String,
+    pub no_such_case: String,
     pub already_resolved: String,
     pub invalid_form: String,
     pub footer: String,
@@ -352,6 +363,9 @@ pub struct EscalationTexts {
     pub take_over: String,
     pub take_submit: String,
     pub need_taker: String,
+    /// A low answer's case page.
+    pub case_title: String,
+    pub case_answered: String,
 }
 
 const SOURCES: [(Locale, &str); 4] = [

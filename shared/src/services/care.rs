@@ -14,7 +14,7 @@ use crate::domain::history::{History, SendOutcome, SurveyDecision};
 use crate::domain::ids::{CustomerId, EmailAddress};
 use crate::domain::keys::{AlertKey, SurveyKey};
 use crate::domain::surveys::{self, check_answer};
-use crate::mail::render::{self, LowScore, SurveyMail};
+use crate::mail::render::{self, SurveyMail};
 use crate::ports::{Commit, EscalationChanges, Message, StoreError};
 use chrono::{DateTime, Utc};
 
@@ -518,25 +518,14 @@ impl Aftercare {
             }
             ActionKind::LowScoreAlert(key) => {
                 h.facts.alerts.insert(AlertKey::LowScore(key.clone()), now);
-                let Some(a) = d.answers.get(key) else {
-                    return Ok(());
+                let case = match self.case_of(h, d, key).await {
+                    Ok(case) => case,
+                    Err(ServiceError::Rejected(_)) => return Ok(()),
+                    Err(e) => return Err(e),
                 };
-                let deadline = d
-                    .calls
-                    .calls
-                    .iter()
-                    .find(|c| c.is_for_low_score(key))
-                    .map(|c| c.deadline);
-                let low = LowScore {
-                    customer: &h.customer_id,
-                    name: name.as_deref(),
-                    survey: key,
-                    score: a.current,
-                    comment: a.current_comment.as_deref(),
-                    call_deadline: deadline,
-                };
+                let url = self.low_score_url(&h.customer_id, key, now);
                 out.messages
-                    .push(render::low_score_alert(&self.settings, &low, now)?);
+                    .push(render::low_score_alert(&self.settings, &case, &url, now)?);
             }
             ActionKind::EscalationAlert(call) => {
                 h.facts

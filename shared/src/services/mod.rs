@@ -24,6 +24,7 @@ mod booking_props;
 mod brief;
 mod calls;
 mod care;
+mod cases;
 mod customers;
 mod delivery;
 mod due;
@@ -41,6 +42,7 @@ pub use calls::{
     AttemptStatus, CallStatus, OutcomeForm, OutcomePage, OutcomeReceipt, ScheduledCall,
 };
 pub use care::Ingested;
+pub use cases::{LowScoreCase, PriorityCall, CASE_LINK_DAYS};
 pub use customers::{AnswerReceipt, Forgotten, SurveyPage, UnsubscribeBy, UnsubscribePage};
 pub use delivery::Delivered;
 pub use due::{Budget, DueRun};
@@ -91,6 +93,8 @@ pub enum Rejection {
     NoSuchCall,
     #[error("there is no open escalation for this call")]
     NoSuchEscalation,
+    #[error("there is no such answer")]
+    NoSuchCase,
     #[error("the escalation was already resolved")]
     AlreadyResolved,
 }

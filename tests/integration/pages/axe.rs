@@ -89,3 +89,37 @@ async fn the_accessibility_check_names_what_a_bad_page_gets_wrong() {
     }
     c.close().await.expect("closing the browser");
 }
+
+/// The phone check is not vacuous either: a date cut at its hyphen in a
+/// narrow box is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_check_names_a_word_cut_across_two_lines() {
+    let tmp = tempfile::tempdir().expect("a folder");
+    let page = tmp.path().join("cut.html");
+    std::fs::write(
+        &page,
+        "<!doctype html><html lang=\"en\"><head><title>Cut</title></head><body><main>\
+         <p style=\"width:90px\">due 2026-12-08-11-59</p></main></body></html>",
+    )
+    .expect("writing the page");
+    let driver = tokio::task::spawn_blocking(super::browser::Driver::start)
+        .await
+        .expect("chromedriver");
+    let c = driver.browser().await;
+    c.goto(&format!("file://{}", page.display()))
+        .await
+        .expect("opening");
+    let failure = tokio::spawn({
+        let c = c.clone();
+        async move { super::browser::reads_on_a_phone(&c, "the cut page").await }
+    })
+    .await
+    .expect_err("the cut page fails the check");
+    let message = failure
+        .into_panic()
+        .downcast::<String>()
+        .map(|s| *s)
+        .unwrap_or_default();
+    assert!(message.contains("2026-12-08-11-59"), "{message}");
+    c.close().await.expect("closing the browser");
+}

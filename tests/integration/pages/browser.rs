@@ -108,7 +108,8 @@ pub(crate) async fn reads_on_a_phone(c: &Client, what: &str) {
                    range.setEnd(n, m.index + m[0].length);
                    const rects = [...range.getClientRects()].filter(r => r.width > 0);
                    const tops = new Set(rects.map(r => Math.round(r.top)));
-                   const wide = range.getBoundingClientRect().width > window.innerWidth * 0.8;
+                   const width = rects.reduce((sum, r) => sum + r.width, 0);
+                   const wide = width > window.innerWidth * 0.8;
                    if (tops.size > 1 && !wide) broken.push(m[0]);
                  }
                }

@@ -11,6 +11,7 @@ mod demo_links;
 mod hostile_forms;
 mod load;
 mod logs;
+mod low_score_case;
 mod reminders;
 mod security;
 mod serve;

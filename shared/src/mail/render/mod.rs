@@ -9,7 +9,7 @@ mod report;
 mod sheet;
 mod survey;
 
-pub use notices::{escalation_alert, low_score_alert, EscalationAlert, LowScore};
+pub use notices::{escalation_alert, low_score_alert, EscalationAlert};
 pub use report::{
     manager_email, manager_email_text, range_page, report_page, ReportError, TREND_CID,
 };

@@ -1,11 +1,12 @@
 //! The managers' alerts: a low score, an escalation.
 
+use super::filters;
 use super::{managers, message, report_time, Parts, RenderError};
 use crate::config::Settings;
+use crate::domain::case::LowScoreCase;
 use crate::domain::event::{Score, SurveyFor};
-use crate::domain::ids::CustomerId;
-use crate::domain::keys::{CallId, MessageId, SurveyKey};
-use crate::i18n::{fill, texts};
+use crate::domain::keys::{CallId, MessageId};
+use crate::i18n::{fill, phone, texts};
 use crate::ports::Message;
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -15,7 +16,8 @@ struct NoticeView<'a> {
     lang: &'a str,
     title: String,
     intro: String,
-    details: Vec<(&'a str, String)>,
+    /// (label, value, link): a phone's `tel:`, an address's `mailto:`.
+    details: Vec<(&'a str, String, Option<String>)>,
     footer: String,
     /// A button to the page where the manager acts on it.
     action: Option<(&'a str, &'a str)>,
@@ -55,32 +57,24 @@ fn notice(
     ))
 }
 
-/// A low answer, for the managers' alert.
-pub struct LowScore<'a> {
-    pub customer: &'a CustomerId,
-    pub name: Option<&'a str>,
-    pub survey: &'a SurveyKey,
-    pub score: Score,
-    pub comment: Option<&'a str>,
-    /// The priority call's deadline, when a call could be made.
-    pub call_deadline: Option<DateTime<Utc>>,
-}
-
-/// Immediate alert: a low CSAT or NPS answer, with its priority call.
+/// Immediate alert: a low CSAT or NPS answer, with everything a manager
+/// needs to act on it (who, how to reach them, what they said, the
+/// priority call's agent and slot) and a link to its case page (`url`).
 pub fn low_score_alert(
     settings: &Settings,
-    low: &LowScore<'_>,
+    case: &LowScoreCase,
+    url: &str,
     now: DateTime<Utc>,
 ) -> Result<Message, RenderError> {
     let locale = settings.business.locale;
     let t = &texts(locale).alert;
-    let kind = match low.score {
+    let kind = match case.score {
         Score::Csat(_) => "CSAT",
         Score::Nps(_) => "NPS",
     };
-    let name = low.name.unwrap_or(low.customer.as_str());
-    let score = low.score.value().to_string();
-    let subject = match low.survey.subject() {
+    let name = case.name.as_deref().unwrap_or(case.customer.as_str());
+    let score = case.score.value().to_string();
+    let subject = match case.survey.subject() {
         SurveyFor::Order(o) => fill(&t.order, &[("id", o.as_str())]),
         SurveyFor::Ticket(k) => fill(&t.ticket, &[("id", k.as_str())]),
     };
@@ -88,28 +82,64 @@ pub fn low_score_alert(
         ("kind", kind),
         ("score", score.as_str()),
         ("name", name),
-        ("customer", low.customer.as_str()),
+        ("customer", case.customer.as_str()),
         ("subject", subject.as_str()),
     ];
-    let footer = match low.call_deadline {
-        Some(d) => fill(&t.priority_call, &[("deadline", &report_time(settings, d))]),
+    let footer = match &case.call {
+        Some(c) => fill(
+            &t.priority_call,
+            &[("deadline", &report_time(settings, c.deadline))],
+        ),
         None => t.no_call.clone(),
     };
+    let mut details = Vec::new();
+    if let Some(phone) = &case.phone {
+        details.push((
+            t.phone.as_str(),
+            phone::display(phone),
+            Some(format!("tel:{phone}")),
+        ));
+    }
+    if let Some(email) = &case.email {
+        details.push((
+            t.email.as_str(),
+            email.clone(),
+            Some(format!("mailto:{email}")),
+        ));
+    }
+    details.push((t.answer.as_str(), format!("{kind} {score}"), None));
+    details.push((
+        t.comment.as_str(),
+        case.comment.clone().unwrap_or_else(|| t.no_comment.clone()),
+        None,
+    ));
+    if let Some(c) = &case.call {
+        let deadline = report_time(settings, c.deadline);
+        let booked = match (&c.agent, c.slot) {
+            (Some(agent), Some(slot)) if !c.at_risk => fill(
+                &t.call_booked,
+                &[
+                    ("agent", agent),
+                    ("slot", &report_time(settings, slot)),
+                    ("deadline", &deadline),
+                ],
+            ),
+            (_, Some(_)) => fill(&t.call_at_risk, &[("deadline", &deadline)]),
+            (_, None) => fill(&t.call_not_booked, &[("deadline", &deadline)]),
+        };
+        details.push((t.call.as_str(), booked, None));
+    }
     let v = NoticeView {
         lang: locale.code(),
         title: fill(&t.low_subject, &values),
         intro: fill(&t.low_intro, &values),
-        details: vec![(
-            &t.comment,
-            low.comment
-                .map_or_else(|| t.no_comment.clone(), str::to_string),
-        )],
+        details,
         footer,
-        action: None,
+        action: Some((t.open_case.as_str(), url)),
     };
     let id = MessageId::LowScoreAlert {
-        customer: low.customer.clone(),
-        survey: low.survey.clone(),
+        customer: case.customer.clone(),
+        survey: case.survey.clone(),
     };
     notice(settings, now, id, &v)
 }
@@ -144,6 +174,7 @@ pub fn escalation_alert(
         details: vec![(
             &t.notes,
             notes.map_or_else(|| t.no_notes.clone(), str::to_string),
+            None,
         )],
         footer: t.stays_open.clone(),
         action: Some((t.open_escalation.as_str(), e.url)),

@@ -1,0 +1,129 @@
+//! The managers' case page of a low answer, `GET /l/{token}` from the
+//! low-score alert: who the customer is and how to reach them, what they
+//! answered and said, the priority call booked for it, and the case so
+//! far. Read-only: the call is the agents' to make, and an unhappy call
+//! opens an escalation with its own page.
+
+use crate::customer::token;
+use crate::pages::{footer, html};
+use crate::staff_pages::HistoryLine;
+use crate::Pages;
+use aftercare_shared::domain::event::Score;
+use aftercare_shared::i18n::words::{self, local_time};
+use aftercare_shared::i18n::{fill, phone, texts, AlertTexts, EscalationTexts};
+use aftercare_shared::services::LowScoreCase;
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+/// The templates' filters: `keep_words` keeps dates and ids whole on a phone.
+mod filters {
+    pub use aftercare_shared::mail::render::filters::keep_words;
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CaseTemplate<'a> {
+    lang: &'a str,
+    title: String,
+    business: &'a str,
+    footer: String,
+    heading: String,
+    t: &'a EscalationTexts,
+    a: &'a AlertTexts,
+    answered: String,
+    name: String,
+    phone: Option<(&'a str, String)>,
+    email: Option<&'a str>,
+    comment: Option<&'a str>,
+    call: String,
+    zone: &'a str,
+    history: Vec<HistoryLine>,
+}
+
+/// `GET /l/{token}`: the case (changes nothing).
+pub async fn low_score_case(
+    State(p): State<Pages>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = token(path) else {
+        return p.malformed(&headers).await;
+    };
+    match p.service.low_score_case(&token, p.clock.now()).await {
+        Ok(case) => page(&case),
+        Err(e) => p.refuse(Some(&token), &headers, &e).await,
+    }
+}
+
+fn page(case: &LowScoreCase) -> Response {
+    let l = case.locale;
+    let all = texts(l);
+    let (t, a) = (&all.escalation, &all.alert);
+    let tz = case.time_zone;
+    let when = |at| format!("{} ({})", local_time(at, tz), tz.name());
+    let name = case
+        .name
+        .clone()
+        .unwrap_or_else(|| case.customer.to_string());
+    let kind = match case.score {
+        Score::Csat(_) => "CSAT",
+        Score::Nps(_) => "NPS",
+    };
+    let call = match &case.call {
+        None => a.no_call.clone(),
+        Some(c) => {
+            let deadline = when(c.deadline);
+            match (&c.agent, c.slot) {
+                (Some(agent), Some(slot)) if !c.at_risk => fill(
+                    &a.call_booked,
+                    &[
+                        ("agent", agent),
+                        ("slot", &when(slot)),
+                        ("deadline", &deadline),
+                    ],
+                ),
+                (_, Some(_)) => fill(&a.call_at_risk, &[("deadline", &deadline)]),
+                (_, None) => fill(&a.call_not_booked, &[("deadline", &deadline)]),
+            }
+        }
+    };
+    let template = CaseTemplate {
+        lang: l.code(),
+        title: fill(&t.case_title, &[("name", &name)]),
+        business: &case.business,
+        footer: footer(&all.page, &case.business),
+        heading: fill(&t.case_title, &[("name", &name)]),
+        t,
+        a,
+        answered: fill(
+            &t.case_answered,
+            &[
+                ("kind", kind),
+                ("score", &case.score.value().to_string()),
+                ("time", &when(case.answered_at)),
+            ],
+        ),
+        phone: case.phone.as_deref().map(|p| (p, phone::display(p))),
+        email: case.email.as_deref(),
+        comment: case.comment.as_deref(),
+        call,
+        zone: tz.name(),
+        history: case
+            .history
+            .iter()
+            .map(|(at, step)| {
+                let (text, said) = words::case_step(l, step);
+                HistoryLine {
+                    at: local_time(*at, tz),
+                    text,
+                    said,
+                }
+            })
+            .collect(),
+        name,
+    };
+    html(StatusCode::OK, template.render())
+}
