@@ -99,3 +99,36 @@ pub fn service_over(
         test_key(),
     )
 }
+
+/// `text` against the reviewed file `tests/golden/{name}`, line by line
+/// for a readable failure. `AFTERCARE_UPDATE_GOLDEN=1` rewrites the file
+/// instead (then read the diff before committing it).
+pub fn assert_golden(name: &str, text: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden")
+        .join(name);
+    if std::env::var_os("AFTERCARE_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().expect("tests/golden")).expect("tests/golden");
+        std::fs::write(&path, text).expect("writing a golden file");
+        return;
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; write it with AFTERCARE_UPDATE_GOLDEN=1 and review it",
+            path.display()
+        )
+    });
+    if golden != text {
+        let first = golden
+            .lines()
+            .zip(text.lines())
+            .enumerate()
+            .find(|(_, (g, t))| g != t)
+            .map(|(i, (g, t))| format!("line {}:\n  golden: {g}\n  now:    {t}", i + 1))
+            .unwrap_or_else(|| "one is a prefix of the other".into());
+        panic!(
+            "{name} differs from {} ({first})\n\nnow:\n{text}",
+            path.display()
+        );
+    }
+}

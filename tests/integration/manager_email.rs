@@ -9,7 +9,7 @@
 //! the diff is the review).
 
 use crate::dataset;
-use crate::helpers::{aftercare_bin, stdout_of};
+use crate::helpers::{aftercare_bin, assert_golden, stdout_of};
 use crate::pages::browser::{reads_on_a_phone, shots, Driver};
 use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -155,41 +155,6 @@ fn last_event(events: &[Value]) -> DateTime<Utc> {
         })
         .max()
         .unwrap()
-}
-
-fn golden_path(locale: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("golden")
-        .join(format!("manager-email.{locale}.txt"))
-}
-
-/// The text against its golden file, line by line for a readable failure.
-fn assert_golden(locale: &str, text: &str) {
-    let path = golden_path(locale);
-    if std::env::var_os("AFTERCARE_UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        return;
-    }
-    let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; write it with AFTERCARE_UPDATE_GOLDEN=1 and review it",
-            path.display()
-        )
-    });
-    if golden != text {
-        let first = golden
-            .lines()
-            .zip(text.lines())
-            .enumerate()
-            .find(|(_, (g, t))| g != t)
-            .map(|(i, (g, t))| format!("line {}:\n  golden: {g}\n  now:    {t}", i + 1))
-            .unwrap_or_else(|| "one is a prefix of the other".into());
-        panic!(
-            "the {locale} email's text differs from {} ({first})\n\nnow:\n{text}",
-            path.display()
-        );
-    }
 }
 
 /// The figures a manager reads, rounded to 0.1 as the email shows them.
@@ -352,7 +317,10 @@ fn the_email_in(locale: &str) {
         .expect("the email parses");
     let text = email.body_text(0).expect("a text part").into_owned();
     let subject = email.subject().expect("a subject").to_string();
-    assert_golden(locale, &format!("Subject: {subject}\n\n{text}"));
+    assert_golden(
+        &format!("manager-email.{locale}.txt"),
+        &format!("Subject: {subject}\n\n{text}"),
+    );
 
     let report = shop.report_json(GOLDEN_DAY);
     // The subject carries the day's headline figures, and the open

@@ -290,6 +290,12 @@ async fn call_sheets_read_well_in_every_language() {
             .expect("MIME");
         let html = parsed.body_html(0).expect("HTML").into_owned();
         let text = parsed.body_text(0).expect("text").into_owned();
+        // The whole sheet as an agent reads it, reviewed once per language.
+        let subject = parsed.subject().expect("a subject");
+        crate::helpers::assert_golden(
+            &format!("call-sheet.{lang}.txt"),
+            &format!("Subject: {subject}\n\n{}", text.replace("\r\n", "\n")),
+        );
         let t = &aftercare_shared::i18n::texts(agent.languages[0]).sheet;
         // Every call by name, its number as its country writes it behind
         // a tel: link, its deadline with the agent's zone named.
