@@ -155,7 +155,8 @@ mod tests {
         let (status, page) = send(service, req).await;
         assert_eq!(status, StatusCode::OK);
         assert!(
-            page.contains(r#"<p class="big">5</p>"#) && page.contains("Rất tốt"),
+            page.contains(r#"<p class="big" aria-hidden="true">5<span class="of"> / 5</span></p>"#)
+                && page.contains("Rất tốt"),
             "{page}"
         );
     }
