@@ -4,17 +4,16 @@
 //! standalone page (the picture as a `data:` URI). Numbers are rounded
 //! to 0.1 here and only here; the JSON report carries full precision.
 
+mod lists;
 mod text;
 
 use super::filters;
 use super::{managers, message, Parts, RenderError};
 use crate::config::Settings;
-use crate::domain::brief::{Capped, EscalationItem, ManagerBrief, TimeToResolve};
-use crate::domain::event::{Score, SurveyFor};
+use crate::domain::brief::{ManagerBrief, TimeToResolve};
 use crate::domain::keys::MessageId;
 use crate::domain::report::DailyReport;
 use crate::domain::trends::{Change, Kpi, KpiLine};
-use crate::i18n::words::local_time;
 use crate::i18n::{fill, texts, ReportTexts};
 use crate::mail::chart::trend_points;
 use crate::mail::chart::{trend_png, ChartError, TREND_SIZE};
@@ -306,34 +305,6 @@ const HEADLINE: [Kpi; 5] = [
     Kpi::EscalationsOpen,
 ];
 
-/// How much of an escalation's notes and a detractor's comment the list
-/// shows: a line or two on a phone; the case page has the rest.
-const NOTE_CHARS: usize = 80;
-const COMMENT_CHARS: usize = 160;
-
-/// `text` cut to `max` characters at a word where there is one, with "…".
-fn shorten(text: &str, max: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let at_word = match cut.rfind(char::is_whitespace) {
-        Some(i) if i > cut.len() / 2 => &cut[..i],
-        _ => cut.as_str(),
-    };
-    format!("{}…", at_word.trim_end())
-}
-
-/// An age in whole days, or hours under a day.
-fn age(t: &ReportTexts, age: chrono::Duration) -> String {
-    match age.num_days() {
-        0 => fill(&t.hours_n, &[("n", &age.num_hours().max(0).to_string())]),
-        1 => t.day_one.clone(),
-        n => fill(&t.days_n, &[("n", &n.to_string())]),
-    }
-}
-
 /// A time to resolve: hours up to three days, then days ("26 h", "4 days").
 fn span(t: &ReportTexts, d: chrono::Duration) -> String {
     if d < chrono::Duration::hours(72) {
@@ -367,127 +338,6 @@ fn subject(settings: &Settings, t: &ReportTexts, b: &ManagerBrief) -> String {
     )
 }
 
-fn more(t: &ReportTexts, n: usize) -> Option<String> {
-    (n > 0).then(|| fill(&t.and_more, &[("n", &n.to_string())]))
-}
-
-fn subject_words(settings: &Settings, s: &SurveyFor) -> String {
-    let a = &texts(settings.business.locale).alert;
-    match s {
-        SurveyFor::Order(o) => fill(&a.order, &[("id", o.as_str())]),
-        SurveyFor::Ticket(k) => fill(&a.ticket, &[("id", k.as_str())]),
-    }
-}
-
-/// A list under its heading with "and N more", or nothing when empty.
-fn list<T>(
-    t: &ReportTexts,
-    heading: String,
-    c: &Capped<T>,
-    item: impl Fn(&T) -> ItemView,
-) -> Option<ListView> {
-    (c.total > 0).then(|| ListView {
-        heading,
-        sub: None,
-        items: c.items.iter().map(item).collect(),
-        more: more(t, c.more()),
-    })
-}
-
-fn lists(settings: &Settings, b: &ManagerBrief) -> Vec<ListView> {
-    let locale = settings.business.locale;
-    let t = &texts(locale).report;
-    let a = &texts(locale).alert;
-    let tz = b.time_zone;
-    let count = |key: &str, c: usize| fill(key, &[("count", &c.to_string())]);
-    let escalation = |e: &EscalationItem| ItemView {
-        line: [
-            e.name.as_str(),
-            &fill(&t.waiting, &[("age", &age(t, e.age))]),
-            &e.owner.as_deref().map_or_else(
-                || t.not_taken.clone(),
-                |by| fill(&t.taken_by, &[("by", by)]),
-            ),
-        ]
-        .join(&t.sep),
-        flag: e.overdue.then(|| t.overdue_tag.clone()),
-        note: Some(format!(
-            "{}{}{}",
-            a.notes,
-            t.colon,
-            e.notes
-                .as_deref()
-                .map_or_else(|| a.no_notes.clone(), |n| shorten(n, NOTE_CHARS))
-        )),
-        link: Some(e.url.clone()),
-    };
-    let e = &b.escalation_counts;
-    let escalations = (e.open_at_day_end > 0).then(|| {
-        let hours = e.target.num_hours().to_string();
-        let sub: Vec<String> = [
-            (e.overdue, &t.overdue_count),
-            (e.resolved_since, &t.resolved_since),
-        ]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, key)| fill(key, &[("n", &n.to_string()), ("hours", &hours)]))
-        .collect();
-        ListView {
-            heading: count(&t.open_escalations, e.open_at_day_end),
-            sub: (!sub.is_empty()).then(|| sub.join(&t.sep)),
-            items: b.escalations.items.iter().map(escalation).collect(),
-            more: more(t, b.escalations.more()),
-        }
-    });
-    let new_escalations = list(
-        t,
-        count(&t.new_escalations, b.new_escalations.total),
-        &b.new_escalations,
-        escalation,
-    );
-    let at_risk = list(
-        t,
-        count(&t.at_risk_heading, b.at_risk.total),
-        &b.at_risk,
-        |c| ItemView {
-            line: [
-                c.name.as_str(),
-                &fill(&t.deadline, &[("time", &local_time(c.deadline, tz))]),
-                c.agent.as_deref().unwrap_or(&t.unassigned),
-            ]
-            .join(&t.sep),
-            flag: None,
-            note: None,
-            link: None,
-        },
-    );
-    let detractors = list(t, t.detractors_heading.clone(), &b.detractors, |d| {
-        let (kind, score) = match d.score {
-            Score::Csat(s) => ("CSAT", s.value()),
-            Score::Nps(s) => ("NPS", s.value()),
-        };
-        let said = fill(
-            &t.detractor_score,
-            &[
-                ("kind", kind),
-                ("score", &score.to_string()),
-                ("subject", &subject_words(settings, &d.subject)),
-                ("time", &local_time(d.at, tz)),
-            ],
-        );
-        ItemView {
-            line: [d.name.as_str(), &said].join(&t.sep),
-            flag: None,
-            note: Some(format!("“{}”", shorten(&d.comment, COMMENT_CHARS))),
-            link: None,
-        }
-    });
-    [escalations, new_escalations, at_risk, detractors]
-        .into_iter()
-        .flatten()
-        .collect()
-}
-
 fn trend_row(r: &DailyReport) -> TrendRow {
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
     TrendRow {
@@ -517,7 +367,7 @@ fn brief_view<'a>(settings: &'a Settings, b: &ManagerBrief) -> BriefView<'a> {
     let all = texts(locale);
     let t = &all.report;
     let date = b.day.to_string();
-    let lists = lists(settings, b);
+    let lists = lists::lists(settings, b);
     let resolving = b.escalation_counts.time_to_resolve;
     BriefView {
         lang: locale.code(),
