@@ -159,7 +159,9 @@ async fn a_purchase_on_aws_becomes_a_booked_call_an_nps_email_and_a_morning_repo
     assert_eq!(sheet.subject(), Some("2026-11-19 통화 목록: 1건"));
     let text = sheet.body_text(0).unwrap().into_owned();
     assert!(
-        text.contains("09:00  Kim Minji\n  고객 시간 09:00 (Asia/Seoul), 한국어\n  +821012345678"),
+        text.contains(
+            "09:00  Kim Minji\n  고객 시간 09:00 (Asia/Seoul), 한국어\n  +82 10-1234-5678"
+        ),
         "the sheet lists the call at 09:00 Seoul:\n{text}"
     );
     assert!(text.contains("/c/"), "the sheet links the outcome form");

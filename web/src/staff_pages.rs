@@ -5,7 +5,7 @@
 use crate::pages::{footer, html};
 use aftercare_shared::domain::event::{Outcome, Satisfaction};
 use aftercare_shared::i18n::words::{self, language_name, local_time};
-use aftercare_shared::i18n::{fill, texts, EscalationTexts};
+use aftercare_shared::i18n::{fill, phone, texts, EscalationTexts};
 use aftercare_shared::services::{AttemptStatus, CallStatus, EscalationPage, OutcomePage};
 use askama::Template;
 use axum::http::StatusCode;
@@ -56,7 +56,8 @@ struct OutcomeTemplate<'a> {
     priority: bool,
     priority_label: &'a str,
     problem: Option<String>,
-    phone: Option<&'a str>,
+    /// The `tel:` target and the number as its country writes it.
+    phone: Option<(&'a str, String)>,
     reasons_label: &'a str,
     reasons: Vec<String>,
     deadline: String,
@@ -106,7 +107,8 @@ struct EscalationTemplate<'a> {
     problem: Option<&'a str>,
     opened: String,
     name: String,
-    phone: Option<&'a str>,
+    /// The `tel:` target and the number as its country writes it.
+    phone: Option<(&'a str, String)>,
     email: Option<&'a str>,
     reasons: Vec<String>,
     agent: Option<&'a str>,
@@ -157,7 +159,7 @@ pub fn outcome_form(
         }),
         priority_label: &all.sheet.priority,
         problem,
-        phone: page.phone.as_deref(),
+        phone: page.phone.as_deref().map(|p| (p, phone::display(p))),
         reasons_label: &t.reasons,
         reasons: page
             .reasons
@@ -327,7 +329,7 @@ pub fn escalation(
                 &format!("{} ({})", local_time(page.opened_at, tz), tz.name()),
             )],
         ),
-        phone: page.phone.as_deref(),
+        phone: page.phone.as_deref().map(|p| (p, phone::display(p))),
         email: page.email.as_deref(),
         reasons: page
             .reasons

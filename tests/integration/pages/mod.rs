@@ -15,6 +15,7 @@ mod low_score_case;
 mod reminders;
 mod security;
 mod serve;
+mod staff_languages;
 
 use crate::helpers::aftercare_bin;
 use aftercare_shared::testing::envelope;
@@ -246,7 +247,8 @@ impl Served {
         let text = message.body_text(0).expect("a text part").into_owned();
         let mut links: Vec<String> = text
             .split_whitespace()
-            .filter(|w| w.starts_with(DEFAULT_ORIGIN))
+            // A link glued to a full-width colon ("结果：http://…") too.
+            .filter_map(|w| w.find(DEFAULT_ORIGIN).map(|i| &w[i..]))
             .map(|w| {
                 w.trim_end_matches(['.', ',', ')'])
                     .replace(DEFAULT_ORIGIN, &self.base)
