@@ -6,10 +6,10 @@
 
 use crate::customer::token;
 use crate::pages::{footer, html};
-use crate::staff_pages::HistoryLine;
+use crate::staff_pages::{history_lines, HistoryLine};
 use crate::Pages;
 use aftercare_shared::domain::event::Score;
-use aftercare_shared::i18n::words::{self, local_time};
+use aftercare_shared::i18n::words;
 use aftercare_shared::i18n::{fill, phone, texts, AlertTexts, EscalationTexts};
 use aftercare_shared::services::LowScoreCase;
 use askama::Template;
@@ -63,7 +63,6 @@ fn page(case: &LowScoreCase) -> Response {
     let all = texts(l);
     let (t, a) = (&all.escalation, &all.alert);
     let tz = case.time_zone;
-    let when = |at| format!("{} ({})", local_time(at, tz), tz.name());
     let name = case
         .name
         .clone()
@@ -72,24 +71,10 @@ fn page(case: &LowScoreCase) -> Response {
         Score::Csat(_) => "CSAT",
         Score::Nps(_) => "NPS",
     };
-    let call = match &case.call {
-        None => a.no_call.clone(),
-        Some(c) => {
-            let deadline = when(c.deadline);
-            match (&c.agent, c.slot) {
-                (Some(agent), Some(slot)) if !c.at_risk => fill(
-                    &a.call_booked,
-                    &[
-                        ("agent", agent),
-                        ("slot", &when(slot)),
-                        ("deadline", &deadline),
-                    ],
-                ),
-                (_, Some(_)) => fill(&a.call_at_risk, &[("deadline", &deadline)]),
-                (_, None) => fill(&a.call_not_booked, &[("deadline", &deadline)]),
-            }
-        }
-    };
+    let call = case
+        .call
+        .as_ref()
+        .map_or_else(|| a.no_call.clone(), |c| words::priority_call(l, c, tz));
     let template = CaseTemplate {
         lang: l.code(),
         title: fill(&t.case_title, &[("name", &name)]),
@@ -103,7 +88,7 @@ fn page(case: &LowScoreCase) -> Response {
             &[
                 ("kind", kind),
                 ("score", &case.score.value().to_string()),
-                ("time", &when(case.answered_at)),
+                ("time", &words::zoned_time(case.answered_at, tz)),
             ],
         ),
         phone: case.phone.as_deref().map(|p| (p, phone::display(p))),
@@ -111,18 +96,7 @@ fn page(case: &LowScoreCase) -> Response {
         comment: case.comment.as_deref(),
         call,
         zone: tz.name(),
-        history: case
-            .history
-            .iter()
-            .map(|(at, step)| {
-                let (text, said) = words::case_step(l, step);
-                HistoryLine {
-                    at: local_time(*at, tz),
-                    text,
-                    said,
-                }
-            })
-            .collect(),
+        history: history_lines(l, &case.history, tz),
         name,
     };
     html(StatusCode::OK, template.render())

@@ -88,6 +88,25 @@ struct DoneTemplate<'a> {
     lines: Vec<String>,
 }
 
+/// A case's history as its page lists it, times in `tz`.
+pub fn history_lines(
+    l: aftercare_shared::domain::ids::Locale,
+    history: &[(DateTime<Utc>, aftercare_shared::domain::case::CaseStep)],
+    tz: chrono_tz::Tz,
+) -> Vec<HistoryLine> {
+    history
+        .iter()
+        .map(|(at, step)| {
+            let (text, said) = words::case_step(l, step);
+            HistoryLine {
+                at: local_time(*at, tz),
+                text,
+                said,
+            }
+        })
+        .collect()
+}
+
 pub struct HistoryLine {
     pub at: String,
     pub text: String,
@@ -324,10 +343,7 @@ pub fn escalation(
         problem,
         opened: fill(
             &t.opened,
-            &[(
-                "time",
-                &format!("{} ({})", local_time(page.opened_at, tz), tz.name()),
-            )],
+            &[("time", &words::zoned_time(page.opened_at, tz))],
         ),
         phone: page.phone.as_deref().map(|p| (p, phone::display(p))),
         email: page.email.as_deref(),
@@ -338,25 +354,11 @@ pub fn escalation(
             .collect(),
         agent: page.agent.as_deref(),
         notes: page.notes.as_deref(),
-        history: page
-            .history
-            .iter()
-            .map(|(at, step)| {
-                let (text, said) = words::case_step(l, step);
-                HistoryLine {
-                    at: local_time(*at, tz),
-                    text,
-                    said,
-                }
-            })
-            .collect(),
+        history: history_lines(l, &page.history, tz),
         resolved: page.resolved.as_ref().map(|r| {
             fill(
                 &t.resolved,
-                &[
-                    ("by", &r.by),
-                    ("time", &format!("{} ({})", local_time(r.at, tz), tz.name())),
-                ],
+                &[("by", &r.by), ("time", &words::zoned_time(r.at, tz))],
             )
         }),
         owner: match &page.taken {
@@ -364,10 +366,7 @@ pub fn escalation(
                 &t.taken,
                 &[
                     ("by", &taken.by),
-                    (
-                        "time",
-                        &format!("{} ({})", local_time(taken.at, tz), tz.name()),
-                    ),
+                    ("time", &words::zoned_time(taken.at, tz)),
                 ],
             ),
             None => t.not_taken.clone(),

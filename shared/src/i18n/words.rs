@@ -3,7 +3,7 @@
 //! Sheets, alerts and pages all say them the same way.
 
 use super::{fill, texts};
-use crate::domain::case::{CaseStep, ReasonDetail};
+use crate::domain::case::{CaseStep, PriorityCall, ReasonDetail};
 use crate::domain::event::{Outcome, Satisfaction, SurveyKind};
 use crate::domain::ids::Locale;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,6 +12,30 @@ use chrono_tz::Tz;
 /// A time as people read it on a sheet or a page: `2026-11-20 14:30`.
 pub fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A time with its zone named: `2026-11-20 09:05 (Asia/Seoul)`.
+pub fn zoned_time(t: DateTime<Utc>, tz: Tz) -> String {
+    format!("{} ({})", local_time(t, tz), tz.name())
+}
+
+/// A low score's priority call as booked, for the managers: its agent and
+/// slot, or that it is at risk or still being booked, with its deadline.
+pub fn priority_call(locale: Locale, c: &PriorityCall, tz: Tz) -> String {
+    let a = &texts(locale).alert;
+    let deadline = zoned_time(c.deadline, tz);
+    match (&c.agent, c.slot) {
+        (Some(agent), Some(slot)) if !c.at_risk => fill(
+            &a.call_booked,
+            &[
+                ("agent", agent),
+                ("slot", &zoned_time(slot, tz)),
+                ("deadline", &deadline),
+            ],
+        ),
+        (_, Some(_)) => fill(&a.call_at_risk, &[("deadline", &deadline)]),
+        (_, None) => fill(&a.call_not_booked, &[("deadline", &deadline)]),
+    }
 }
 
 /// Just the clock time: `14:30`.

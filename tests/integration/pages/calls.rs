@@ -31,13 +31,24 @@ pub fn week_old_purchase(customer: &str, name: &str, order: &str, minutes: i64) 
     )
 }
 
-/// The outcome-form link on the call sheet whose page names `name`.
+/// The outcome-form link of `name`'s call, on the newest call sheet
+/// that lists it.
 pub fn outcome_link(served: &Served, name: &str) -> String {
-    let sheet = served.email(&["sheet-"]);
     let http = client();
-    served
-        .links(&sheet)
-        .into_iter()
+    let outbox = served.data().join("outbox");
+    let mut sheets: Vec<_> = std::fs::read_dir(&outbox)
+        .expect("the outbox")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("sheet-"))
+        })
+        .collect();
+    sheets.sort();
+    sheets
+        .iter()
+        .rev()
+        .flat_map(|sheet| served.links(sheet))
         .filter(|l| l.contains("/c/"))
         .find(|l| {
             http.get(l)
@@ -45,7 +56,7 @@ pub fn outcome_link(served: &Served, name: &str) -> String {
                 .and_then(|r| r.text())
                 .is_ok_and(|page| page.contains(name))
         })
-        .unwrap_or_else(|| panic!("no outcome link for {name} on {}", sheet.display()))
+        .unwrap_or_else(|| panic!("no outcome link for {name} in {}", outbox.display()))
 }
 
 /// The agent's notes are on the page, escaped: no `<b>` reaches the HTML.

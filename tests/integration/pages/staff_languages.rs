@@ -5,7 +5,7 @@
 //! words on the way to its screenshot.
 
 use super::browser::{screenshot, shots, Driver};
-use super::calls::week_old_purchase;
+use super::calls::{outcome_link, week_old_purchase};
 use super::{customer, ticket_closed, Served};
 use chrono::{Duration, Utc};
 use fantoccini::{Client, Locator};
@@ -17,32 +17,6 @@ fn settings(lang: &str) -> String {
         "[business]\nlocale = \"{lang}\"\n\n[[agents]]\nid = \"a-1\"\nname = \"Agent {lang}\"\n\
          email = \"agent@example.com\"\nlanguages = [\"{lang}\", \"en\"]\ntime_zone = \"Asia/Seoul\"\n"
     )
-}
-
-/// The outcome-form link of `name`'s call, on whichever sheet lists it.
-fn outcome_link(served: &Served, name: &str) -> String {
-    let http = reqwest::blocking::Client::new();
-    let outbox = served.data().join("outbox");
-    let mut sheets: Vec<_> = std::fs::read_dir(&outbox)
-        .expect("the outbox")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("sheet-"))
-        })
-        .collect();
-    sheets.sort();
-    sheets
-        .iter()
-        .flat_map(|sheet| served.links(sheet))
-        .filter(|l| l.contains("/c/"))
-        .find(|l| {
-            http.get(l)
-                .send()
-                .and_then(|r| r.text())
-                .is_ok_and(|page| page.contains(name))
-        })
-        .unwrap_or_else(|| panic!("no outcome link for {name} in {}", outbox.display()))
 }
 
 async fn look(c: &Client, url: &str, id: &str, name: &str) {

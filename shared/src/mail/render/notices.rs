@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::domain::case::LowScoreCase;
 use crate::domain::event::{Score, SurveyFor};
 use crate::domain::keys::{CallId, MessageId};
-use crate::i18n::{fill, phone, texts};
+use crate::i18n::{fill, phone, texts, words};
 use crate::ports::Message;
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -114,20 +114,8 @@ pub fn low_score_alert(
         None,
     ));
     if let Some(c) = &case.call {
-        let deadline = report_time(settings, c.deadline);
-        let booked = match (&c.agent, c.slot) {
-            (Some(agent), Some(slot)) if !c.at_risk => fill(
-                &t.call_booked,
-                &[
-                    ("agent", agent),
-                    ("slot", &report_time(settings, slot)),
-                    ("deadline", &deadline),
-                ],
-            ),
-            (_, Some(_)) => fill(&t.call_at_risk, &[("deadline", &deadline)]),
-            (_, None) => fill(&t.call_not_booked, &[("deadline", &deadline)]),
-        };
-        details.push((t.call.as_str(), booked, None));
+        let tz = settings.policy.report_time_zone;
+        details.push((t.call.as_str(), words::priority_call(locale, c, tz), None));
     }
     let v = NoticeView {
         lang: locale.code(),
