@@ -254,7 +254,7 @@ async fn main() {
         TokenKey::new(b"capacity-bench-key-0456").unwrap(),
     );
     let marks: &[usize] = if full() {
-        &[1, 10, 100, 1_000, 2_000]
+        &[1, 10, 100, 1_000, 2_000, 5_000]
     } else {
         &[1, 10, 100]
     };
@@ -262,6 +262,7 @@ async fn main() {
         .unwrap()
         .to_utc();
     let mut n = 0;
+    let mut at_marks = Vec::new();
     for &mark in marks {
         let mut last = 0.0;
         while n < mark {
@@ -281,6 +282,19 @@ async fn main() {
             n += 1;
         }
         println!("{mark:>8} events: {last:>6.1} write units");
+        at_marks.push(last);
+    }
+    if let (Some(first), Some(longest)) = (at_marks.first(), at_marks.last()) {
+        figures.push(Figure {
+            section: "DynamoDB per unit of work",
+            figure: format!(
+                "one more event at {} events vs at 1 (write units)",
+                marks[marks.len() - 1]
+            ),
+            value: longest / first,
+            unit: "ratio",
+            target: Some(("≤", 3.0)),
+        });
     }
 
     // The rehearsal at 1, 4 and 16 workers.

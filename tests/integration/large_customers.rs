@@ -1,9 +1,9 @@
-//! Customers whose histories grow large, on DynamoDB Local (an item holds
-//! 400 KB): a guest id that 5,000 tickets were opened under, and an answer
-//! whose 5,000-character comment is edited 200 times. Each event is
-//! accepted or rejected with a clear reason, other customers are
-//! unaffected, and the write units one event costs stay bounded (they are
-//! counted from the consumed capacity DynamoDB reports).
+//! Customers whose histories grow large, on DynamoDB Local: a guest id
+//! that 5,000 tickets were opened under, and an answer whose
+//! 5,000-character comment is edited 200 times. Each event is accepted,
+//! other customers are unaffected, and the write units one event costs
+//! stay flat (they are counted from the consumed capacity DynamoDB
+//! reports): a large history is kept in parts.
 
 use crate::helpers::dynamo_table;
 use aftercare_shared::adapters::outbox::OutboxMailer;
@@ -65,7 +65,7 @@ async fn a_guest_with_five_thousand_events_is_stored_within_bounds_and_others_ar
             boards: Default::default(),
         })
         .await
-        .expect("4,900 events fit in one (compressed) item");
+        .expect("4,900 events stored (in parts)");
     let mut per_event = Vec::new();
     let mut refused = Vec::new();
     for i in 4_900..5_000 {
@@ -80,28 +80,17 @@ async fn a_guest_with_five_thousand_events_is_stored_within_bounds_and_others_ar
             Err(e) => panic!("event {i}: {e}"),
         }
     }
-    for why in &refused {
-        assert!(
-            why.contains("guest") && why.contains("too large"),
-            "a clear reason: {why}"
-        );
-    }
-    assert_eq!(per_event.len() + refused.len(), 100);
-    let worst = per_event.iter().cloned().fold(0.0, f64::max);
-    eprintln!(
-        "guest with 5,000 events: {} accepted, {} refused; write units per event {:.0} to {worst:.0}",
-        per_event.len(),
-        refused.len(),
-        per_event.first().copied().unwrap_or(0.0)
+    assert!(refused.is_empty(), "refused: {refused:?}");
+    let (first, worst) = (
+        per_event.first().copied().unwrap_or(0.0),
+        per_event.iter().cloned().fold(0.0, f64::max),
     );
-    // Bounded by the item: at most 400 KB rewritten, twice in a transaction,
-    // and a few small items beside it.
-    assert!(
-        worst <= 2.0 * 400.0 + 20.0,
-        "{worst} write units for one event"
-    );
+    eprintln!("guest with 5,000 events: write units per event {first:.0} to {worst:.0}");
+    // In parts, one more event rewrites the part it lands in and the
+    // head, not the history: a handful of units, as for a new customer.
+    assert!(worst <= 20.0, "{worst} write units for one event");
     let stored = store.load(&guest).await.unwrap().unwrap();
-    assert!(stored.events.len() >= 4_900 + per_event.len());
+    assert_eq!(stored.events.len(), 5_000);
 
     // Another customer is unaffected.
     let other = event(&envelope(

@@ -9,6 +9,7 @@ mod e2e_run;
 mod failure_isolation;
 mod fault_injection;
 mod helpers;
+mod history_parts;
 mod hooked_store;
 mod lambdas;
 mod large_customers;

@@ -2,6 +2,7 @@
 //! by its version, the claims, the counter deltas and the outbox messages.
 
 use super::items::{self, key, n, s, Item};
+use super::stored_history::HistoryWrite;
 use super::{keys, DynamoStore};
 use crate::domain::ids::CustomerId;
 use crate::domain::kpi::{Contributions, Counter};
@@ -106,11 +107,13 @@ impl DynamoStore {
         Ok(out)
     }
 
-    fn history_item(c: &Commit) -> Result<Item, StoreError> {
+    fn history_item(c: &Commit, layout: &HistoryWrite) -> Result<Item, StoreError> {
         let id = &c.history.customer_id;
         let mut item = key(keys::customer(id));
         item.insert("version".into(), n(c.history.version as i64));
-        item.insert("history_z".into(), items::history_blob(&c.history)?);
+        for (name, value) in &layout.head {
+            item.insert((*name).into(), value.clone());
+        }
         if let Some(due) = c.next_due {
             item.insert("due_pk".into(), s(keys::due_shard(id)));
             item.insert("due_at".into(), s(items::due_at(due, id)));
@@ -126,13 +129,23 @@ impl DynamoStore {
     /// transaction at the same moment (`Contended`), throttling, an item
     /// too large.
     pub(super) async fn commit_change(&self, c: &Commit) -> Result<(), StoreError> {
+        let layout = self.plan_history(c).await?;
         let mut skip: Vec<usize> = Vec::new();
         loop {
-            match self.try_commit(c, &skip).await? {
-                None => return Ok(()),
-                Some(already_queued) if !already_queued.is_empty() => skip.extend(already_queued),
-                Some(_) => return Err(StoreError::Conflict(c.history.customer_id.clone())),
-            }
+            let failed = match self.try_commit(c, &layout, &skip).await {
+                Ok(None) => {
+                    self.after_commit(c, layout).await;
+                    return Ok(());
+                }
+                Ok(Some(already_queued)) if !already_queued.is_empty() => {
+                    skip.extend(already_queued);
+                    continue;
+                }
+                Ok(Some(_)) => StoreError::Conflict(c.history.customer_id.clone()),
+                Err(e) => e,
+            };
+            self.commit_failed(c);
+            return Err(failed);
         }
     }
 
@@ -141,12 +154,13 @@ impl DynamoStore {
     async fn try_commit(
         &self,
         c: &Commit,
+        layout: &HistoryWrite,
         skip: &[usize],
     ) -> Result<Option<Vec<usize>>, StoreError> {
         let id = &c.history.customer_id;
         let mut writes = Vec::new();
         let mut parts = Vec::new();
-        let history = Self::history_item(c)?;
+        let history = Self::history_item(c, layout)?;
         writes.push(if c.expected_version == 0 {
             self.put(history, Some(("attribute_not_exists(pk)", HashMap::new())))?
         } else {

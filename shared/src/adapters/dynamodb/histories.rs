@@ -15,10 +15,7 @@ use chrono::{DateTime, Utc};
 #[async_trait]
 impl Histories for DynamoStore {
     async fn load(&self, customer: &CustomerId) -> Result<Option<History>, StoreError> {
-        let Some(item) = self.get(keys::customer(customer)).await? else {
-            return Ok(None);
-        };
-        items::history(&item).map(Some)
+        self.load_history(customer).await
     }
 
     async fn commit(&self, c: &Commit) -> Result<(), StoreError> {

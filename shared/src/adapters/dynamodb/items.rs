@@ -93,15 +93,19 @@ pub fn message(item: &Item) -> Result<Message, StoreError> {
 }
 
 fn deflate(bytes: &[u8]) -> std::io::Result<AttributeValue> {
-    use std::io::Write;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(bytes)?;
     Ok(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
-        z.finish()?,
+        deflate_bytes(bytes)?,
     )))
 }
 
-fn inflate(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+pub(super) fn deflate_bytes(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(bytes)?;
+    z.finish()
+}
+
+pub(super) fn inflate(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
     flate2::read::DeflateDecoder::new(bytes).read_to_end(&mut out)?;
@@ -117,15 +121,6 @@ pub fn add_counters(out: &mut DayCounters, item: &Item, keep: impl Fn(&Counter) 
             }
         }
     }
-}
-
-/// A history as stored: its JSON, deflated. A customer's history is one
-/// item, and DynamoDB's items hold 400 KB: compressed, a history takes
-/// about a sixth of its JSON (docs/capacity.md), which is also what each
-/// rewrite of it costs in write units.
-pub fn history_blob(h: &crate::domain::history::History) -> Result<AttributeValue, StoreError> {
-    deflate(&serde_json::to_vec(h).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-        .map_err(|e| StoreError::Corrupt(format!("compressing a history: {e}")))
 }
 
 /// A stored history read back: deflated JSON (`history_z`), or the plain

@@ -2,7 +2,8 @@
 //!
 //! | item | pk | sk | notes |
 //! |---|---|---|---|
-//! | customer history | `CUST#{id}` | `H` | `version`, `history_z` (the history's JSON, deflated; `history`, plain, in items from before); `due_pk`/`due_at`/`due_failures` while work is due |
+//! | customer history | `CUST#{id}` | `H` | `version`; a small history whole in `history_z` (its JSON, deflated; `history`, plain, in items from before), a large one as `history_prefix` and `history_parts` (the list of its parts); `due_pk`/`due_at`/`due_failures` while work is due |
+//! | history part | `CUST#{id}` | `P#{hash}{nonce}` | `part_z`: a stretch of a large history's JSON, deflated (see `parts`) |
 //! | order/ticket claim | `CLAIM#{subject}` | `C` | `customer` |
 //! | day counters | `KPI#{date}#{shard}` | `D` | one number attribute per metric, `ADD`ed |
 //! | level deltas | `KPILEVEL#{shard}` | `D#{date}` | a day's backlog / open-escalation deltas |
@@ -47,8 +48,10 @@ mod jobs;
 pub mod keys;
 pub use deployment::ZoneCheck;
 mod outbox;
+mod parts;
 mod roster;
 mod sheet_log;
+mod stored_history;
 mod suppressions;
 mod usage;
 pub use usage::Usage;
@@ -68,6 +71,7 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     meter: Arc<usage::Meter>,
+    layouts: stored_history::Layouts,
 }
 
 /// An SDK error as the store's, in one line that names the problem: the
@@ -124,6 +128,7 @@ impl DynamoStore {
             client: Client::from_conf(config),
             table: table.into(),
             meter,
+            layouts: stored_history::Layouts::default(),
         }
     }
 
