@@ -284,18 +284,24 @@ async fn main() {
         println!("{mark:>8} events: {last:>6.1} write units");
         at_marks.push(last);
     }
-    if let (Some(first), Some(longest)) = (at_marks.first(), at_marks.last()) {
-        figures.push(Figure {
-            section: "DynamoDB per unit of work",
-            figure: format!(
-                "one more event at {} events vs at 1 (write units)",
-                marks[marks.len() - 1]
-            ),
-            value: longest / first,
-            unit: "ratio",
-            target: Some(("≤", 3.0)),
-        });
-    }
+    // Bounded: five times the history (or, in test mode, from one event)
+    // costs an event at most twice as much. Kept whole, 1,000 to 5,000
+    // events went from 14 to 58 units.
+    let last = marks.len() - 1;
+    let base = marks
+        .iter()
+        .position(|&m| m * 5 == marks[last])
+        .unwrap_or(0);
+    figures.push(Figure {
+        section: "DynamoDB per unit of work",
+        figure: format!(
+            "one more event at {} events vs at {} (write units)",
+            marks[last], marks[base]
+        ),
+        value: at_marks[last] / at_marks[base],
+        unit: "ratio",
+        target: Some(("≤", 2.0)),
+    });
 
     // The rehearsal at 1, 4 and 16 workers.
     if full() {

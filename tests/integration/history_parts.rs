@@ -65,7 +65,7 @@ async fn parts(table: &str) -> (usize, usize) {
     let named = items
         .iter()
         .find_map(|i| match i.get("history_parts") {
-            Some(AttributeValue::B(b)) => Some(b.as_ref().len() / 16),
+            Some(AttributeValue::B(b)) => Some(b.as_ref().len() / 4),
             _ => None,
         })
         .unwrap_or(0);

@@ -87,7 +87,7 @@ async fn suppressions_round_trip_on_a_table() {
 }
 
 #[tokio::test]
-async fn escalations_are_listed_and_resolved_from_a_terminal_on_a_table() {
+async fn escalations_are_listed_taken_and_resolved_from_a_terminal_on_a_table() {
     use aftercare_shared::testing::{envelope, event, utc};
     use serde_json::json;
     use std::sync::Arc;
@@ -128,6 +128,21 @@ async fn escalations_are_listed_and_resolved_from_a_terminal_on_a_table() {
         "{listed}"
     );
     let call = listed.split_whitespace().next().unwrap().to_string();
+    assert!(listed.contains("not taken"), "{listed}");
+    let take = [
+        "escalations",
+        "--table",
+        &table,
+        "take",
+        &call,
+        "--by",
+        "Mina",
+        "--at",
+        "2026-11-21T09:00:00Z",
+    ];
+    assert!(stdout_of(aftercare_on_aws(&take), &take).contains("is yours"));
+    let listed = stdout_of(aftercare_on_aws(&list), &list);
+    assert!(listed.contains("taken by Mina"), "{listed}");
     let resolve = [
         "escalations",
         "--table",

@@ -3,17 +3,15 @@
 //! `record_outcome` use case. A second POST for the same attempt, or one
 //! for a call already closed, records nothing and says so.
 
-use crate::customer::token;
-use crate::link_post::LinkPost;
+use crate::links::{LinkGet, LinkPost};
 use crate::staff_pages::{self, OutcomeChoice, OUTCOMES, SATISFACTIONS};
 use crate::Pages;
 use aftercare_shared::i18n::texts;
 use aftercare_shared::services::{
     AttemptStatus, OutcomeForm, OutcomePage, Rejection, ServiceError,
 };
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 
 /// The form's fields; unknown values read as not chosen.
@@ -38,14 +36,7 @@ fn settled(page: &OutcomePage, notice: Option<&str>, status: StatusCode) -> Resp
 }
 
 /// `GET /c/{token}`: the form, or what was recorded (changes nothing).
-pub async fn outcome_form(
-    State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(token) = token(path) else {
-        return p.malformed(&headers).await;
-    };
+pub async fn outcome_form(State(p): State<Pages>, LinkGet { token, headers }: LinkGet) -> Response {
     let now = p.clock.now();
     match p.service.outcome_page(&token, now).await {
         Ok(page) => match page.status {

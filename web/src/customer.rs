@@ -1,22 +1,16 @@
 //! The customer's pages: `/s/{token}` (the survey, its answer and thanks)
 //! and `/u/{token}` (unsubscribe, also RFC 8058's one-click POST).
 
-use crate::link_post::LinkPost;
+use crate::links::{LinkGet, LinkPost};
 use crate::pages;
 use crate::refusal::{answer as answer_refusal, explain};
 use crate::Pages;
 use aftercare_shared::domain::event::Score;
 use aftercare_shared::i18n::{fill, texts};
 use aftercare_shared::services::{Rejection, ServiceError, UnsubscribeBy};
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-
-/// The token from the path; an undecodable path is a malformed link.
-pub(crate) fn token(path: Result<Path<String>, PathRejection>) -> Option<String> {
-    path.ok().map(|Path(t)| t)
-}
 
 /// The `score` a survey button carried (`?score=7`), if it is a number.
 fn query_score(query: Option<&str>) -> Option<i64> {
@@ -73,13 +67,9 @@ impl Pages {
 /// `GET /s/{token}?score=N`: the form, N chosen when it is a valid score.
 pub async fn survey(
     State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
+    LinkGet { token, headers }: LinkGet,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    let Some(token) = token(path) else {
-        return p.malformed(&headers).await;
-    };
     match p.service.survey_page(&token, p.clock.now()).await {
         Ok(page) => match page.closed {
             Some(why) => {
@@ -159,12 +149,8 @@ pub async fn answer(State(p): State<Pages>, post: LinkPost) -> Response {
 /// `GET /u/{token}`: the confirmation with one button (changes nothing).
 pub async fn unsubscribe_form(
     State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
+    LinkGet { token, headers }: LinkGet,
 ) -> Response {
-    let Some(token) = token(path) else {
-        return p.malformed(&headers).await;
-    };
     match p.service.unsubscribe_page(&token, p.clock.now()).await {
         Ok(page) => pages::unsubscribe(&page),
         Err(e) => p.refuse(Some(&token), &headers, &e).await,

@@ -4,15 +4,13 @@
 //! `take_escalation` or resolves it (who, a note) through
 //! `resolve_escalation`.
 
-use crate::customer::token;
-use crate::link_post::LinkPost;
+use crate::links::{LinkGet, LinkPost};
 use crate::staff_pages::{self, CaseAction, ResolveChoice};
 use crate::Pages;
 use aftercare_shared::i18n::texts;
 use aftercare_shared::services::{EscalationRef, Rejection, ResolveForm, ServiceError};
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 
 fn choice(body: &[u8]) -> ResolveChoice {
@@ -29,14 +27,7 @@ fn choice(body: &[u8]) -> ResolveChoice {
 }
 
 /// `GET /e/{token}`: the case (changes nothing).
-pub async fn escalation(
-    State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(token) = token(path) else {
-        return p.malformed(&headers).await;
-    };
+pub async fn escalation(State(p): State<Pages>, LinkGet { token, headers }: LinkGet) -> Response {
     let now = p.clock.now();
     match p
         .service

@@ -12,7 +12,8 @@
 mod calls;
 mod customer;
 mod escalations;
-mod link_post;
+mod filters;
+mod links;
 mod low_scores;
 mod pages;
 mod refusal;

@@ -4,7 +4,7 @@
 //! far. Read-only: the call is the agents' to make, and an unhappy call
 //! opens an escalation with its own page.
 
-use crate::customer::token;
+use crate::links::LinkGet;
 use crate::pages::{footer, html};
 use crate::staff_pages::{history_lines, HistoryLine};
 use crate::Pages;
@@ -13,15 +13,12 @@ use aftercare_shared::i18n::words;
 use aftercare_shared::i18n::{fill, phone, texts, AlertTexts, EscalationTexts};
 use aftercare_shared::services::LowScoreCase;
 use askama::Template;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 
 /// The templates' filters: `keep_words` keeps dates and ids whole on a phone.
-mod filters {
-    pub use aftercare_shared::mail::render::filters::keep_words;
-}
+use crate::filters;
 
 #[derive(Template)]
 #[template(path = "case.html")]
@@ -46,12 +43,8 @@ struct CaseTemplate<'a> {
 /// `GET /l/{token}`: the case (changes nothing).
 pub async fn low_score_case(
     State(p): State<Pages>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
+    LinkGet { token, headers }: LinkGet,
 ) -> Response {
-    let Some(token) = token(path) else {
-        return p.malformed(&headers).await;
-    };
     match p.service.low_score_case(&token, p.clock.now()).await {
         Ok(case) => page(&case),
         Err(e) => p.refuse(Some(&token), &headers, &e).await,

@@ -10,9 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 /// The templates' filters: `keep_words` keeps dates and ids whole on a phone.
-mod filters {
-    pub use aftercare_shared::mail::render::filters::keep_words;
-}
+use crate::filters;
 
 pub struct ScoreChoice {
     pub value: u8,

@@ -13,9 +13,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 
 /// The templates' filters: `keep_words` keeps dates and ids whole on a phone.
-mod filters {
-    pub use aftercare_shared::mail::render::filters::keep_words;
-}
+use crate::filters;
 
 pub const OUTCOMES: [(Outcome, &str); 5] = [
     (Outcome::Reached, "reached"),

@@ -299,3 +299,41 @@ async fn react(
         _ => Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::horizon;
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn day(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    #[test]
+    fn the_demo_ends_now_by_default_and_at_the_end_of_an_earlier_day_in_the_zone() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 14, 0, 0).unwrap();
+        let seoul = chrono_tz::Asia::Seoul;
+        assert_eq!(horizon(None, seoul, now).unwrap(), now);
+        // The end of 2026-12-01 in Seoul is 15:00 UTC that day.
+        assert_eq!(
+            horizon(day("2026-12-01"), seoul, now).unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap()
+        );
+        // Today (already 2026-12-07 23:00 in Seoul) stops at now.
+        assert_eq!(horizon(day("2026-12-07"), seoul, now).unwrap(), now);
+    }
+
+    #[test]
+    fn a_day_after_today_is_refused_with_both_days_named() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 14, 0, 0).unwrap();
+        let said = horizon(day("2026-12-09"), chrono_tz::Asia::Seoul, now)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            said.contains("2026-12-09")
+                && said.contains("2026-12-07")
+                && said.contains("Asia/Seoul"),
+            "{said}"
+        );
+    }
+}

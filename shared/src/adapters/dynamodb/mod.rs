@@ -2,8 +2,8 @@
 //!
 //! | item | pk | sk | notes |
 //! |---|---|---|---|
-//! | customer history | `CUST#{id}` | `H` | `version`; a small history whole in `history_z` (its JSON, deflated; `history`, plain, in items from before), a large one as `history_prefix` and `history_parts` (the list of its parts); `due_pk`/`due_at`/`due_failures` while work is due |
-//! | history part | `CUST#{id}` | `P#{hash}{nonce}` | `part_z`: a stretch of a large history's JSON, deflated (see `parts`) |
+//! | customer history | `CUST#{id}` | `H` | `version`; a small history whole in `history_z` (its JSON, deflated; `history`, plain, in items from before), a large one as `history_prefix` and `history_parts` (the nonces of its parts), `history_next` (the next part's nonce); `due_pk`/`due_at`/`due_failures` while work is due |
+//! | history part | `CUST#{id}` | `P#{nonce}` | `part_z`: a stretch of a large history's JSON, deflated (see `parts`) |
 //! | order/ticket claim | `CLAIM#{subject}` | `C` | `customer` |
 //! | day counters | `KPI#{date}#{shard}` | `D` | one number attribute per metric, `ADD`ed |
 //! | level deltas | `KPILEVEL#{shard}` | `D#{date}` | a day's backlog / open-escalation deltas |
@@ -265,6 +265,18 @@ impl DynamoStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+
+    /// Deletes one item (absent already is fine).
+    async fn delete(&self, item_key: Item) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(item_key))
             .send()
             .await
             .map_err(sdk)?;

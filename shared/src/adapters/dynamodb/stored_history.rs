@@ -10,17 +10,16 @@
 //! deleted it) reads again. A part left over by a commit that failed is
 //! named by no head: the customer's next commit deletes it.
 
-use super::items::{self, get_n, key, Item};
+use super::items::{self, key, Item};
 use super::parts::{self, PartRef, PART_PREFIX};
 use super::{keys, DynamoStore};
 use crate::domain::history::History;
 use crate::domain::ids::CustomerId;
 use crate::ports::{Commit, StoreError};
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// A read that misses a part tries again this many times: each miss means
 /// another commit landed in between.
@@ -34,6 +33,9 @@ const REMEMBERED: usize = 10_000;
 #[derive(Debug, Clone, Default)]
 pub(super) struct Layout {
     version: u64,
+    /// The next part's nonce: nonces only grow, so a deleted part's key
+    /// is never written again.
+    next: u32,
     parts: Vec<PartRef>,
     orphans: Option<Vec<String>>,
 }
@@ -68,6 +70,7 @@ impl Layouts {
 /// with the parts around the transaction.
 pub(super) struct HistoryWrite {
     pub head: Vec<(&'static str, AttributeValue)>,
+    next: u32,
     parts: Vec<PartRef>,
     /// Parts no longer named, deleted once the head is committed.
     stale: Vec<String>,
@@ -97,6 +100,7 @@ impl DynamoStore {
                     customer,
                     Some(Layout {
                         version: history.version,
+                        next: next_nonce(&head),
                         ..Layout::default()
                     }),
                 );
@@ -107,17 +111,19 @@ impl DynamoStore {
                 _ => return Err(corrupt("a head with parts but no prefix")),
             };
             let mut found = self.stored_parts(customer).await?;
-            let mut complete = true;
-            for p in &list {
-                match found.remove(&p.sort_key()) {
-                    Some(z) => json.extend(items::inflate(&z).map_err(corrupt)?),
-                    None => {
-                        complete = false;
-                        break;
-                    }
-                }
+            let mut parts = Vec::with_capacity(list.len());
+            for nonce in list {
+                let Some(z) = found.remove(&parts::sort_key(nonce)) else {
+                    break;
+                };
+                let content = items::inflate(&z).map_err(corrupt)?;
+                parts.push(PartRef {
+                    hash: parts::content_hash(&content),
+                    nonce,
+                });
+                json.extend(content);
             }
-            if !complete {
+            if parts.len() < list_len(&head) {
                 continue;
             }
             let history: History = serde_json::from_slice(&json)
@@ -126,7 +132,8 @@ impl DynamoStore {
                 customer,
                 Some(Layout {
                     version: history.version,
-                    parts: list,
+                    next: next_nonce(&head),
+                    parts,
                     orphans: Some(found.into_keys().collect()),
                 }),
             );
@@ -146,7 +153,11 @@ impl DynamoStore {
         let mut before = self.layout_before(c).await?;
         if whole.len() <= parts::INLINE_MAX && before.parts.is_empty() && before.orphans.is_none() {
             return Ok(HistoryWrite {
-                head: vec![("history_z", blob(whole))],
+                head: vec![
+                    ("history_z", blob(whole)),
+                    ("history_next", next(before.next)),
+                ],
+                next: before.next,
                 parts: Vec::new(),
                 stale: Vec::new(),
             });
@@ -155,14 +166,22 @@ impl DynamoStore {
             // The first commit in parts, or the last: sweep what an earlier
             // commit that failed may have left.
             let found = self.stored_parts(id).await?;
-            let named: Vec<String> = before.parts.iter().map(PartRef::sort_key).collect();
+            let named: Vec<String> = before
+                .parts
+                .iter()
+                .map(|p| parts::sort_key(p.nonce))
+                .collect();
             before.orphans = Some(found.into_keys().filter(|k| !named.contains(k)).collect());
         }
         let mut stale = before.orphans.take().unwrap_or_default();
         if whole.len() <= parts::INLINE_MAX {
-            stale.extend(before.parts.iter().map(PartRef::sort_key));
+            stale.extend(before.parts.iter().map(|p| parts::sort_key(p.nonce)));
             return Ok(HistoryWrite {
-                head: vec![("history_z", blob(whole))],
+                head: vec![
+                    ("history_z", blob(whole)),
+                    ("history_next", next(before.next)),
+                ],
+                next: before.next,
                 parts: Vec::new(),
                 stale,
             });
@@ -173,37 +192,29 @@ impl DynamoStore {
         }
         let (prefix, chunks) = parts::split(&json);
         let mut list = Vec::with_capacity(chunks.len());
-        let mut new = Vec::new();
         for chunk in chunks {
             let hash = parts::content_hash(chunk);
             match kept.get_mut(&hash).and_then(Vec::pop) {
                 Some(p) => list.push(p),
                 None => {
-                    let p = PartRef::new(chunk, rand::random());
-                    new.push((p, items::deflate_bytes(chunk).map_err(corrupt)?));
-                    list.push(p);
+                    let z = items::deflate_bytes(chunk).map_err(corrupt)?;
+                    let nonce = self.put_part(id, z, &mut before.next).await?;
+                    list.push(PartRef { hash, nonce });
                 }
             }
         }
-        stale.extend(kept.into_values().flatten().map(|p| p.sort_key()));
-        let puts = new
-            .into_iter()
-            .map(|(p, z)| {
-                let mut item = key((keys::customer(id).0, &p.sort_key()));
-                item.insert("part_z".into(), blob(z));
-                Ok(WriteRequest::builder()
-                    .put_request(super::build(
-                        PutRequest::builder().set_item(Some(item)).build(),
-                    )?)
-                    .build())
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        self.write_batch(puts).await?;
+        stale.extend(
+            kept.into_values()
+                .flatten()
+                .map(|p| parts::sort_key(p.nonce)),
+        );
         Ok(HistoryWrite {
             head: vec![
                 ("history_prefix", blob(prefix.to_vec())),
                 ("history_parts", blob(parts::encode_list(&list))),
+                ("history_next", next(before.next)),
             ],
+            next: before.next,
             parts: list,
             stale,
         })
@@ -214,22 +225,15 @@ impl DynamoStore {
     /// fails leaves a part the next commit sweeps.
     pub(super) async fn after_commit(&self, c: &Commit, w: HistoryWrite) {
         let id = &c.history.customer_id;
-        let deletes = w
-            .stale
-            .iter()
-            .filter_map(|sk| {
-                DeleteRequest::builder()
-                    .set_key(Some(key((keys::customer(id).0, sk))))
-                    .build()
-                    .ok()
-                    .map(|d| WriteRequest::builder().delete_request(d).build())
-            })
-            .collect::<Vec<_>>();
-        let swept = self.write_batch(deletes).await.is_ok();
+        let mut swept = true;
+        for sk in &w.stale {
+            swept &= self.delete(key((keys::customer(id).0, sk))).await.is_ok();
+        }
         self.layouts.set(
             id,
             Some(Layout {
                 version: c.history.version,
+                next: w.next,
                 parts: w.parts,
                 orphans: if swept { Some(Vec::new()) } else { None },
             }),
@@ -254,15 +258,43 @@ impl DynamoStore {
         if c.expected_version == 0 {
             return Ok(Layout::default());
         }
-        let head = self.get(keys::customer(id)).await?;
-        let Some(head) = head.filter(|h| get_n(h, "version") as u64 == c.expected_version) else {
-            return Err(StoreError::Conflict(id.clone()));
-        };
-        Ok(Layout {
-            version: c.expected_version,
-            parts: part_list(&head)?.unwrap_or_default(),
-            orphans: None,
-        })
+        // Not remembered (another process loaded it, or a commit failed):
+        // read it again, which remembers it.
+        self.load_history(id).await?;
+        match self.layouts.get(id) {
+            Some(l) if l.version == c.expected_version => Ok(l),
+            _ => Err(StoreError::Conflict(id.clone())),
+        }
+    }
+
+    /// Writes one new part under the next nonce no item has (a commit
+    /// that failed may have left one), and returns it.
+    async fn put_part(
+        &self,
+        customer: &CustomerId,
+        z: Vec<u8>,
+        next: &mut u32,
+    ) -> Result<u32, StoreError> {
+        for _ in 0..64 {
+            let nonce = *next;
+            *next = next.wrapping_add(1);
+            let mut item = key((keys::customer(customer).0, &parts::sort_key(nonce)));
+            item.insert("part_z".into(), blob(z.clone()));
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await;
+            if super::ignore_condition(put, |e| e.is_conditional_check_failed_exception())? {
+                return Ok(nonce);
+            }
+        }
+        Err(StoreError::Contended(format!(
+            "customer {customer}: no free key for a part of its history in 64 tries"
+        )))
     }
 
     /// Every part item of the customer, by sort key: deflated JSON.
@@ -289,41 +321,27 @@ impl DynamoStore {
             })
             .collect()
     }
+}
 
-    /// `BatchWriteItem` in requests of 25, what DynamoDB leaves
-    /// unprocessed sent again after a pause.
-    async fn write_batch(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
-        for batch in requests.chunks(25) {
-            let mut pending = batch.to_vec();
-            for attempt in 0u32.. {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(super::sdk)?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt >= 6 {
-                    return Err(StoreError::Throttled(
-                        "history parts left unprocessed by DynamoDB".into(),
-                    ));
-                }
-                tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
-            }
-        }
-        Ok(())
+fn next(nonce: u32) -> AttributeValue {
+    items::n(i64::from(nonce))
+}
+
+fn next_nonce(head: &Item) -> u32 {
+    u32::try_from(items::get_n(head, "history_next")).unwrap_or(0)
+}
+
+/// How many parts the head lists.
+fn list_len(head: &Item) -> usize {
+    match head.get("history_parts") {
+        Some(AttributeValue::B(b)) => b.as_ref().len() / 4,
+        _ => 0,
     }
 }
 
-/// The head's list of parts; `None` for a history kept whole.
-fn part_list(head: &Item) -> Result<Option<Vec<PartRef>>, StoreError> {
+/// The nonces of the head's parts, in order; `None` for a history kept
+/// whole.
+fn part_list(head: &Item) -> Result<Option<Vec<u32>>, StoreError> {
     match head.get("history_parts") {
         None => Ok(None),
         Some(AttributeValue::B(b)) => parts::decode_list(b.as_ref())

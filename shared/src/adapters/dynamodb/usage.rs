@@ -12,7 +12,6 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation::{
     batch_get_item::{BatchGetItemInput, BatchGetItemOutput},
-    batch_write_item::{BatchWriteItemInput, BatchWriteItemOutput},
     delete_item::{DeleteItemInput, DeleteItemOutput},
     get_item::{GetItemInput, GetItemOutput},
     put_item::{PutItemInput, PutItemOutput},
@@ -136,7 +135,6 @@ impl Intercept for Metered {
             QueryInput,
             ScanInput,
             BatchGetItemInput,
-            BatchWriteItemInput,
             TransactWriteItemsInput
         );
         Ok(())
@@ -182,10 +180,6 @@ impl Intercept for Metered {
         } else if let Some(o) = output.downcast_ref::<BatchGetItemOutput>() {
             for c in o.consumed_capacity.iter().flatten() {
                 meter.consumed(c, true)
-            }
-        } else if let Some(o) = output.downcast_ref::<BatchWriteItemOutput>() {
-            for c in o.consumed_capacity.iter().flatten() {
-                meter.consumed(c, false)
             }
         } else if let Some(o) = output.downcast_ref::<TransactWriteItemsOutput>() {
             for c in o.consumed_capacity.iter().flatten() {
