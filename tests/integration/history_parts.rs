@@ -1,8 +1,9 @@
 //! A large history on DynamoDB Local is kept in parts (the adapter's
 //! `parts`): read back whole by a process that never saw it written,
 //! guarded by its version like a small one, with one more event costing a
-//! few write units, the parts no head names deleted, and one item again
-//! when it shrinks.
+//! few write units, the parts no head names deleted (a refused commit's
+//! at once, a stray one by the next commit, any by a forgotten customer's
+//! commit), and one item again when it shrinks.
 
 use crate::helpers::{dynamo_table, dynamodb_client};
 use aftercare_shared::adapters::dynamodb::DynamoStore;
@@ -65,7 +66,7 @@ async fn parts(table: &str) -> (usize, usize) {
     let named = items
         .iter()
         .find_map(|i| match i.get("history_parts") {
-            Some(AttributeValue::B(b)) => Some(b.as_ref().len() / 4),
+            Some(AttributeValue::B(b)) => Some(b.as_ref().len() / 8),
             _ => None,
         })
         .unwrap_or(0);
@@ -107,7 +108,7 @@ async fn a_large_history_is_read_whole_elsewhere_guarded_by_its_version_and_shri
     assert_eq!(parts(&table).await.0, parts(&table).await.1);
 
     // The first process's copy is stale: its commit is refused, and the
-    // parts it wrote first are named by no head ...
+    // parts it wrote first are deleted again.
     let mut stale = h.clone();
     stale.insert(opened(6_000));
     stale.version = 2;
@@ -115,12 +116,11 @@ async fn a_large_history_is_read_whole_elsewhere_guarded_by_its_version_and_shri
         a.commit(&commit(stale, 1)).await,
         Err(StoreError::Conflict(_))
     ));
-    let (stored, named) = parts(&table).await;
-    assert!(
-        stored > named,
-        "the refused commit's parts: {stored} vs {named}"
-    );
-    // ... until the customer's next commit sweeps them.
+    assert_eq!(parts(&table).await.0, parts(&table).await.1);
+
+    // A part no head names (as a process killed before its transaction
+    // leaves one) goes with the customer's next commit.
+    stray_part(&table, 0xdead).await;
     let mut latest = a.load(&big()).await.unwrap().unwrap();
     assert!(same(&latest, &next));
     latest.insert(opened(7_000));
@@ -130,13 +130,59 @@ async fn a_large_history_is_read_whole_elsewhere_guarded_by_its_version_and_shri
     assert_eq!(stored, named);
     assert!(same(&b.load(&big()).await.unwrap().unwrap(), &latest));
 
-    // Shrunk (as a forgotten customer's may be): one item again, no part left.
+    // Shrunk (as a forgotten customer's may be): one item again, no part
+    // left; the head says parts may be loose until the next commit looks.
     let mut small = History::new(big());
     small.insert(opened(1));
     small.version = 4;
     b.commit(&commit(small.clone(), 3)).await.unwrap();
     assert_eq!(parts(&table).await, (0, 0));
-    assert!(same(&a.load(&big()).await.unwrap().unwrap(), &small));
+    assert!(head_is_loose(&table).await);
+    let mut reread = a.load(&big()).await.unwrap().unwrap();
+    assert!(same(&reread, &small));
+    reread.insert(opened(2));
+    reread.version = 5;
+    a.commit(&commit(reread.clone(), 4)).await.unwrap();
+    assert!(!head_is_loose(&table).await);
+
+    // A forgotten customer's commit always looks for parts, and deletes
+    // what it finds.
+    stray_part(&table, 0xbeef).await;
+    let mut forgotten = b.load(&big()).await.unwrap().unwrap();
+    forgotten.facts.forgotten_at = Some(utc("2026-12-02T00:00:00Z"));
+    forgotten.version = 6;
+    b.commit(&commit(forgotten, 5)).await.unwrap();
+    assert_eq!(parts(&table).await, (0, 0));
+}
+
+/// Writes a part item no head names.
+async fn stray_part(table: &str, nonce: u64) {
+    dynamodb_client()
+        .await
+        .put_item()
+        .table_name(table)
+        .item("pk", AttributeValue::S("CUST#big".into()))
+        .item("sk", AttributeValue::S(format!("P#{nonce:016x}")))
+        .item("part_z", AttributeValue::B(vec![3, 0].into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn head_is_loose(table: &str) -> bool {
+    let head = dynamodb_client()
+        .await
+        .get_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S("CUST#big".into()))
+        .key("sk", AttributeValue::S("H".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    matches!(head.get("loose"), Some(AttributeValue::Bool(true)))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -144,7 +144,7 @@ impl DynamoStore {
                 Ok(Some(_)) => StoreError::Conflict(c.history.customer_id.clone()),
                 Err(e) => e,
             };
-            self.commit_failed(c);
+            self.commit_failed(c, &layout, &failed).await;
             return Err(failed);
         }
     }

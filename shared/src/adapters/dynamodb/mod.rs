@@ -2,8 +2,8 @@
 //!
 //! | item | pk | sk | notes |
 //! |---|---|---|---|
-//! | customer history | `CUST#{id}` | `H` | `version`; a small history whole in `history_z` (its JSON, deflated; `history`, plain, in items from before), a large one as `history_prefix` and `history_parts` (the nonces of its parts), `history_next` (the next part's nonce); `due_pk`/`due_at`/`due_failures` while work is due |
-//! | history part | `CUST#{id}` | `P#{nonce}` | `part_z`: a stretch of a large history's JSON, deflated (see `parts`) |
+//! | customer history | `CUST#{id}` | `H` | `version`; a small history whole in `history_z` (its JSON, deflated; `history`, plain, in items from before), a large one as `history_prefix` and `history_parts` (the keys of its parts); `loose` while parts no head names may remain; `due_pk`/`due_at`/`due_failures` while work is due |
+//! | history part | `CUST#{id}` | `P#{64 random bits, hex}` | `part_z`: a stretch of a large history's JSON, deflated (see `parts`) |
 //! | order/ticket claim | `CLAIM#{subject}` | `C` | `customer` |
 //! | day counters | `KPI#{date}#{shard}` | `D` | one number attribute per metric, `ADD`ed |
 //! | level deltas | `KPILEVEL#{shard}` | `D#{date}` | a day's backlog / open-escalation deltas |

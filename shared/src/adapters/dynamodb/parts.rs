@@ -11,12 +11,13 @@
 //! changed parts and the small head that lists them, whatever the
 //! history's length.
 //!
-//! A part's sort key is a nonce from a counter the head keeps, written
-//! only where no item is (a conditional put): a key is written once and
-//! never again, so deleting a part the new head no longer lists can never
-//! remove a part another commit lists, and a reader never mistakes a new
-//! part for an old one. The head lists the nonces, four bytes a part, so
-//! it stays under 1 KB up to about 2 MB of history JSON.
+//! A part's sort key is 64 random bits, written only where no item is (a
+//! conditional put): a key is in practice never written twice, so
+//! deleting a part the new head no longer lists cannot remove a part
+//! another commit lists, and a reader never mistakes a new part for an
+//! old one (a counter would: a commit planned on a stale copy reuses the
+//! numbers a later commit listed and deleted). The head lists the keys,
+//! eight bytes a part: under 1 KB up to about 1 MB of history JSON.
 
 use sha2::{Digest, Sha256};
 
@@ -38,12 +39,12 @@ const BOUNDARY_BITS: u32 = 13;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PartRef {
     pub hash: [u8; 8],
-    pub nonce: u32,
+    pub nonce: u64,
 }
 
 /// A part's sort key (the partition is the customer's).
-pub fn sort_key(nonce: u32) -> String {
-    format!("{PART_PREFIX}{nonce:08x}")
+pub fn sort_key(nonce: u64) -> String {
+    format!("{PART_PREFIX}{nonce:016x}")
 }
 
 /// Every part's sort key starts with this (the head's is `H`).
@@ -56,21 +57,25 @@ pub fn content_hash(content: &[u8]) -> [u8; 8] {
     hash
 }
 
-/// The head's list of parts, in order: each nonce in four bytes.
+/// The head's list of parts, in order: each nonce in eight bytes.
 pub fn encode_list(parts: &[PartRef]) -> Vec<u8> {
     parts.iter().flat_map(|p| p.nonce.to_be_bytes()).collect()
 }
 
 /// The nonces read back; `None` when the length is not a whole number of
 /// entries (a corrupt head).
-pub fn decode_list(bytes: &[u8]) -> Option<Vec<u32>> {
-    if !bytes.len().is_multiple_of(4) {
+pub fn decode_list(bytes: &[u8]) -> Option<Vec<u64>> {
+    if !bytes.len().is_multiple_of(8) {
         return None;
     }
     Some(
         bytes
-            .chunks_exact(4)
-            .map(|e| u32::from_be_bytes([e[0], e[1], e[2], e[3]]))
+            .chunks_exact(8)
+            .map(|e| {
+                let mut n = [0u8; 8];
+                n.copy_from_slice(e);
+                u64::from_be_bytes(n)
+            })
             .collect(),
     )
 }
@@ -192,13 +197,13 @@ mod tests {
             },
             PartRef {
                 hash: content_hash(b"b"),
-                nonce: u32::MAX,
+                nonce: u64::MAX,
             },
         ];
-        assert_eq!(decode_list(&encode_list(&parts)), Some(vec![1, u32::MAX]));
-        assert_eq!(decode_list(&encode_list(&parts)[..6]), None);
-        assert_eq!(sort_key(1), "P#00000001");
-        assert_eq!(sort_key(u32::MAX), "P#ffffffff");
+        assert_eq!(decode_list(&encode_list(&parts)), Some(vec![1, u64::MAX]));
+        assert_eq!(decode_list(&encode_list(&parts)[..12]), None);
+        assert_eq!(sort_key(1), "P#0000000000000001");
+        assert_eq!(sort_key(u64::MAX), "P#ffffffffffffffff");
     }
 
     #[test]

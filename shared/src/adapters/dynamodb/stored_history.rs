@@ -3,12 +3,20 @@
 //! parts (`P#…`, see [`super::parts`]).
 //!
 //! The head is the only item a commit's transaction guards: it names the
-//! parts in order. New parts are written before the transaction under keys
-//! never used before, and the parts the new head no longer names are
+//! parts in order. New parts are written before the transaction under
+//! fresh random keys, and the parts the new head no longer names are
 //! deleted after it. So a reader that finds the head's parts all present
 //! has a consistent history, and one that misses a part (a later commit
-//! deleted it) reads again. A part left over by a commit that failed is
-//! named by no head: the customer's next commit deletes it.
+//! deleted it) reads again.
+//!
+//! Parts no head names (left by a commit that failed, or whose deletes
+//! failed) are swept: a commit that fails for certain deletes the parts it
+//! wrote; a head that may have such parts beside it says so (`loose`), and
+//! the customer's next commit looks for them and deletes them, as does
+//! every commit of a forgotten customer. The one window left is a process
+//! killed between writing a part and its transaction: that part stays
+//! until the customer's history is next written in parts
+//! (docs/design.md).
 
 use super::items::{self, key, Item};
 use super::parts::{self, PartRef, PART_PREFIX};
@@ -18,7 +26,7 @@ use crate::domain::ids::CustomerId;
 use crate::ports::{Commit, StoreError};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 /// A read that misses a part tries again this many times: each miss means
@@ -28,39 +36,62 @@ const LOAD_ATTEMPTS: usize = 5;
 /// handles a batch at a time; past this many the memory starts over).
 const REMEMBERED: usize = 10_000;
 
-/// What this process last saw of a customer's items: the version, the
-/// parts its head names, and the parts no head names (`None`: not read).
+/// What this process last saw of a customer's items.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Layout {
     version: u64,
-    /// The next part's nonce: nonces only grow, so a deleted part's key
-    /// is never written again.
-    next: u32,
+    /// The parts the head names, in order.
     parts: Vec<PartRef>,
-    orphans: Option<Vec<String>>,
+    /// Parts seen that no head names.
+    orphans: Vec<String>,
+    /// Whether parts no head names may exist beyond `orphans` (not looked
+    /// for): the next commit looks.
+    unswept: bool,
 }
 
 /// Layouts by customer, so a commit knows which parts it keeps without
-/// reading the head again.
+/// reading the history again; and the customers whose commit may have
+/// landed with its answer lost, whose next commit looks for parts no head
+/// names.
 #[derive(Debug, Default)]
-pub(super) struct Layouts(Mutex<HashMap<String, Layout>>);
+pub(super) struct Layouts(Mutex<(HashMap<String, Layout>, HashSet<String>)>);
 
 impl Layouts {
     fn get(&self, customer: &CustomerId) -> Option<Layout> {
-        self.0.lock().ok()?.get(customer.as_str()).cloned()
+        let map = self.0.lock().ok()?;
+        let mut layout = map.0.get(customer.as_str()).cloned()?;
+        layout.unswept |= map.1.contains(customer.as_str());
+        Some(layout)
     }
 
-    fn set(&self, customer: &CustomerId, layout: Option<Layout>) {
+    fn set(&self, customer: &CustomerId, layout: Layout) {
         let Ok(mut map) = self.0.lock() else { return };
-        match layout {
-            Some(l) => {
-                if map.len() >= REMEMBERED {
-                    map.clear();
-                }
-                map.insert(customer.as_str().to_string(), l);
-            }
-            None => {
-                map.remove(customer.as_str());
+        if map.0.len() >= REMEMBERED {
+            map.0.clear();
+        }
+        map.0.insert(customer.as_str().to_string(), layout);
+    }
+
+    fn forget(&self, customer: &CustomerId) {
+        if let Ok(mut map) = self.0.lock() {
+            map.0.remove(customer.as_str());
+        }
+    }
+
+    fn get_suspect(&self, customer: &CustomerId) -> bool {
+        self.0
+            .lock()
+            .map(|map| map.1.contains(customer.as_str()))
+            .unwrap_or(false)
+    }
+
+    /// Marks (or, once swept, clears) a customer whose parts may be loose.
+    fn suspect(&self, customer: &CustomerId, loose: bool) {
+        if let Ok(mut map) = self.0.lock() {
+            if loose {
+                map.1.insert(customer.as_str().to_string());
+            } else {
+                map.1.remove(customer.as_str());
             }
         }
     }
@@ -70,8 +101,9 @@ impl Layouts {
 /// with the parts around the transaction.
 pub(super) struct HistoryWrite {
     pub head: Vec<(&'static str, AttributeValue)>,
-    next: u32,
     parts: Vec<PartRef>,
+    /// Parts written for this commit (deleted again if it surely failed).
+    written: Vec<String>,
     /// Parts no longer named, deleted once the head is committed.
     stale: Vec<String>,
 }
@@ -91,19 +123,18 @@ impl DynamoStore {
     ) -> Result<Option<History>, StoreError> {
         for _ in 0..LOAD_ATTEMPTS {
             let Some(head) = self.get(keys::customer(customer)).await? else {
-                self.layouts.set(customer, None);
+                self.layouts.forget(customer);
                 return Ok(None);
             };
+            let unswept = matches!(head.get("loose"), Some(AttributeValue::Bool(true)));
             let Some(list) = part_list(&head)? else {
                 let history = items::history(&head)?;
-                self.layouts.set(
-                    customer,
-                    Some(Layout {
-                        version: history.version,
-                        next: next_nonce(&head),
-                        ..Layout::default()
-                    }),
-                );
+                let layout = Layout {
+                    version: history.version,
+                    unswept,
+                    ..Layout::default()
+                };
+                self.layouts.set(customer, layout);
                 return Ok(Some(history));
             };
             let mut json = match head.get("history_prefix") {
@@ -112,7 +143,7 @@ impl DynamoStore {
             };
             let mut found = self.stored_parts(customer).await?;
             let mut parts = Vec::with_capacity(list.len());
-            for nonce in list {
+            for &nonce in &list {
                 let Some(z) = found.remove(&parts::sort_key(nonce)) else {
                     break;
                 };
@@ -123,20 +154,18 @@ impl DynamoStore {
                 });
                 json.extend(content);
             }
-            if parts.len() < list_len(&head) {
+            if parts.len() < list.len() {
                 continue;
             }
             let history: History = serde_json::from_slice(&json)
                 .map_err(|e| super::super::corrupt_json("customer history", &e))?;
-            self.layouts.set(
-                customer,
-                Some(Layout {
-                    version: history.version,
-                    next: next_nonce(&head),
-                    parts,
-                    orphans: Some(found.into_keys().collect()),
-                }),
-            );
+            let layout = Layout {
+                version: history.version,
+                parts,
+                orphans: found.into_keys().collect(),
+                unswept: false,
+            };
+            self.layouts.set(customer, layout);
             return Ok(Some(history));
         }
         Err(StoreError::Contended(format!(
@@ -151,38 +180,28 @@ impl DynamoStore {
         let json = serde_json::to_vec(&c.history).map_err(corrupt)?;
         let whole = items::deflate_bytes(&json).map_err(corrupt)?;
         let mut before = self.layout_before(c).await?;
-        if whole.len() <= parts::INLINE_MAX && before.parts.is_empty() && before.orphans.is_none() {
-            return Ok(HistoryWrite {
-                head: vec![
-                    ("history_z", blob(whole)),
-                    ("history_next", next(before.next)),
-                ],
-                next: before.next,
-                parts: Vec::new(),
-                stale: Vec::new(),
-            });
-        }
-        if before.orphans.is_none() {
-            // The first commit in parts, or the last: sweep what an earlier
-            // commit that failed may have left.
+        let forgotten = c.history.facts.forgotten_at.is_some();
+        if before.unswept || (forgotten && before.parts.is_empty()) {
             let found = self.stored_parts(id).await?;
             let named: Vec<String> = before
                 .parts
                 .iter()
                 .map(|p| parts::sort_key(p.nonce))
                 .collect();
-            before.orphans = Some(found.into_keys().filter(|k| !named.contains(k)).collect());
+            before.orphans = found.into_keys().filter(|k| !named.contains(k)).collect();
         }
-        let mut stale = before.orphans.take().unwrap_or_default();
+        let mut stale = std::mem::take(&mut before.orphans);
         if whole.len() <= parts::INLINE_MAX {
             stale.extend(before.parts.iter().map(|p| parts::sort_key(p.nonce)));
+            let mut head = vec![("history_z", blob(whole))];
+            if !stale.is_empty() {
+                // Until they are deleted, the head says they may be there.
+                head.push(("loose", AttributeValue::Bool(true)));
+            }
             return Ok(HistoryWrite {
-                head: vec![
-                    ("history_z", blob(whole)),
-                    ("history_next", next(before.next)),
-                ],
-                next: before.next,
+                head,
                 parts: Vec::new(),
+                written: Vec::new(),
                 stale,
             });
         }
@@ -192,13 +211,15 @@ impl DynamoStore {
         }
         let (prefix, chunks) = parts::split(&json);
         let mut list = Vec::with_capacity(chunks.len());
+        let mut written = Vec::new();
         for chunk in chunks {
             let hash = parts::content_hash(chunk);
             match kept.get_mut(&hash).and_then(Vec::pop) {
                 Some(p) => list.push(p),
                 None => {
                     let z = items::deflate_bytes(chunk).map_err(corrupt)?;
-                    let nonce = self.put_part(id, z, &mut before.next).await?;
+                    let nonce = self.put_part(id, z).await?;
+                    written.push(parts::sort_key(nonce));
                     list.push(PartRef { hash, nonce });
                 }
             }
@@ -212,37 +233,55 @@ impl DynamoStore {
             head: vec![
                 ("history_prefix", blob(prefix.to_vec())),
                 ("history_parts", blob(parts::encode_list(&list))),
-                ("history_next", next(before.next)),
             ],
-            next: before.next,
             parts: list,
+            written,
             stale,
         })
     }
 
     /// After the transaction: the parts no head names are deleted, and the
     /// layout is remembered for this customer's next commit. A delete that
-    /// fails leaves a part the next commit sweeps.
+    /// fails leaves the layout unswept: the next commit looks again (a head
+    /// kept whole says so itself, `loose`, for other processes).
     pub(super) async fn after_commit(&self, c: &Commit, w: HistoryWrite) {
         let id = &c.history.customer_id;
         let mut swept = true;
         for sk in &w.stale {
             swept &= self.delete(key((keys::customer(id).0, sk))).await.is_ok();
         }
-        self.layouts.set(
-            id,
-            Some(Layout {
-                version: c.history.version,
-                next: w.next,
-                parts: w.parts,
-                orphans: if swept { Some(Vec::new()) } else { None },
-            }),
-        );
+        let loose_head = w.parts.is_empty() && !w.stale.is_empty();
+        if swept {
+            // Whatever a lost answer left was among the stale parts: the
+            // commit looked (`unswept`) before writing.
+            self.layouts.suspect(id, false);
+        }
+        let layout = Layout {
+            version: c.history.version,
+            parts: w.parts,
+            orphans: Vec::new(),
+            unswept: !swept || loose_head,
+        };
+        self.layouts.set(id, layout);
     }
 
-    /// A commit that failed: what this process knew may be stale.
-    pub(super) fn commit_failed(&self, c: &Commit) {
-        self.layouts.set(&c.history.customer_id, None);
+    /// A commit that failed. When it surely did not land (its transaction
+    /// was refused or never sent), the parts it wrote are named by no head
+    /// and are deleted now; when it may have landed, they are left, and the
+    /// next commit looks for what no head names.
+    pub(super) async fn commit_failed(&self, c: &Commit, w: &HistoryWrite, e: &StoreError) {
+        let id = &c.history.customer_id;
+        self.layouts.forget(id);
+        if matches!(e, StoreError::Unavailable(_)) {
+            if !w.written.is_empty() {
+                self.layouts.suspect(id, true);
+            }
+            return;
+        }
+        for sk in &w.written {
+            // Best effort: what stays is swept by a later commit in parts.
+            let _ = self.delete(key((keys::customer(id).0, sk))).await;
+        }
     }
 
     /// The layout the commit replaces: remembered from the load, or read.
@@ -256,7 +295,10 @@ impl DynamoStore {
             return Ok(l);
         }
         if c.expected_version == 0 {
-            return Ok(Layout::default());
+            return Ok(Layout {
+                unswept: self.layouts.get_suspect(id),
+                ..Layout::default()
+            });
         }
         // Not remembered (another process loaded it, or a commit failed):
         // read it again, which remembers it.
@@ -267,17 +309,10 @@ impl DynamoStore {
         }
     }
 
-    /// Writes one new part under the next nonce no item has (a commit
-    /// that failed may have left one), and returns it.
-    async fn put_part(
-        &self,
-        customer: &CustomerId,
-        z: Vec<u8>,
-        next: &mut u32,
-    ) -> Result<u32, StoreError> {
-        for _ in 0..64 {
-            let nonce = *next;
-            *next = next.wrapping_add(1);
+    /// Writes one new part under a fresh random key, and returns it.
+    async fn put_part(&self, customer: &CustomerId, z: Vec<u8>) -> Result<u64, StoreError> {
+        for _ in 0..4 {
+            let nonce: u64 = rand::random();
             let mut item = key((keys::customer(customer).0, &parts::sort_key(nonce)));
             item.insert("part_z".into(), blob(z.clone()));
             let put = self
@@ -292,8 +327,8 @@ impl DynamoStore {
                 return Ok(nonce);
             }
         }
-        Err(StoreError::Contended(format!(
-            "customer {customer}: no free key for a part of its history in 64 tries"
+        Err(StoreError::Corrupt(format!(
+            "customer {customer}: four random keys for a part of its history were all taken"
         )))
     }
 
@@ -323,25 +358,9 @@ impl DynamoStore {
     }
 }
 
-fn next(nonce: u32) -> AttributeValue {
-    items::n(i64::from(nonce))
-}
-
-fn next_nonce(head: &Item) -> u32 {
-    u32::try_from(items::get_n(head, "history_next")).unwrap_or(0)
-}
-
-/// How many parts the head lists.
-fn list_len(head: &Item) -> usize {
-    match head.get("history_parts") {
-        Some(AttributeValue::B(b)) => b.as_ref().len() / 4,
-        _ => 0,
-    }
-}
-
 /// The nonces of the head's parts, in order; `None` for a history kept
 /// whole.
-fn part_list(head: &Item) -> Result<Option<Vec<u32>>, StoreError> {
+fn part_list(head: &Item) -> Result<Option<Vec<u64>>, StoreError> {
     match head.get("history_parts") {
         None => Ok(None),
         Some(AttributeValue::B(b)) => parts::decode_list(b.as_ref())
