@@ -10,13 +10,16 @@
 //! deleted it) reads again.
 //!
 //! Parts no head names (left by a commit that failed, or whose deletes
-//! failed) are swept: a commit that fails for certain deletes the parts it
-//! wrote; a head that may have such parts beside it says so (`loose`), and
-//! the customer's next commit looks for them and deletes them, as does
-//! every commit of a forgotten customer. The one window left is a process
-//! killed between writing a part and its transaction: that part stays
-//! until the customer's history is next written in parts
-//! (docs/design.md).
+//! failed) are swept: a commit refused on its conditions deletes the parts
+//! it wrote; after any other failure this process's next commit for the
+//! customer looks for them; a head kept whole that may have old parts
+//! beside it says so (`loose`) and the next commit looks; a large
+//! history's load sees them all; every commit of a forgotten customer
+//! looks. The window left: a process that dies (or whose next commit for
+//! that customer runs elsewhere) after writing parts for a commit that did
+//! not land, on a customer whose history then stays in one item, leaves
+//! those parts until the history is next written in parts or the customer
+//! is forgotten (docs/design.md).
 
 use super::items::{self, key, Item};
 use super::parts::{self, PartRef, PART_PREFIX};
@@ -218,7 +221,14 @@ impl DynamoStore {
                 Some(p) => list.push(p),
                 None => {
                     let z = items::deflate_bytes(chunk).map_err(corrupt)?;
-                    let nonce = self.put_part(id, z).await?;
+                    let nonce = match self.put_part(id, z).await {
+                        Ok(nonce) => nonce,
+                        Err(e) => {
+                            // This put, or those before it, may have landed.
+                            self.layouts.suspect(id, true);
+                            return Err(e);
+                        }
+                    };
                     written.push(parts::sort_key(nonce));
                     list.push(PartRef { hash, nonce });
                 }
@@ -266,21 +276,29 @@ impl DynamoStore {
     }
 
     /// A commit that failed. When it surely did not land (its transaction
-    /// was refused or never sent), the parts it wrote are named by no head
-    /// and are deleted now; when it may have landed, they are left, and the
-    /// next commit looks for what no head names.
+    /// was cancelled on a condition: the version moved, or a claim is
+    /// another customer's), the parts it wrote are named by no head and
+    /// are deleted now. Any other failure may hide a transaction that
+    /// landed (the SDK retries under one token; an answer can be lost), so
+    /// its parts are left, and this process's next commit for the customer
+    /// looks for parts no head names.
     pub(super) async fn commit_failed(&self, c: &Commit, w: &HistoryWrite, e: &StoreError) {
         let id = &c.history.customer_id;
         self.layouts.forget(id);
-        if matches!(e, StoreError::Unavailable(_)) {
-            if !w.written.is_empty() {
-                self.layouts.suspect(id, true);
-            }
+        if w.written.is_empty() {
+            return;
+        }
+        if !matches!(
+            e,
+            StoreError::Conflict(_) | StoreError::ClaimedByOther { .. }
+        ) {
+            self.layouts.suspect(id, true);
             return;
         }
         for sk in &w.written {
-            // Best effort: what stays is swept by a later commit in parts.
-            let _ = self.delete(key((keys::customer(id).0, sk))).await;
+            if self.delete(key((keys::customer(id).0, sk))).await.is_err() {
+                self.layouts.suspect(id, true);
+            }
         }
     }
 
