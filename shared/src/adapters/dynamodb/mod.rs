@@ -271,6 +271,19 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Writes `item` only where no item is; `false` when one already was.
+    async fn put_new(&self, item: Item) -> Result<bool, StoreError> {
+        let r = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        ignore_condition(r, |e| e.is_conditional_check_failed_exception())
+    }
+
     /// Deletes one item (absent already is fine).
     async fn delete(&self, item_key: Item) -> Result<(), StoreError> {
         self.client

@@ -333,15 +333,7 @@ impl DynamoStore {
             let nonce: u64 = rand::random();
             let mut item = key((keys::customer(customer).0, &parts::sort_key(nonce)));
             item.insert("part_z".into(), blob(z.clone()));
-            let put = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await;
-            if super::ignore_condition(put, |e| e.is_conditional_check_failed_exception())? {
+            if self.put_new(item).await? {
                 return Ok(nonce);
             }
         }

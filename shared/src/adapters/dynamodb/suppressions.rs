@@ -1,7 +1,7 @@
 //! The suppression list: one item per address.
 
 use super::items::{get_s, get_time, key, s};
-use super::{ignore_condition, keys, sdk, DynamoStore};
+use super::{keys, sdk, DynamoStore};
 use crate::adapters::time_text;
 use crate::domain::ids::EmailAddress;
 use crate::ports::{StoreError, Suppression, Suppressions};
@@ -23,15 +23,8 @@ impl Suppressions for DynamoStore {
         let mut item = key(keys::suppression(address));
         item.insert("reason".into(), s(reason));
         item.insert("at".into(), s(time_text(at)));
-        let r = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        ignore_condition(r, |e| e.is_conditional_check_failed_exception()).map(drop)
+        // The first reason stays.
+        self.put_new(item).await.map(drop)
     }
 
     async fn unsuppress(&self, address: &EmailAddress) -> Result<bool, StoreError> {
