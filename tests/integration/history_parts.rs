@@ -29,6 +29,8 @@ fn opened(i: usize) -> Event {
 
 fn commit(history: History, expected_version: u64) -> Commit {
     Commit {
+        // As the service says it: every commit of a forgotten customer.
+        erases_personal_data: history.facts.forgotten_at.is_some(),
         history,
         expected_version,
         delta: Default::default(),

@@ -63,6 +63,7 @@ async fn a_guest_with_five_thousand_events_is_stored_within_bounds_and_others_ar
             at: utc("2026-12-01T00:00:00Z"),
             escalations: Default::default(),
             boards: Default::default(),
+            erases_personal_data: false,
         })
         .await
         .expect("4,900 events stored (in parts)");

@@ -3,7 +3,9 @@
 //! comment or note of theirs remains anywhere in the store: the SQLite
 //! file's bytes, every DynamoDB item, histories inflated) and gets no mail
 //! again, while every past KPI stays exactly as it was; and due work
-//! removes personal data older than the retention period the same way.
+//! removes personal data older than the retention period the same way,
+//! on DynamoDB from every item, even a part of her history that a process
+//! which died mid-commit left with no head naming it.
 
 use crate::helpers::{dynamo_table, dynamodb_client, service_over};
 use aftercare_shared::adapters::sqlite::SqliteStore;
@@ -13,6 +15,7 @@ use aftercare_shared::domain::ids::CustomerId;
 use aftercare_shared::ports::Store;
 use aftercare_shared::services::{Aftercare, Budget};
 use aftercare_shared::testing::{envelope, event, utc};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 use std::io::Read;
@@ -143,7 +146,7 @@ async fn table_text(table: &str) -> String {
         for item in page.items() {
             for v in item.values() {
                 match v {
-                    aws_sdk_dynamodb::types::AttributeValue::B(b) => {
+                    AttributeValue::B(b) => {
                         let mut text = String::new();
                         flate2_inflate(b.as_ref(), &mut text);
                         out.push_str(&text);
@@ -302,16 +305,20 @@ async fn sqlite_forgotten_customer() {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
     let file = path.clone();
     a_forgotten_customer_leaves_no_personal_data_and_every_kpi_as_it_was(store, async move {
-        // The store was dropped: its write-ahead log is checkpointed.
-        let mut text = String::new();
-        for p in [file.clone(), file.with_extension("sqlite-wal")] {
-            if let Ok(bytes) = std::fs::read(&p) {
-                text.push_str(&String::from_utf8_lossy(&bytes));
-            }
-        }
-        text
+        sqlite_bytes(&file)
     })
     .await
+}
+
+/// The SQLite file's bytes and its write-ahead log's, as text.
+fn sqlite_bytes(file: &std::path::Path) -> String {
+    let mut text = String::new();
+    for p in [file.to_path_buf(), file.with_extension("sqlite-wal")] {
+        if let Ok(bytes) = std::fs::read(&p) {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    text
 }
 
 #[tokio::test]
@@ -326,16 +333,48 @@ async fn dynamodb_forgotten_customer() {
 
 #[tokio::test]
 async fn sqlite_retention() {
-    due_work_removes_personal_data_older_than_the_retention_period(Arc::new(
-        SqliteStore::in_memory().unwrap(),
-    ))
-    .await
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aftercare.sqlite");
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    due_work_removes_personal_data_older_than_the_retention_period(store.clone()).await;
+    // With the store still open (a server that keeps running): neither
+    // the file nor its write-ahead log keeps the old pages.
+    assert_eq!(
+        mentions_her(&sqlite_bytes(&path)),
+        Vec::<&str>::new(),
+        "no byte of the file or its log holds her old data"
+    );
+    drop(store);
 }
 
 #[tokio::test]
 async fn dynamodb_retention() {
-    due_work_removes_personal_data_older_than_the_retention_period(Arc::new(
-        crate::helpers::dynamo_store().await,
-    ))
-    .await
+    let (store, table) = dynamo_table().await;
+    // What a process that died mid-commit leaves behind: a part of her
+    // history that no head names, beside a history kept in one item.
+    part_left_by_a_dead_process(&table).await;
+    due_work_removes_personal_data_older_than_the_retention_period(Arc::new(store)).await;
+    assert_eq!(
+        mentions_her(&table_text(&table).await),
+        Vec::<&str>::new(),
+        "no item of the table holds her old data, not even the part no head named"
+    );
+}
+
+/// A history part of hers (`P#…`, deflated JSON), named by no head.
+async fn part_left_by_a_dead_process(table: &str) {
+    use std::io::Write;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(br#"{"name":"Kim Minji","email":"minji.forget@example.com"},"#)
+        .unwrap();
+    dynamodb_client()
+        .await
+        .put_item()
+        .table_name(table)
+        .item("pk", AttributeValue::S("CUST#c-9".into()))
+        .item("sk", AttributeValue::S("P#00000000deadbeef".into()))
+        .item("part_z", AttributeValue::B(z.finish().unwrap().into()))
+        .send()
+        .await
+        .unwrap();
 }

@@ -49,6 +49,7 @@ pub(crate) fn commit(id: &str, expected: u64, delta: Contributions) -> Commit {
         at: t(9, 0),
         escalations: EscalationChanges::default(),
         boards: Default::default(),
+        erases_personal_data: false,
     }
 }
 

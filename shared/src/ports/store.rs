@@ -81,6 +81,11 @@ pub struct Commit {
     pub escalations: EscalationChanges,
     /// Changes to the managers' [`Boards`], atomically with the history.
     pub boards: BoardChanges,
+    /// The new history lets go of personal data the stored one may hold
+    /// (retention's redaction, or any commit of a forgotten customer): the
+    /// store keeps no copy of it after the commit, not even in what an
+    /// earlier write that never landed left behind.
+    pub erases_personal_data: bool,
 }
 
 /// An escalation a manager has not resolved yet, as the index lists it.

@@ -386,6 +386,7 @@ impl Aftercare {
         let mut messages = Vec::new();
         let mut booked = Booked::default();
         let mut rejected = 0;
+        let mut erases_personal_data = history.facts.forgotten_at.is_some();
         let mut derived = derive(&history, policy);
         for _ in 0..MAX_ACTIONS {
             let Some(action) = derived.actions.iter().find(|a| a.at <= now).cloned() else {
@@ -398,6 +399,7 @@ impl Aftercare {
             };
             self.run_action(&mut history, &derived, &action.kind, now, &mut out)
                 .await?;
+            erases_personal_data |= matches!(action.kind, ActionKind::RedactPersonalData);
             rejected += out.rejected;
             derived = derive(&history, policy);
         }
@@ -431,6 +433,7 @@ impl Aftercare {
             at: now,
             escalations,
             boards,
+            erases_personal_data,
         };
         self.store.commit(&commit).await?;
         tracing::trace!(

@@ -14,12 +14,14 @@
 //! it wrote; after any other failure this process's next commit for the
 //! customer looks for them; a head kept whole that may have old parts
 //! beside it says so (`loose`) and the next commit looks; a large
-//! history's load sees them all; every commit of a forgotten customer
-//! looks. The window left: a process that dies (or whose next commit for
-//! that customer runs elsewhere) after writing parts for a commit that did
-//! not land, on a customer whose history then stays in one item, leaves
-//! those parts until the history is next written in parts or the customer
-//! is forgotten (docs/design.md).
+//! history's load sees them all; every commit that erases personal data
+//! (retention's, or a forgotten customer's) looks. The window left: a
+//! process that dies (or whose next commit for that customer runs
+//! elsewhere) after writing parts for a commit that did not land, on a
+//! customer whose history then stays in one item, leaves those parts
+//! until the history is next written in parts or its personal data is
+//! next erased, so they never outlive the retention period
+//! (docs/design.md).
 
 use super::items::{self, key, Item};
 use super::parts::{self, PartRef, PART_PREFIX};
@@ -183,8 +185,7 @@ impl DynamoStore {
         let json = serde_json::to_vec(&c.history).map_err(corrupt)?;
         let whole = items::deflate_bytes(&json).map_err(corrupt)?;
         let mut before = self.layout_before(c).await?;
-        let forgotten = c.history.facts.forgotten_at.is_some();
-        if before.unswept || (forgotten && before.parts.is_empty()) {
+        if before.unswept || c.erases_personal_data {
             let found = self.stored_parts(id).await?;
             let named: Vec<String> = before
                 .parts

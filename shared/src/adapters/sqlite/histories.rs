@@ -104,7 +104,18 @@ impl Histories for SqliteStore {
         }
         super::escalations::apply(&tx, &c.escalations)?;
         super::boards::apply(&tx, &c.history.customer_id, &c.boards)?;
-        tx.commit().map_err(db)
+        tx.commit().map_err(db)?;
+        if c.erases_personal_data {
+            // The row's old bytes are overwritten (`secure_delete`), but
+            // the write-ahead log still holds the pages as they were until
+            // it is checkpointed and cut. Erasures are rare (a forget, a
+            // retention pass): the checkpoint costs a few milliseconds.
+            // One that readers hold up finishes at the next.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "write-ahead log not cut after an erasure; the next checkpoint cuts it");
+            }
+        }
+        Ok(())
     }
 
     async fn owner(&self, subject: &SurveyKey) -> Result<Option<CustomerId>, StoreError> {
