@@ -103,10 +103,11 @@ async fn cold_start(stack: &Stack, name: &str, path: &std::path::Path) -> Sample
 }
 
 /// The two round trips every signing function makes before it may take
-/// work (SPEC 11: the start recorded in the table, which checks the
-/// report time zone; the link keys from Secrets Manager), made at once
-/// from here with fresh clients, as a start makes them: what a start
-/// costs that a hello world's does not. (the table's alone, both at once)
+/// work (the deployment issue: the start recorded in the table, which
+/// checks the report time zone; the link keys from Secrets Manager), made
+/// at once from here with fresh clients, as a start makes them: what a
+/// start costs that a hello world's does not. Returns the table's alone,
+/// and both at once.
 async fn start_requests(stack: &Stack) -> (Duration, Duration) {
     let var = |k: &str| {
         stack
@@ -205,7 +206,7 @@ async fn main() {
                 Some(("≤", 1.5)),
             ),
             (
-                "start-up less the start's two requests vs hello world",
+                "start-up less the start's own requests vs hello world",
                 (ms(*init) - ms(before_work(name))).max(0.0) / ms(hello_init),
                 "ratio",
                 None,
