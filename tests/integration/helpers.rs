@@ -1,6 +1,7 @@
 //! Test helpers: real local services (started by `scripts/test.sh`), the
 //! `aftercare` binary, and small builders.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -12,6 +13,24 @@ pub async fn dynamo_store() -> aftercare_shared::adapters::dynamodb::DynamoStore
 }
 
 /// The `aftercare` binary, built once per test run.
+/// Writes a history part (`P#…`, `json` deflated) of `customer` that no
+/// head names: what a process that died mid-commit leaves behind.
+pub async fn stray_part(table: &str, customer: &str, nonce: u64, json: &[u8]) {
+    use std::io::Write;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(json).unwrap();
+    dynamodb_client()
+        .await
+        .put_item()
+        .table_name(table)
+        .item("pk", AttributeValue::S(format!("CUST#{customer}")))
+        .item("sk", AttributeValue::S(format!("P#{nonce:016x}")))
+        .item("part_z", AttributeValue::B(z.finish().unwrap().into()))
+        .send()
+        .await
+        .unwrap();
+}
+
 pub fn aftercare_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| aftercare_tests::workspace::aftercare(false))

@@ -5,7 +5,7 @@
 //! at once, a stray one by the next commit, any by a forgotten customer's
 //! commit), and one item again when it shrinks.
 
-use crate::helpers::{dynamo_table, dynamodb_client};
+use crate::helpers::{dynamo_table, dynamodb_client, stray_part};
 use aftercare_shared::adapters::dynamodb::DynamoStore;
 use aftercare_shared::domain::event::Event;
 use aftercare_shared::domain::history::History;
@@ -122,7 +122,7 @@ async fn a_large_history_is_read_whole_elsewhere_guarded_by_its_version_and_shri
 
     // A part no head names (as a process killed before its transaction
     // leaves one) goes with the customer's next commit.
-    stray_part(&table, 0xdead).await;
+    stray_part(&table, "big", 0xdead, b"").await;
     let mut latest = a.load(&big()).await.unwrap().unwrap();
     assert!(same(&latest, &next));
     latest.insert(opened(7_000));
@@ -149,26 +149,12 @@ async fn a_large_history_is_read_whole_elsewhere_guarded_by_its_version_and_shri
 
     // A forgotten customer's commit always looks for parts, and deletes
     // what it finds.
-    stray_part(&table, 0xbeef).await;
+    stray_part(&table, "big", 0xbeef, b"").await;
     let mut forgotten = b.load(&big()).await.unwrap().unwrap();
     forgotten.facts.forgotten_at = Some(utc("2026-12-02T00:00:00Z"));
     forgotten.version = 6;
     b.commit(&commit(forgotten, 5)).await.unwrap();
     assert_eq!(parts(&table).await, (0, 0));
-}
-
-/// Writes a part item no head names.
-async fn stray_part(table: &str, nonce: u64) {
-    dynamodb_client()
-        .await
-        .put_item()
-        .table_name(table)
-        .item("pk", AttributeValue::S("CUST#big".into()))
-        .item("sk", AttributeValue::S(format!("P#{nonce:016x}")))
-        .item("part_z", AttributeValue::B(vec![3, 0].into()))
-        .send()
-        .await
-        .unwrap();
 }
 
 async fn head_is_loose(table: &str) -> bool {

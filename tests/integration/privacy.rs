@@ -7,7 +7,7 @@
 //! on DynamoDB from every item, even a part of her history that a process
 //! which died mid-commit left with no head naming it.
 
-use crate::helpers::{dynamo_table, dynamodb_client, service_over};
+use crate::helpers::{dynamo_table, dynamodb_client, service_over, stray_part};
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::config::Settings;
 use aftercare_shared::domain::event::Event;
@@ -352,29 +352,17 @@ async fn dynamodb_retention() {
     let (store, table) = dynamo_table().await;
     // What a process that died mid-commit leaves behind: a part of her
     // history that no head names, beside a history kept in one item.
-    part_left_by_a_dead_process(&table).await;
+    stray_part(
+        &table,
+        "c-9",
+        0xdead_beef,
+        br#"{"name":"Kim Minji","email":"minji.forget@example.com"},"#,
+    )
+    .await;
     due_work_removes_personal_data_older_than_the_retention_period(Arc::new(store)).await;
     assert_eq!(
         mentions_her(&table_text(&table).await),
         Vec::<&str>::new(),
         "no item of the table holds her old data, not even the part no head named"
     );
-}
-
-/// A history part of hers (`P#…`, deflated JSON), named by no head.
-async fn part_left_by_a_dead_process(table: &str) {
-    use std::io::Write;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(br#"{"name":"Kim Minji","email":"minji.forget@example.com"},"#)
-        .unwrap();
-    dynamodb_client()
-        .await
-        .put_item()
-        .table_name(table)
-        .item("pk", AttributeValue::S("CUST#c-9".into()))
-        .item("sk", AttributeValue::S("P#00000000deadbeef".into()))
-        .item("part_z", AttributeValue::B(z.finish().unwrap().into()))
-        .send()
-        .await
-        .unwrap();
 }

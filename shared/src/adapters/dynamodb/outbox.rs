@@ -63,16 +63,8 @@ impl Outbox for DynamoStore {
     ) -> Result<Vec<MessageId>, StoreError> {
         let mut fresh = Vec::new();
         for m in messages {
-            // Conditional: a message already queued (or delivered) stays as it is.
-            let put = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(Self::outbox_item(m, now)?))
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await;
-            if ignore_condition(put, |e| e.is_conditional_check_failed_exception())? {
+            // A message already queued (or delivered) stays as it is.
+            if self.put_new(Self::outbox_item(m, now)?).await? {
                 fresh.push(m.id.clone());
             }
         }
