@@ -12,7 +12,6 @@ pub async fn dynamo_store() -> aftercare_shared::adapters::dynamodb::DynamoStore
     dynamo_table().await.0
 }
 
-/// The `aftercare` binary, built once per test run.
 /// Writes a history part (`P#…`, `json` deflated) of `customer` that no
 /// head names: what a process that died mid-commit leaves behind.
 pub async fn stray_part(table: &str, customer: &str, nonce: u64, json: &[u8]) {
@@ -31,6 +30,7 @@ pub async fn stray_part(table: &str, customer: &str, nonce: u64, json: &[u8]) {
         .unwrap();
 }
 
+/// The `aftercare` binary, built once per test run.
 pub fn aftercare_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| aftercare_tests::workspace::aftercare(false))

@@ -11,6 +11,7 @@ mod fault_injection;
 mod helpers;
 mod history_parts;
 mod hooked_store;
+mod job_schedule;
 mod lambdas;
 mod large_customers;
 mod loop_golden;

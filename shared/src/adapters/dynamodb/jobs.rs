@@ -1,12 +1,48 @@
-//! The job schedule: one item per job, advanced by a conditional put.
+//! The job schedule: one item per job, advanced by a conditional put, all
+//! in one partition so that reading the whole schedule (every scheduled
+//! run does, and every clock asking when work is next due) is one query.
 
-use super::items::{get_s, get_time, key, s};
+use super::items::{get_s, get_time, key, s, Item};
 use super::{ignore_condition, keys, DynamoStore};
 use crate::adapters::time_text;
 use crate::domain::keys::Job;
 use crate::ports::{JobSchedule, Lease, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+impl DynamoStore {
+    /// The schedule items of `jobs` still kept where they were before
+    /// the schedule moved to one partition: each is written to its new
+    /// place (unless a runner already wrote one there) and its old item
+    /// deleted. Returns the adopted items by their new sort key. A job
+    /// never scheduled (a new agent's) is simply not found.
+    async fn adopt_legacy_jobs(&self, jobs: &[&Job]) -> Result<HashMap<String, Item>, StoreError> {
+        let old_keys: Vec<(String, &'static str)> =
+            jobs.iter().map(|job| keys::legacy_job(job)).collect();
+        let old = self.get_many(&old_keys).await?;
+        let mut adopted = HashMap::new();
+        for (job, old_key) in jobs.iter().zip(old_keys) {
+            let Some(old_item) = old.get(&old_key.0) else {
+                continue;
+            };
+            let (pk, sk) = keys::job(job);
+            let mut item = key((pk, &sk));
+            item.insert("next_at".into(), s(get_s(old_item, "next_at")?));
+            // A runner that got there first keeps its time: read it back.
+            if !self.put_new(item.clone()).await? {
+                match self.get((keys::JOBS.to_string(), &sk)).await? {
+                    Some(theirs) => item = theirs,
+                    None => continue,
+                }
+            }
+            self.delete(key(old_key)).await?;
+            adopted.insert(sk, item);
+        }
+        Ok(adopted)
+    }
+}
 
 #[async_trait]
 impl JobSchedule for DynamoStore {
@@ -48,19 +84,40 @@ impl JobSchedule for DynamoStore {
     }
 
     async fn job_next_run(&self, job: &Job) -> Result<Option<DateTime<Utc>>, StoreError> {
-        self.get(keys::job(job))
+        let (pk, sk) = keys::job(job);
+        self.get((pk, &sk))
             .await?
             .map(|item| get_time(&item, "next_at"))
             .transpose()
     }
 
     async fn job_next_runs(&self, jobs: &[Job]) -> Result<Vec<Option<DateTime<Utc>>>, StoreError> {
-        let keys: Vec<(String, &'static str)> = jobs.iter().map(keys::job).collect();
-        let found = self.get_many(&keys).await?;
-        keys.iter()
-            .map(|k| {
+        let mut found: HashMap<String, Item> = self
+            .query_partition(
+                keys::JOBS.to_string(),
+                "begins_with(sk, :a)",
+                keys::JOB_SK_PREFIX.to_string(),
+                None,
+            )
+            .await?
+            .into_iter()
+            .filter_map(|item| Some((get_s(&item, "sk").ok()?.to_string(), item)))
+            .collect();
+        let missing: Vec<&Job> = jobs
+            .iter()
+            .filter(|job| !found.contains_key(&keys::job(job).1))
+            .collect();
+        // Once a process (a job missing now is almost always a new
+        // agent's, never scheduled): a table written before the schedule
+        // moved, or one whose adoption a dying process left half done.
+        if !missing.is_empty() && !self.legacy_jobs_looked_for.load(Ordering::Relaxed) {
+            found.extend(self.adopt_legacy_jobs(&missing).await?);
+            self.legacy_jobs_looked_for.store(true, Ordering::Relaxed);
+        }
+        jobs.iter()
+            .map(|job| {
                 found
-                    .get(&k.0)
+                    .get(&keys::job(job).1)
                     .map(|item| get_time(item, "next_at"))
                     .transpose()
             })
@@ -73,7 +130,8 @@ impl JobSchedule for DynamoStore {
         expected: Option<DateTime<Utc>>,
         next: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut item = key(keys::job(job));
+        let (pk, sk) = keys::job(job);
+        let mut item = key((pk, &sk));
         item.insert("next_at".into(), s(time_text(next)));
         let mut put = self
             .client

@@ -13,7 +13,7 @@
 //! | attempt booking | `BOOKING#{attempt}` | `B` | `agent`, `slot` |
 //! | outbox message | `OUTBOX#{id}` | `M` | `message_z` (its JSON, deflated; dropped once sent), `attempts`, `claimed_until` while a sender has it; `due_pk = OUTBOX` until delivered (then a TTL), `PARKED` when refused |
 //! | suppression | `SUPPRESS#{address}` | `S` | `reason`, `at` |
-//! | job | `JOB#{name}` | `J` | `next_at` |
+//! | job | `JOBS` | `J#{name}` | `next_at`: the whole schedule is one query (items from before 2026-12-07, `JOB#{name}`/`J`, are adopted on first read) |
 //! | lease | `LEASE#{name}` | `L` | `holder`, `until`: one runner of the scheduled work at a time |
 //! | job memo | `JOBMEMO#{name}` | `M` | `memo`: what the morning email showed, for its revised-days line |
 //! | listed on a sheet | `SHEETLOG#{agent}#{day}` | `K#{booking key}` | what that day's sheet and updates listed |
@@ -72,6 +72,9 @@ pub struct DynamoStore {
     table: String,
     meter: Arc<usage::Meter>,
     layouts: stored_history::Layouts,
+    /// Whether this process has looked for job schedule items kept where
+    /// tables before 2026-12-07 kept them (once a process: see `jobs`).
+    legacy_jobs_looked_for: std::sync::atomic::AtomicBool,
 }
 
 /// An SDK error as the store's, in one line that names the problem: the
@@ -129,6 +132,7 @@ impl DynamoStore {
             table: table.into(),
             meter,
             layouts: stored_history::Layouts::default(),
+            legacy_jobs_looked_for: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
