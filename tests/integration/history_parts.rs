@@ -3,7 +3,8 @@
 //! guarded by its version like a small one, with one more event costing a
 //! few write units, the parts no head names deleted (a refused commit's
 //! at once, a stray one by the next commit, any by a forgotten customer's
-//! commit), and one item again when it shrinks.
+//! commit), and one item again when it shrinks; a transaction whose
+//! answer was lost after it landed lands once and keeps every part.
 
 use crate::helpers::{dynamo_table, dynamodb_client, stray_part};
 use aftercare_shared::adapters::dynamodb::DynamoStore;
@@ -15,6 +16,7 @@ use aftercare_shared::testing::{envelope, event, utc};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Duration;
 use serde_json::json;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 fn opened(i: usize) -> Event {
@@ -218,4 +220,122 @@ async fn four_processes_appending_to_one_large_history_lose_no_event_and_leave_n
     first.commit(&commit(last, end.version)).await.unwrap();
     let (stored, named) = parts(&table).await;
     assert_eq!(stored, named);
+}
+
+/// Loses the answer of the next `armed` transactions after DynamoDB has
+/// applied them: the caller sees an internal server error, the write
+/// happened (as when a connection drops on the way back).
+#[derive(Debug, Default)]
+struct LostAnswers {
+    armed: std::sync::atomic::AtomicUsize,
+    lost: std::sync::atomic::AtomicUsize,
+    /// Whether the request on the wire is a transaction (the store sends
+    /// one request at a time here).
+    transaction: std::sync::atomic::AtomicBool,
+}
+
+#[derive(Debug)]
+struct LoseAnswers(Arc<LostAnswers>);
+
+impl aws_sdk_dynamodb::config::Intercept for LoseAnswers {
+    fn name(&self) -> &'static str {
+        "test::LoseAnswers"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let target = context.request().headers().get("x-amz-target");
+        let transaction = target.is_some_and(|t| t.ends_with(".TransactWriteItems"));
+        self.0.transaction.store(transaction, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextMut<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let state = &self.0;
+        if !state.transaction.load(Ordering::SeqCst)
+            || state
+                .armed
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_err()
+        {
+            return Ok(());
+        }
+        let response = context.response_mut();
+        *response.status_mut() = 500.try_into()?;
+        *response.body_mut() = String::from(
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"injected: the answer was lost"}"#,
+        )
+        .into();
+        state.lost.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_whose_answer_was_lost_lands_once_and_keeps_every_part() {
+    let (_, table) = dynamo_table().await;
+    let faults = Arc::new(LostAnswers::default());
+    let config = dynamodb_client()
+        .await
+        .config()
+        .to_builder()
+        .interceptor(LoseAnswers(faults.clone()))
+        .build();
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), table.clone());
+    let mut h = History::new(big());
+    for i in 0..2_000 {
+        h.insert(opened(i));
+    }
+    h.version = 1;
+    store.commit(&commit(h.clone(), 0)).await.unwrap();
+
+    // The SDK retries a transaction whose answer was lost with the same
+    // client request token, which DynamoDB answers as the first (applied
+    // once, not refused on the version the first attempt moved): the
+    // commit succeeds, and none of the parts the new head names is
+    // deleted as a refused commit's would be.
+    let mut next = store.load(&big()).await.unwrap().unwrap();
+    next.insert(opened(5_000));
+    next.version = 2;
+    faults.armed.store(1, Ordering::SeqCst);
+    let answered = store.commit(&commit(next.clone(), 1)).await;
+    assert_eq!(faults.lost.load(Ordering::SeqCst), 1, "the fault fired");
+    let reader = DynamoStore::new(dynamodb_client().await, table.clone());
+    let stored = reader.load(&big()).await.unwrap().unwrap();
+    assert!(same(&stored, &next), "the change landed: {answered:?}");
+    let (stored_parts, named) = parts(&table).await;
+    assert_eq!(stored_parts, named, "every part the head names is there");
+    assert!(answered.is_ok(), "{answered:?}");
+
+    // Every answer lost (the SDK gives up): the caller sees an error while
+    // the write landed; the parts it names stay, and the next commit, from
+    // a fresh load, lands on top of it and deletes what no head names.
+    let mut third = stored.clone();
+    third.insert(opened(6_000));
+    third.version = 3;
+    faults.armed.store(usize::MAX, Ordering::SeqCst);
+    let answered = store.commit(&commit(third.clone(), 2)).await;
+    faults.armed.store(0, Ordering::SeqCst);
+    assert!(answered.is_err(), "{answered:?}");
+    let landed = reader.load(&big()).await.unwrap().unwrap();
+    assert!(same(&landed, &third), "the first attempt landed");
+    // The parts only the old head named are still there (a failed commit
+    // deletes nothing it cannot tell is unnamed): the next commit sweeps.
+    let (stored_parts, named) = parts(&table).await;
+    assert!(stored_parts > named, "{stored_parts} stored, {named} named");
+    let mut fourth = store.load(&big()).await.unwrap().unwrap();
+    fourth.insert(opened(7_000));
+    fourth.version = 4;
+    store.commit(&commit(fourth.clone(), 3)).await.unwrap();
+    assert!(same(&reader.load(&big()).await.unwrap().unwrap(), &fourth));
+    assert_eq!(parts(&table).await.0, parts(&table).await.1);
 }
