@@ -101,8 +101,12 @@ async fn a_job_scheduled_before_the_schedule_moved_keeps_its_time_and_runs_once(
         .await
         .unwrap());
     assert_eq!(store.job_next_run(&report).await.unwrap(), Some(tomorrow));
+    // The process looked for old items once: the job never scheduled costs
+    // nothing more than the schedule's one query.
+    let before = store.usage();
     assert_eq!(
         store.job_next_runs(&[report, sheet, never]).await.unwrap(),
         vec![Some(tomorrow), Some(t(9)), None]
     );
+    assert_eq!(store.usage().since(&before).requests, 1);
 }
