@@ -122,10 +122,32 @@ pub fn open(
     settings: &Settings,
     wrap: impl FnOnce(Arc<dyn Mailer>) -> Arc<dyn Mailer>,
 ) -> Result<Aftercare> {
+    open_store(dir, settings, wrap, true)
+}
+
+/// [`open`]; with `say_who_sends`, a note on stderr when another process
+/// sends the directory's mail (for commands that queue mail).
+fn open_store(
+    dir: &Path,
+    settings: &Settings,
+    wrap: impl FnOnce(Arc<dyn Mailer>) -> Arc<dyn Mailer>,
+    say_who_sends: bool,
+) -> Result<Aftercare> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating data directory {}", dir.display()))?;
     let store = SqliteStore::open(&dir.join("aftercare.sqlite"))
         .with_context(|| format!("opening the store in {}", dir.display()))?;
+    if let Some(other) = say_who_sends
+        .then(|| store.mail_sent_by_another())
+        .flatten()
+    {
+        // Not an error: this process commits as ever, and the other sends
+        // its mail (one sender per directory: see the store's `sender`).
+        eprintln!(
+            "note: another aftercare process ({other}) is sending {}'s mail: the mail this command queues goes out with that process's next delivery (within seconds for `aftercare serve`), or with the next command on the directory once it stops",
+            dir.display()
+        );
+    }
     let mailer = outbox(dir)?;
     Ok(Aftercare::new(
         Arc::new(store),
@@ -162,14 +184,16 @@ fn outbox(dir: &Path) -> Result<OutboxMailer> {
         .with_context(|| format!("creating {}/outbox", dir.display()))
 }
 
-/// The service over an existing data directory (refuses one without data).
+/// The service over an existing data directory (refuses one without data):
+/// reports, lists, exports.
 pub fn open_existing(dir: &Path, settings: &Settings) -> Result<Aftercare> {
     anyhow::ensure!(
         dir.join("aftercare.sqlite").exists(),
         "{} holds no aftercare data: run `aftercare run --data {0} --events FILE` first",
         dir.display()
     );
-    open(dir, settings, |m| m)
+    // Reading commands say nothing of the sender (they queue no mail).
+    open_store(dir, settings, |m| m, false)
 }
 
 /// The HMAC key for links: `AFTERCARE_SECRET`, else a random key kept in

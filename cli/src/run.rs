@@ -345,6 +345,9 @@ pub async fn run_file(
     bar.finish_and_clear();
     if let Some(end) = until.or(parsed.last().map(|l| l.event.occurred_at())) {
         driver.advance_to(end).await?;
+        // Mail queued while another process was this directory's sender,
+        // if it has since stopped (else it is that process's to send).
+        service.deliver_pending(end, Budget::unlimited()).await?;
     }
     if let Some(t) = &table {
         // What the rehearsal cost the table: a load's capacity, measured.

@@ -4,8 +4,8 @@
 //! meanwhile. No request may get a 5xx, and afterwards every answer is
 //! counted once, with its latest score.
 
-use super::{customer, rfc3339, ticket_closed, Served};
-use chrono::{Duration, Timelike, Utc};
+use super::{customer, rfc3339, ticket_closed, zone_where_it_is, Served};
+use chrono::{Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::blocking::Client;
@@ -22,23 +22,10 @@ const ANSWERING: usize = 48;
 const DUE_DURING: usize = 12;
 const THREADS: usize = 4;
 
-/// A fixed-offset zone where it is about 13:00 now, so no survey waits for
-/// the customer's morning.
-fn a_midday_zone() -> String {
-    let offset = (13 - Utc::now().hour() as i32).rem_euclid(24);
-    let offset = if offset > 12 { offset - 24 } else { offset };
-    match offset {
-        0 => "Etc/GMT".to_string(),
-        // `Etc/GMT-9` is nine hours ahead of UTC (POSIX signs).
-        o if o > 0 => format!("Etc/GMT-{o}"),
-        o => format!("Etc/GMT+{}", -o),
-    }
-}
-
 #[test]
 fn under_load_no_request_fails_and_every_answer_counts_once_with_its_latest_score() {
     let now = Utc::now();
-    let zone = a_midday_zone();
+    let zone = zone_where_it_is(13);
     let mut events = Vec::new();
     for i in 0..ANSWERING {
         let c = customer(&format!("c-load-{i:02}"), "en", "Load");

@@ -12,6 +12,7 @@ mod hostile_forms;
 mod load;
 mod logs;
 mod low_score_case;
+mod one_sender;
 mod reminders;
 mod security;
 mod serve;
@@ -51,6 +52,31 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 pub fn customer(id: &str, locale: &str, name: &str) -> Value {
     json!({"id": id, "name": name, "email": format!("{id}@example.com"),
            "phone": "+821012345678", "locale": locale, "time_zone": "UTC"})
+}
+
+/// A fixed-offset zone where it is about `hour` o'clock now: a customer
+/// there whose mail fell due a few hours ago had it within contact hours,
+/// whatever the hour the tests run at (a customer in UTC waits for the
+/// morning when they run at night).
+pub fn zone_where_it_is(hour: i32) -> String {
+    use chrono::Timelike;
+    let offset = (hour - Utc::now().hour() as i32).rem_euclid(24);
+    let offset = if offset > 12 { offset - 24 } else { offset };
+    match offset {
+        0 => "Etc/GMT".to_string(),
+        // `Etc/GMT-9` is nine hours ahead of UTC (POSIX signs).
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    }
+}
+
+/// `customer`, in a zone where it is about 17:00 now: mail due four
+/// hours ago (a survey two hours after a close six hours ago) fell at
+/// about 13:00 there.
+pub fn customer_in_the_afternoon(id: &str, locale: &str, name: &str) -> Value {
+    let mut c = customer(id, locale, name);
+    c["time_zone"] = Value::String(zone_where_it_is(17));
+    c
 }
 
 /// With `verbose`, the file `DIR/logs/NAME` to append a command's log to.
@@ -221,21 +247,28 @@ impl Served {
         self.dir.path().join("data")
     }
 
-    /// The email in the outbox whose file name contains every one of `parts`.
+    /// The email in the outbox whose file name contains every one of
+    /// `parts`. Mail another command queued beside the server is the
+    /// server's to send (it holds the directory's sender lock): it is
+    /// waited for through the server's next round (at most 15 s).
     pub fn email(&self, parts: &[&str]) -> PathBuf {
         let outbox = self.data().join("outbox");
-        let mut names: Vec<PathBuf> = std::fs::read_dir(&outbox)
-            .expect("the outbox")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-                name.is_some_and(|n| parts.iter().all(|part| n.contains(part)))
-            })
-            .collect();
-        names.sort();
-        names
-            .pop()
-            .unwrap_or_else(|| panic!("no email matching {parts:?} in {}", outbox.display()))
+        for _ in 0..200 {
+            let mut names: Vec<PathBuf> = std::fs::read_dir(&outbox)
+                .expect("the outbox")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                    name.is_some_and(|n| parts.iter().all(|part| n.contains(part)))
+                })
+                .collect();
+            names.sort();
+            if let Some(last) = names.pop() {
+                return last;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("no email matching {parts:?} in {}", outbox.display())
     }
 
     /// Every link in an email's text part, pointed at this server.

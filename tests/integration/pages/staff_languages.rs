@@ -6,7 +6,7 @@
 
 use super::browser::{screenshot, shots, Driver};
 use super::calls::{outcome_link, week_old_purchase};
-use super::{customer, ticket_closed, Served};
+use super::{customer_in_the_afternoon, ticket_closed, Served};
 use chrono::{Duration, Utc};
 use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
@@ -46,7 +46,7 @@ async fn the_staff_pages_read_well_on_a_phone_in_every_language() {
                     week_old_purchase("c-sam", "Sam Lee", "ORD-1", 0),
                     ticket_closed(
                         "t-kim",
-                        customer("c-kim", "en", "Kim Yu"),
+                        customer_in_the_afternoon("c-kim", "en", "Kim Yu"),
                         Utc::now() - Duration::hours(6),
                     ),
                 ],

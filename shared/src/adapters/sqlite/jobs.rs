@@ -17,7 +17,11 @@ impl JobSchedule for SqliteStore {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        // In memory, as the outbox's claims: the file is one process's.
+        // In memory, as the outbox's claims, and for the same process: the
+        // one holding the file's sender lock.
+        if !self.sends_mail()? {
+            return Ok(false);
+        }
         let mut leases = self.leases();
         let name = lease.to_string();
         match leases.get(&name) {

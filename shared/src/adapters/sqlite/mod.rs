@@ -14,6 +14,7 @@ mod histories;
 mod jobs;
 mod outbox;
 mod roster;
+mod sender;
 mod sheet_log;
 mod suppressions;
 
@@ -34,6 +35,9 @@ pub struct SqliteStore {
     /// Leases held in this process (see `JobSchedule::take_lease`): who,
     /// until when.
     leases: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
+    /// Whether this process sends the file's mail (see `sender`): claims
+    /// and leases are granted only to the process that holds it.
+    sender: sender::SenderLock,
 }
 
 const SCHEMA: &str = "
@@ -105,7 +109,11 @@ impl Cached for Connection {
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let conn = Connection::open(path).map_err(db)?;
-        Self::init(conn)
+        let store = Self::init(conn)?;
+        Ok(SqliteStore {
+            sender: sender::SenderLock::beside(path)?,
+            ..store
+        })
     }
 
     pub fn in_memory() -> Result<SqliteStore, StoreError> {
@@ -153,7 +161,22 @@ impl SqliteStore {
             conn: Mutex::new(conn),
             claims: Mutex::new(HashMap::new()),
             leases: Mutex::new(HashMap::new()),
+            sender: sender::SenderLock::in_memory(),
         })
+    }
+
+    /// Whether this process sends the file's mail: no other process on
+    /// the file holds its sender lock (taken here when free). A process
+    /// that does not send still commits; its mail waits in the outbox for
+    /// the one that does.
+    pub fn sends_mail(&self) -> Result<bool, StoreError> {
+        self.sender.held()
+    }
+
+    /// The process that sends the file's mail, as it names itself ("pid
+    /// 1234"), when it is another.
+    pub fn mail_sent_by_another(&self) -> Option<String> {
+        self.sender.holder()
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

@@ -72,9 +72,12 @@ impl Outbox for SqliteStore {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        // The file is one process's (a second process on the same data
-        // directory is not supported), so claims live in memory beside the
-        // connection: a killed run leaves none behind to wait out.
+        // Claims live in memory beside the connection, so a killed run
+        // leaves none behind to wait out; only the process holding the
+        // file's sender lock claims, so two processes never both send.
+        if !self.sends_mail()? {
+            return Ok(false);
+        }
         let conn = self.conn();
         let queued = conn
             .row(
