@@ -144,7 +144,7 @@ fn open_store(
         // Not an error: this process commits as ever, and the other sends
         // its mail (one sender per directory: see the store's `sender`).
         eprintln!(
-            "note: another aftercare process ({other}) is sending {}'s mail: the mail this command queues goes out with that process's next delivery (within seconds for `aftercare serve`), or with the next command on the directory once it stops",
+            "note: another aftercare process ({other}) is sending {}'s mail: this one leaves the mail it queues to that process (`aftercare serve` sends it within seconds) until it stops, and the next `aftercare run` or `serve` sends what is left",
             dir.display()
         );
     }

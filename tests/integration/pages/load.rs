@@ -4,7 +4,7 @@
 //! meanwhile. No request may get a 5xx, and afterwards every answer is
 //! counted once, with its latest score.
 
-use super::{customer, rfc3339, ticket_closed, zone_where_it_is, Served};
+use super::{customer, rfc3339, ticket_closed, zone_where_it_is, Served, EVERY_DAY};
 use chrono::{Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -43,7 +43,7 @@ fn under_load_no_request_fails_and_every_answer_counts_once_with_its_latest_scor
         events.push(ticket_closed(&format!("t-due-{i:02}"), c, closed));
     }
     // `run` ingests every event (all in the past) and sends what is due by now.
-    let s = Served::start(&events);
+    let s = Served::start_with(&events, Some(EVERY_DAY));
     let surveys: Vec<String> = (0..ANSWERING)
         .map(|i| s.survey_link(&s.email(&["survey", &format!("c-load-{i:02}")]), 3))
         .collect();

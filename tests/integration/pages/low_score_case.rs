@@ -4,7 +4,7 @@
 //! same and the case so far. Both in headless Chromium, screenshotted.
 
 use super::browser::{screenshot, shots, Driver};
-use super::{customer_in_the_afternoon, sign, ticket_closed, Served};
+use super::{customer_in_the_afternoon, sign, ticket_closed, Served, EVERY_DAY};
 use aftercare_shared::domain::token::Purpose;
 use chrono::{Duration, Utc};
 use fantoccini::Locator;
@@ -14,11 +14,14 @@ use reqwest::StatusCode;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_low_score_alert_carries_who_what_and_the_call_and_links_to_its_case() {
     let served = tokio::task::spawn_blocking(|| {
-        Served::start(&[ticket_closed(
-            "t-lo",
-            customer_in_the_afternoon("c-lo", "en", "Lo Park"),
-            Utc::now() - Duration::hours(6),
-        )])
+        Served::start_with(
+            &[ticket_closed(
+                "t-lo",
+                customer_in_the_afternoon("c-lo", "en", "Lo Park"),
+                Utc::now() - Duration::hours(6),
+            )],
+            Some(EVERY_DAY),
+        )
     })
     .await
     .expect("serve");

@@ -6,7 +6,7 @@
 
 use super::browser::{screenshot, shots, Driver};
 use super::calls::{outcome_link, week_old_purchase};
-use super::{customer_in_the_afternoon, ticket_closed, Served};
+use super::{customer_in_the_afternoon, ticket_closed, Served, EVERY_DAY};
 use chrono::{Duration, Utc};
 use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
@@ -15,7 +15,8 @@ use reqwest::StatusCode;
 fn settings(lang: &str) -> String {
     format!(
         "[business]\nlocale = \"{lang}\"\n\n[[agents]]\nid = \"a-1\"\nname = \"Agent {lang}\"\n\
-         email = \"agent@example.com\"\nlanguages = [\"{lang}\", \"en\"]\ntime_zone = \"Asia/Seoul\"\n"
+         email = \"agent@example.com\"\nlanguages = [\"{lang}\", \"en\"]\ntime_zone = \"Asia/Seoul\"\n\n\
+         {EVERY_DAY}"
     )
 }
 

@@ -11,8 +11,13 @@
 //! holder's next delivery pass sends it. A process without the lock asks
 //! again at each claim, so it takes over as soon as the holder is gone.
 //!
-//! Stores of one process on one file share the lock (a process's stores
-//! are one sender, as the claims of one store always were).
+//! Stores of one process on one file share the lock. Their claims are
+//! each store's own, as before: a process runs one store per file (the
+//! CLI's composition root builds one).
+//!
+//! A file system that cannot lock (`try_lock` fails other than by
+//! another holder) fails the claims with the lock file named, so mail
+//! waits instead of going out twice.
 
 use crate::ports::StoreError;
 use std::collections::HashMap;
@@ -41,6 +46,15 @@ struct State {
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing here is left half-changed by a panic.
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A lock file that cannot be opened or locked, named: claims fail with
+/// it (and delivery waits) rather than risk two senders.
+fn lock_error(path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::unavailable(std::io::Error::new(
+        e.kind(),
+        format!("the sender lock {}: {e}", path.display()),
+    ))
 }
 
 impl SenderLock {
@@ -85,7 +99,7 @@ impl SenderLock {
                 .create(true)
                 .truncate(false)
                 .open(path)
-                .map_err(StoreError::unavailable)?,
+                .map_err(|e| lock_error(path, e))?,
         };
         match file.try_lock() {
             Ok(()) => {}
@@ -93,7 +107,7 @@ impl SenderLock {
                 state.waiting = Some(file);
                 return Ok(false);
             }
-            Err(TryLockError::Error(e)) => return Err(StoreError::unavailable(e)),
+            Err(TryLockError::Error(e)) => return Err(lock_error(path, e)),
         }
         // Who holds it, for the others' note; the lock is what counts.
         let _ = file.set_len(0);
@@ -118,5 +132,44 @@ impl SenderLock {
         } else {
             said.to_string()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_file_that_cannot_be_made_fails_naming_it() {
+        let lock = SenderLock {
+            path: Some(PathBuf::from("/nonexistent-dir/aftercare.sqlite-sender")),
+            state: Mutex::default(),
+        };
+        let err = lock.held().expect_err("no directory to put it in");
+        assert!(
+            err.to_string()
+                .contains("the sender lock /nonexistent-dir/aftercare.sqlite-sender"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn stores_of_one_process_on_one_file_share_the_lock_until_both_are_gone() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let db = dir.path().join("aftercare.sqlite");
+        std::fs::write(&db, b"").expect("the file");
+        let first = SenderLock::beside(&db).expect("a lock");
+        let second = SenderLock::beside(&db).expect("a lock");
+        assert!(first.held().expect("asking"));
+        assert!(second.held().expect("asking"), "the process's other store");
+        assert_eq!(second.holder(), None);
+        drop((first, second));
+        // Released: another handle (as another process would) takes it.
+        let file = OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("aftercare.sqlite-sender"))
+            .expect("the lock file");
+        file.try_lock()
+            .expect("the lock is free once both are gone");
     }
 }
