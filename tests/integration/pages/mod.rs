@@ -109,6 +109,40 @@ pub fn ticket_closed(ticket: &str, customer: Value, at: DateTime<Utc>) -> Value 
     )
 }
 
+/// `events` written to `file`, then `aftercare run` over it into `data`
+/// up to now (with `config`, logging at `log_level`); its output, once it
+/// succeeded.
+pub fn run_until_now(
+    data: &Path,
+    file: &Path,
+    events: &[Value],
+    config: Option<&Path>,
+    log_level: &str,
+) -> std::process::Output {
+    let lines: Vec<String> = events.iter().map(Value::to_string).collect();
+    std::fs::write(file, lines.join("\n") + "\n").expect("writing events");
+    let mut command = Command::new(aftercare_bin());
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let out = command
+        .env("AFTERCARE_SECRET", SECRET)
+        .env("AFTERCARE_LOG", log_level)
+        .args(["run", "--quiet", "--data"])
+        .arg(data)
+        .arg("--events")
+        .arg(file)
+        .args(["--until", &rfc3339(Utc::now())])
+        .output()
+        .expect("running aftercare run");
+    assert!(
+        out.status.success(),
+        "aftercare run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A data directory filled by `aftercare run` up to now, and `aftercare
 /// serve` over it on a free port.
 pub struct Served {
@@ -161,30 +195,14 @@ impl Served {
             std::fs::write(&path, text).expect("writing settings");
             path
         });
-        let config_args: Vec<std::ffi::OsString> = config
-            .iter()
-            .flat_map(|p| ["--config".into(), p.clone().into_os_string()])
-            .collect();
-        let file = dir.path().join("events.jsonl");
-        let lines: Vec<String> = events.iter().map(Value::to_string).collect();
-        std::fs::write(&file, lines.join("\n") + "\n").expect("writing events");
         let data = dir.path().join("data");
         let log_level = if verbose { "trace" } else { "warn" };
-        let out = Command::new(aftercare_bin())
-            .env("AFTERCARE_SECRET", SECRET)
-            .env("AFTERCARE_LOG", log_level)
-            .args(&config_args)
-            .args(["run", "--quiet", "--data"])
-            .arg(&data)
-            .arg("--events")
-            .arg(&file)
-            .args(["--until", &rfc3339(Utc::now())])
-            .output()
-            .expect("running aftercare run");
-        assert!(
-            out.status.success(),
-            "aftercare run failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = run_until_now(
+            &data,
+            &dir.path().join("events.jsonl"),
+            events,
+            config.as_deref(),
+            log_level,
         );
         if let Some(mut log) = log_file(dir.path(), verbose, "run.log") {
             std::io::Write::write_all(&mut log, &out.stderr).expect("keeping run's log");

@@ -4,15 +4,14 @@
 //! the other commits and leaves its mail to it. Every message goes out
 //! once, and a killed sender's lock passes on at once.
 
-use super::{customer, rfc3339, ticket_closed, Served, SECRET};
-use crate::helpers::aftercare_bin;
+use super::{customer, run_until_now, ticket_closed, Served};
 use aftercare_shared::adapters::sqlite::SqliteStore;
 use aftercare_shared::ports::Outbox;
 use chrono::{Duration, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Customers whose survey falls due within the second process's run.
 const BESIDE: usize = 6;
@@ -34,24 +33,7 @@ fn closed_two_days_ago(prefix: &str) -> Vec<Value> {
 /// `aftercare run` over `events` into `data`, up to now.
 fn run_beside(data: &Path, events: &[Value]) -> Output {
     let file = data.with_file_name(format!("events-{}.jsonl", events.len()));
-    let lines: Vec<String> = events.iter().map(Value::to_string).collect();
-    std::fs::write(&file, lines.join("\n") + "\n").expect("writing events");
-    let out = Command::new(aftercare_bin())
-        .env("AFTERCARE_SECRET", SECRET)
-        .env("AFTERCARE_LOG", "warn")
-        .args(["run", "--quiet", "--data"])
-        .arg(data)
-        .arg("--events")
-        .arg(&file)
-        .args(["--until", &rfc3339(Utc::now())])
-        .output()
-        .expect("running aftercare run");
-    assert!(
-        out.status.success(),
-        "aftercare run failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    run_until_now(data, &file, events, None, "warn")
 }
 
 /// How many times `mail.log` says each message was sent.
